@@ -1,0 +1,35 @@
+# Sourced by the entry points in scripts/: makes .venv exist and match the pins.
+# The stamp holds a hash of what was installed from, so editing pyproject.toml or
+# the pins reinstalls on the next run and nothing needs to be installed by hand.
+set -euo pipefail
+SPECSITES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$SPECSITES_ROOT/.venv"
+export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
+
+ensure_venv() {
+    local want have
+    want="$(cat "$SPECSITES_ROOT/pyproject.toml" "$SPECSITES_ROOT/scripts/constraints.txt" | sha256sum | cut -c1-16)"
+    have="$(cat "$VENV/.specsites-stamp" 2>/dev/null || true)"
+    if [ "$want" != "$have" ]; then
+        echo "specsites: setting up $VENV (first run, or the pins changed)" >&2
+        python3 -m venv "$VENV"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+            -c "$SPECSITES_ROOT/scripts/constraints.txt" -e "$SPECSITES_ROOT[test]" >&2
+        echo "$want" > "$VENV/.specsites-stamp"
+    fi
+}
+
+# Debian packages the browser and server tests use; CI machines start without them.
+ensure_test_packages() {
+    local missing=()
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "specsites: tests need: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+        return 1
+    fi
+    echo "specsites: installing ${missing[*]} (Debian packages for the browser and nginx tests)" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}

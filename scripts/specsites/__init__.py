@@ -1,0 +1,1 @@
+"""specsites: builds, checks, previews and publishes the CDSC working-group sites."""

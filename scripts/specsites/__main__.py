@@ -1,0 +1,3 @@
+from specsites.cli import main
+
+raise SystemExit(main())

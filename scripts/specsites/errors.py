@@ -1,0 +1,29 @@
+"""The one exception type the tool raises for bad input, and its parts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, at a line, with what to do about it."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class SpecSitesError(Exception):
+    """Bad input: every problem found, each printed as one line. Exit code 2."""
+
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def raise_if_any(problems: list[Problem]) -> None:
+    if problems:
+        raise SpecSitesError(problems)

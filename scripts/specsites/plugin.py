@@ -1,0 +1,177 @@
+"""The MkDocs plugin: each site's shared pages, spec sources, banner and redirects.
+
+Event glue only; the work is in the modules it calls. It lives in a plugin so that a
+plain `mkdocs build -f <site>/mkdocs.yml` or `mkdocs serve` does everything the
+`specsites` command does for one site.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from specsites.errors import SpecSitesError
+from specsites.redirect_map import parse_redirects
+from specsites.redirect_page import Linker, anchor_script, render_redirect_page
+from specsites.redirect_plan import Plan, Redirect, plan_redirects
+from specsites.server_rules import netlify_redirects, nginx_include
+from specsites.output_files import write_generated_files
+from specsites.urls import url_file
+from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages
+from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
+
+log = logging.getLogger("mkdocs.plugins.specsites")
+
+
+class SpecSitesConfig(base.Config):
+    sites = c.ListOfItems(c.Type(str))
+    root = c.Dir(exists=True, default="..")
+    redirects = c.Type(str, default="redirects.yml")
+    source_url = c.Optional(c.Type(str))
+
+
+class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
+    def __init__(self) -> None:
+        self.repo: Repository | None = None
+        self.site_name = ""
+        self.linker: Linker | None = None
+        self.plan: Plan | None = None
+        self.spec_sources: dict[str, Path] = {}
+        self.section_redirects: dict[str, Redirect] = {}
+        self.page_files: set[str] = set()
+        self.published: dict[str, list[str]] = {}  # page URL -> section ids, for the inventory
+        self.stats: dict[str, int] = {}
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        try:
+            self.repo = load_repository(Path(self.config.root), self.config.sites, self.config.redirects)
+            urls = base_urls(self.repo, os.environ.get(BASE_URLS_ENV, ""))
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        self.site_name = Path(config.config_file_path).resolve().parent.name
+        if self.site_name not in self.repo.names:
+            raise PluginError(f"{config.config_file_path}: this site is not listed under the specsites plugin's sites in the base mkdocs.yml; add {self.site_name}")
+        site = self.repo.site(self.site_name)
+        if os.environ.get(BASE_URLS_ENV) and urls[site.name] != site.production_url:
+            config.site_url = urls[site.name]
+        elif config.site_url and config.site_url.rstrip("/") + "/" != site.production_url:
+            urls[site.name] = config.site_url.rstrip("/") + "/"  # `mkdocs serve` sets its own address
+        self.linker = Linker(site.name, urls)
+        # The banner script compares the browser's host with this one (overrides/main.html).
+        config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
+        snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
+        snippets["base_path"] = [str(self.repo.shared_docs / "snippets")]
+        return config
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        # Everything is checked here, before MkDocs cleans or writes the output folder.
+        assert self.repo is not None
+        path = self.repo.redirects_file
+        try:
+            data = path.read_bytes() if path.exists() else b""
+            rules = parse_redirects(data, self.repo.names, path.name)
+            pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
+            plan = plan_redirects(rules, pages, path.name)
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        if plan.problems:
+            raise PluginError(str(SpecSitesError(plan.problems)))
+        for note in plan.notes:
+            if note.line in {r.line for r in plan.moved(self.site_name)}:
+                log.info(str(note))
+        self.plan = plan
+        # Pages that stay but had sections moved out: they get a script for the old anchors.
+        own = pages[self.site_name]
+        self.section_redirects = {url_file(own[r.key]): r for r in plan.moved(self.site_name) if r.to is None}
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.repo is not None
+        site = self.repo.site(self.site_name)
+        added = added_sources(self.repo, site)
+        self.spec_sources = {rel: p for rel, p in added.items() if p.parent == site.specifications_dir}
+        for rel, path in added.items():
+            files.append(File.generated(config, rel, abs_src_path=str(path)))
+        for rel in shared_assets(self.repo):
+            if files.get_file_from_path(rel) is None:
+                files.append(File.generated(config, rel, abs_src_path=str(self.repo.shared_docs / rel)))
+        self.page_files = {f.dest_uri for f in files}
+        return files
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.repo is not None and self.plan is not None and self.linker is not None
+        source = self.spec_sources.get(page.file.src_uri)
+        if source is not None and self.config.source_url:
+            rel = source.relative_to(self.repo.root).as_posix()
+            page.edit_url = self.config.source_url + rel
+            note = f'<p class="specsites-source">Source: <a href="{html.escape(page.edit_url)}">{html.escape(rel)}</a></p>\n\n'
+            markdown = _after_title(markdown, note)
+        if MOVED_SPECS_MARKER in markdown:
+            markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri))
+        return markdown
+
+    def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        self.published[page.url] = [item.id for item in _walk_toc(page.toc)]
+        return context
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        assert self.plan is not None and self.linker is not None and self.repo is not None
+        redirect = self.section_redirects.get(page.file.dest_uri)
+        if redirect is not None:
+            output = output.replace("</head>", anchor_script(redirect, self.linker, page.file.dest_uri) + "</head>", 1)
+        # Links written to other sites' production URLs follow them to a preview or staging copy.
+        for site in self.repo.sites:
+            if self.linker.base_urls[site.name] != site.production_url:
+                output = output.replace(f'href="{site.production_url}', f'href="{self.linker.base_urls[site.name]}')
+        return output
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        assert self.plan is not None and self.linker is not None and self.repo is not None
+        site = self.repo.site(self.site_name)
+        redirects = self.plan.redirects.get(self.site_name, [])
+        generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
+        generated["_redirects"] = netlify_redirects(redirects, self.linker)
+        generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
+        generated["CNAME"] = site.production_host + "\n"
+        generated[".nojekyll"] = ""
+        try:
+            write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        moved = self.plan.moved(self.site_name)
+        self.stats = {
+            "pages": len(self.published),
+            "redirects": sum(1 for r in moved if r.to is not None),
+            "aliases": sum(1 for r in redirects if r.is_alias),
+        }
+
+    def on_serve(self, server, config: MkDocsConfig, builder):
+        assert self.repo is not None
+        site = self.repo.site(self.site_name)
+        for path in (self.repo.shared_docs, site.specifications_dir, self.repo.root / "mkdocs.yml", self.repo.redirects_file):
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+def _after_title(markdown: str, text: str) -> str:
+    """Insert text after the page's first `# ` heading (or at the top)."""
+    match = re.search(r"^# .*$", markdown, re.MULTILINE)
+    if not match:
+        return text + markdown
+    return markdown[: match.end()] + "\n\n" + text + markdown[match.end():]
+
+
+def _walk_toc(items):
+    for item in items:
+        yield item
+        yield from _walk_toc(item.children)

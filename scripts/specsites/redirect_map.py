@@ -1,0 +1,229 @@
+"""Reads redirects.yml into rules, collecting every problem with its line.
+
+Pure: text in, rules (or a SpecSitesError listing every problem) out. Knows the site
+names but not their pages; checking targets against pages is the planner's job.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import yaml
+
+from specsites.errors import Problem, SpecSitesError
+from specsites.urls import page_key
+
+MAX_BYTES = 20 * 1024 * 1024  # 100,000 redirects take about 8 MB
+
+# Old and new paths are URL paths; these characters are safe in HTML, JavaScript,
+# nginx and _redirects without quoting (percent-encode anything else).
+_PATH = re.compile(r"/(?:[A-Za-z0-9._~%+@-]+/?)*(?:\*)?")
+_ANCHOR = re.compile(r"[A-Za-z0-9_.:-]+")
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`{}|^$;]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an old URL goes: a path on one of our sites, or an external URL."""
+
+    site: str = ""  # "" for an external URL
+    path: str = ""  # as written, e.g. "/specs/cdsc-wg3-01/" or "/new/*"
+    anchor: str = ""
+    external: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    line: int
+    site: str  # the site the old URL was published on
+    source: str  # the old path as written, without its anchor
+    anchor: str  # an old section id, for `old#heading: new#heading`; "" for the whole page
+    target: Target
+
+    @property
+    def is_folder(self) -> bool:
+        return self.source.endswith("/*")
+
+    @property
+    def key(self) -> str:
+        return page_key(self.source[:-1] if self.is_folder else self.source)
+
+
+def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirects.yml") -> list[Rule]:
+    """All rules of a redirects.yml, or SpecSitesError with every problem found."""
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(filename, line, message))
+
+    if len(data) > MAX_BYTES:
+        raise SpecSitesError(Problem(filename, 0, f"file is {len(data) // 1_000_000} MB, over the {MAX_BYTES // 1_000_000} MB limit; split the history or remove entries that no longer matter"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecSitesError(Problem(filename, data[: e.start].count(b"\n") + 1, "not UTF-8 text; save the file as UTF-8"))
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        reason = (getattr(e, "problem", None) or str(e)).strip()
+        raise SpecSitesError(Problem(filename, mark.line + 1 if mark else 0, f"not valid YAML: {reason}; check indentation, colons and quotes"))
+    except RecursionError:
+        raise SpecSitesError(Problem(filename, 0, "nested too deeply; a site holds old paths mapped to new paths, nothing deeper"))
+    if root is None:
+        return []
+    if _uses_aliases(root):
+        raise SpecSitesError(Problem(filename, _alias_line(text), "YAML anchors and aliases (&name, *name) are not allowed; write each redirect out"))
+    if not isinstance(root, yaml.MappingNode):
+        raise SpecSitesError(Problem(filename, root.start_mark.line + 1, "expected a mapping of site folders to their moved pages, like `wg3-customer-data:`"))
+
+    rules: list[Rule] = []
+    seen_sites: dict[str, int] = {}
+    seen_sources: dict[tuple[str, str, str], int] = {}
+    for site_node, entries in root.value:
+        line = site_node.start_mark.line + 1
+        site = site_node.value if _is_str(site_node) else None
+        if site is None:
+            problem(line, "a site must be a folder name like `wg3-customer-data:`")
+            continue
+        if site in seen_sites:
+            problem(line, f"site {site} is listed twice (first at line {seen_sites[site]}); merge its entries under one `{site}:`")
+            continue
+        seen_sites[site] = line
+        if site not in site_names:
+            problem(line, f"unknown site {site!r}; use one of: {', '.join(site_names)}")
+            continue
+        if _is_null(entries):
+            continue
+        if not isinstance(entries, yaml.MappingNode):
+            problem(entries.start_mark.line + 1, f"expected old paths mapped to new paths under {site}:, like `/old: /new`")
+            continue
+        for source_node, target_node in entries.value:
+            line = source_node.start_mark.line + 1
+            if not _is_str(source_node):
+                problem(line, "an old path must be text starting with /, like `/specs/old/`")
+                continue
+            if not _is_str(target_node) or not target_node.value:
+                problem(line, f"the new place for {_show(source_node.value)} must be text: a path like /new, site:/new, or an https:// URL")
+                continue
+            rule, error = _parse_rule(line, site, source_node.value, target_node.value, site_names)
+            if error:
+                problem(line, error)
+                continue
+            assert rule is not None
+            ident = (site, rule.key + ("/*" if rule.is_folder else ""), rule.anchor)
+            if ident in seen_sources:
+                problem(line, f"{_show(source_node.value)} on {site} is already redirected at line {seen_sources[ident]}; keep one of the two entries")
+                continue
+            seen_sources[ident] = line
+            rules.append(rule)
+    if problems:
+        raise SpecSitesError(problems)
+    return rules
+
+
+def _parse_rule(line: int, site: str, source: str, target: str, site_names: list[str]) -> tuple[Rule | None, str]:
+    source_path, _, source_anchor = source.partition("#")
+    error = _check_path(source_path, "old path") or _check_anchor(source_anchor, source)
+    if error:
+        return None, error
+    parsed, error = _parse_target(target, site, site_names)
+    if error:
+        return None, error
+    assert parsed is not None
+    folder_source = source_path.endswith("/*")
+    folder_target = parsed.path.endswith("/*")
+    if folder_source != folder_target or (folder_source and source_anchor):
+        return None, f"a folder move needs /* on both sides, like `/old/*: /new/*`; got {_show(source)}: {_show(target)}"
+    return Rule(line=line, site=site, source=source_path, anchor=source_anchor, target=parsed), ""
+
+
+def _parse_target(target: str, site: str, site_names: list[str]) -> tuple[Target | None, str]:
+    if _CONTROL.search(target):
+        return None, f"new place {_show(target)} contains a control character; remove it"
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
+    if scheme and scheme.group(1).lower() in ("http", "https"):
+        parts = urlsplit(target)
+        if not parts.hostname or _URL_UNSAFE.search(target):
+            return None, f"{_show(target)} is not a usable URL; write it as https://host/path with special characters percent-encoded"
+        return Target(external=target), ""
+    if scheme and scheme.group(1) not in site_names:
+        rest = target[scheme.end():]
+        if rest.startswith("/") and not rest.startswith("//"):
+            return None, f"unknown site {scheme.group(1)!r} in {_show(target)}; use one of: {', '.join(site_names)}"
+        return None, f"{_show(target)}: only https:// and http:// URLs may be targets; use a path like /new or site:/new"
+    target_site = site
+    path = target
+    if scheme and scheme.group(1) in site_names:
+        target_site, path = scheme.group(1), target[len(scheme.group(0)):]
+    path, _, anchor = path.partition("#")
+    error = _check_path(path, "new path") or _check_anchor(anchor, target)
+    if error:
+        return None, error
+    return Target(site=target_site, path=path, anchor=anchor), ""
+
+
+def _check_path(path: str, what: str) -> str:
+    if _CONTROL.search(path):
+        return f"{what} {_show(path)} contains a control character; remove it"
+    if "\\" in path:
+        return f"{what} {_show(path)} contains a backslash; URL paths use /"
+    if re.match(r"[A-Za-z]:[/\\]|~", path):
+        return f"{what} {_show(path)} looks like a file path; write the URL path, like /specs/x/"
+    if not path.startswith("/"):
+        return f"{what} {_show(path)} must start with /, like /specs/x/"
+    if any(segment in ("..", ".") for segment in path.split("/")):
+        return f"{what} {_show(path)} contains a . or .. segment; write the path from the site root"
+    if "//" in path:
+        return f"{what} {_show(path)} contains an empty segment (//); remove the extra /"
+    if not _PATH.fullmatch(path):
+        return f"{what} {_show(path)} may hold only letters, digits and - . _ ~ % + @ / (and a final /* for a folder); percent-encode the rest"
+    return ""
+
+
+def _check_anchor(anchor: str, whole: str) -> str:
+    if anchor and not _ANCHOR.fullmatch(anchor):
+        return f"anchor in {_show(whole)} may hold only letters, digits and - _ . :; use the heading's id"
+    return ""
+
+
+def _show(value: object) -> str:
+    """A value quoted for an error line, with control characters made visible."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text[:80] + ("..." if len(text) > 80 else ""))
+
+
+def _is_str(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _uses_aliases(root: yaml.Node) -> bool:
+    """True when a node is reachable twice: an alias (which could expand exponentially)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
+
+
+def _alias_line(text: str) -> int:
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return event.start_mark.line + 1
+    return 0

@@ -1,0 +1,77 @@
+"""The HTML of a redirect page, and the script that forwards section anchors.
+
+The only place redirect HTML is made. Every value is escaped for where it goes:
+attribute and text values with html.escape, script data as JSON with <, >, & and
+the line separators escaped, so no target can close the script or the attribute.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+from specsites.redirect_plan import Destination, Redirect
+from specsites.urls import relative_url
+
+# Runs before anything renders: picks the target for the incoming #fragment, keeps
+# the incoming ?query (unless the target has one) and the #fragment (unless the
+# target has its own anchor: never `#new#old`).
+_SCRIPT = (
+    "(function(){var d=%s;var h=location.hash.slice(1);var t=(h&&d.anchors[h])||d.to;"
+    "if(!t)return;var i=t.indexOf('#');var u=i<0?t:t.slice(0,i);var f=i<0?location.hash:t.slice(i);"
+    "if(u.indexOf('?')<0)u+=location.search;location.replace(u+f);})();"
+)
+
+
+@dataclass(frozen=True)
+class Linker:
+    """Makes URLs for destinations, from the base URL each site is served at."""
+
+    site: str  # the site whose pages link
+    base_urls: dict[str, str]  # site -> base URL ending with /
+
+    def absolute(self, destination: Destination) -> str:
+        if not destination.site:
+            return destination.url
+        return self.base_urls[destination.site] + destination.url + _fragment(destination)
+
+    def href(self, destination: Destination, from_file: str) -> str:
+        """Relative within the site, so it works in any preview or staging copy."""
+        if destination.site != self.site:
+            return self.absolute(destination)
+        return relative_url(destination.url, from_file) + _fragment(destination)
+
+
+def _fragment(destination: Destination) -> str:
+    return f"#{destination.anchor}" if destination.anchor else ""
+
+
+def _script_data(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=True, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def anchor_script(redirect: Redirect, linker: Linker, from_file: str, to: str | None = None) -> str:
+    """A <script> that forwards the old section anchors (and the page, given `to`)."""
+    anchors = {a: linker.href(d, from_file) for a, d in sorted(redirect.anchors.items())}
+    return "<script>" + _SCRIPT % _script_data({"to": to, "anchors": anchors}) + "</script>"
+
+
+def render_redirect_page(redirect: Redirect, linker: Linker, from_file: str) -> str:
+    assert redirect.to is not None
+    href = linker.href(redirect.to, from_file)
+    canonical = html.escape(linker.absolute(redirect.to), quote=True)
+    link = html.escape(href, quote=True)
+    return (
+        "<!doctype html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>Page moved</title>\n"
+        '<meta name="robots" content="noindex">\n'
+        f'<link rel="canonical" href="{canonical}">\n'
+        f"{anchor_script(redirect, linker, from_file, href)}\n"
+        f'<noscript><meta http-equiv="refresh" content="0; url={link}"></noscript>\n'
+        "</head>\n<body>\n"
+        f'<p>This page has moved to <a href="{link}">{html.escape(linker.absolute(redirect.to))}</a>.</p>\n'
+        "</body>\n</html>\n"
+    )
+

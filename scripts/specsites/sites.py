@@ -1,0 +1,218 @@
+"""The repository's sites: where they are, their production URLs, and their pages.
+
+Read straight from the YAML files (not through MkDocs) so that any site's plugin, and
+the orchestrator, can know every other site's pages without building it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from specsites.errors import Problem, SpecSitesError, raise_if_any
+from specsites.urls import page_key, page_url
+
+BASE_CONFIG = "mkdocs.yml"
+SHARED_DOCS = "docs"
+# Folders of the shared docs/ that are not pages: theme overrides and included text.
+SHARED_NOT_PAGES = ("overrides", "snippets")
+SPECIFICATIONS = "specifications"
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str  # the site's folder name: how redirects.yml and the CLI name it
+    folder: Path
+    production_url: str  # always ends with "/"
+
+    @property
+    def config_file(self) -> Path:
+        return self.folder / "mkdocs.yml"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.folder / "docs"
+
+    @property
+    def specifications_dir(self) -> Path:
+        return self.folder / SPECIFICATIONS
+
+    @property
+    def production_host(self) -> str:
+        return urlsplit(self.production_url).hostname or ""
+
+
+@dataclass(frozen=True)
+class Repository:
+    root: Path
+    sites: tuple[Site, ...]
+    redirects_file: Path
+
+    @property
+    def shared_docs(self) -> Path:
+        return self.root / SHARED_DOCS
+
+    def site(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.sites]
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml files without importing what their `!!python/name` tags name."""
+
+
+_TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def read_yaml_config(path: Path, display: str) -> dict:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except FileNotFoundError:
+        raise SpecSitesError(Problem(display, 0, "file not found; every site folder needs a mkdocs.yml"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
+        raise SpecSitesError(Problem(display, line, f"not valid YAML ({_first_line(e)}); fix the syntax"))
+    if not isinstance(data, dict):
+        raise SpecSitesError(Problem(display, 1, "expected a mapping of MkDocs settings"))
+    return data
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def plugin_options(base: dict) -> dict:
+    """The `specsites` plugin's options in a parsed base mkdocs.yml."""
+    for entry in base.get("plugins") or []:
+        if isinstance(entry, dict) and "specsites" in entry:
+            return entry["specsites"] or {}
+        if entry == "specsites":
+            return {}
+    return {}
+
+
+def load_repository(root: Path, site_names: list[str] | None = None, redirects: str | None = None) -> Repository:
+    """Find the sites the base mkdocs.yml names and read each one's production URL."""
+    root = root.resolve()
+    if site_names is None or redirects is None:
+        options = plugin_options(read_yaml_config(root / BASE_CONFIG, BASE_CONFIG))
+        site_names = site_names if site_names is not None else list(options.get("sites") or [])
+        redirects = redirects or options.get("redirects") or "redirects.yml"
+    problems: list[Problem] = []
+    if not site_names:
+        problems.append(Problem(BASE_CONFIG, 0, "no sites listed; add them under plugins: - specsites: sites:"))
+    sites: list[Site] = []
+    seen_hosts: dict[str, str] = {}
+    for name in site_names:
+        display = f"{name}/mkdocs.yml"
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            problems.append(Problem(BASE_CONFIG, 0, f"site {name!r} is not a folder name; list folders under the repository root"))
+            continue
+        try:
+            config = read_yaml_config(root / name / "mkdocs.yml", display)
+        except SpecSitesError as e:
+            problems.extend(e.problems)
+            continue
+        url = config.get("site_url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(Problem(display, 0, "site_url is missing or not an http(s) URL; add site_url: https://<domain>/"))
+            continue
+        if parts.hostname in seen_hosts:
+            problems.append(Problem(display, 0, f"site_url {url} has the same domain as {seen_hosts[parts.hostname]}; give each site its own domain"))
+            continue
+        seen_hosts[parts.hostname] = display
+        if not (root / name / "docs").is_dir():
+            problems.append(Problem(display, 0, f"the site has no pages; create {name}/docs/ with an index.md"))
+            continue
+        sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/"))
+    if len(set(site_names)) != len(site_names):
+        problems.append(Problem(BASE_CONFIG, 0, "a site is listed twice; list each site folder once"))
+    raise_if_any(problems)
+    return Repository(root=root, sites=tuple(sites), redirects_file=root / redirects)
+
+
+def _markdown_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Markdown files under folder, as sorted POSIX paths relative to it."""
+    found: list[str] = []
+    if not folder.is_dir():
+        return found
+    for dirpath, dirnames, filenames in os.walk(folder):
+        rel_dir = Path(dirpath).relative_to(folder).as_posix()
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if d not in skip and not d.startswith(".")]
+        for filename in filenames:
+            if filename.endswith(".md"):
+                found.append(filename if rel_dir == "." else f"{rel_dir}/{filename}")
+    return sorted(found)
+
+
+def added_sources(repo: Repository, site: Site) -> dict[str, Path]:
+    """Pages the plugin adds to a site: shared docs and spec sources, by docs path.
+
+    A spec source `specifications/<id>.md` becomes the page `specs/<id>/index.md`, so
+    the published spec is rendered from its single source. A site's own page wins
+    over a shared page of the same path.
+    """
+    added = {rel: repo.shared_docs / rel for rel in _markdown_files(repo.shared_docs, SHARED_NOT_PAGES)}
+    for rel in _markdown_files(site.specifications_dir):
+        if "/" not in rel:
+            added[f"specs/{rel[:-3]}/index.md"] = site.specifications_dir / rel
+    own = set(_markdown_files(site.docs_dir))
+    return {rel: path for rel, path in added.items() if rel not in own}
+
+
+def shared_assets(repo: Repository) -> list[str]:
+    """Non-Markdown shared files (logo, CSS) every site copies, as POSIX paths."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(repo.shared_docs):
+        rel_dir = Path(dirpath).relative_to(repo.shared_docs).as_posix()
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if d not in SHARED_NOT_PAGES]
+        found.extend((f if rel_dir == "." else f"{rel_dir}/{f}") for f in filenames if not f.endswith(".md"))
+    return sorted(found)
+
+
+def md_to_html(rel: str) -> str:
+    stem = rel[:-3]
+    if stem == "index" or stem.endswith("/index") or stem == "README" or stem.endswith("/README"):
+        return stem.rsplit("/", 1)[0] + "/index.html" if "/" in stem else "index.html"
+    return stem + ".html"
+
+
+def site_pages(repo: Repository, site: Site) -> dict[str, str]:
+    """Every page a site publishes: key (see urls.page_key) -> site-relative URL."""
+    rels = set(_markdown_files(site.docs_dir)) | set(added_sources(repo, site))
+    pages = {}
+    for rel in rels:
+        html = md_to_html(rel)
+        pages[page_key(html)] = page_url(html)
+    return pages
+
+
+BASE_URLS_ENV = "SPECSITES_BASE_URLS"
+
+
+def base_urls(repo: Repository, override: str = "") -> dict[str, str]:
+    """Where each site is served: production, unless `site=URL` pairs say otherwise.
+
+    The preview and staging builds pass their pairs in SPECSITES_BASE_URLS, so a plain
+    `mkdocs build` or `mkdocs serve` of one site can point at the others' copies too.
+    """
+    urls = {site.name: site.production_url for site in repo.sites}
+    for pair in override.replace(",", " ").split():
+        name, _, url = pair.partition("=")
+        if name not in urls or not urlsplit(url).scheme in ("http", "https"):
+            raise SpecSitesError(Problem(BASE_URLS_ENV, 0, f"{pair!r} is not site=URL for one of: {', '.join(urls)}"))
+        urls[name] = url.rstrip("/") + "/"
+    return urls
