@@ -79,13 +79,13 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         path = self.repo.redirects_file
         try:
             data = path.read_bytes() if path.exists() else b""
-            rules = parse_redirects(data, self.repo.names, path.name)
+            rules, problems = parse_redirects(data, self.repo.names, path.name)
             pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
             plan = plan_redirects(rules, pages, path.name)
         except SpecSitesError as e:
             raise PluginError(str(e))
-        if plan.problems:
-            raise PluginError(str(SpecSitesError(plan.problems)))
+        if problems or plan.problems:
+            raise PluginError(str(SpecSitesError(problems + plan.problems)))
         for note in plan.notes:
             if note.line in {r.line for r in plan.moved(self.site_name)}:
                 log.info(str(note))

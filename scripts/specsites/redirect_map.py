@@ -53,8 +53,12 @@ class Rule:
         return page_key(self.source[:-1] if self.is_folder else self.source)
 
 
-def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirects.yml") -> list[Rule]:
-    """All rules of a redirects.yml, or SpecSitesError with every problem found."""
+def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirects.yml") -> tuple[list[Rule], list[Problem]]:
+    """The valid rules of a redirects.yml and a problem for each invalid one.
+
+    A file that cannot be read as a whole (not UTF-8, not YAML, too big, aliases)
+    raises SpecSitesError instead.
+    """
     problems: list[Problem] = []
 
     def problem(line: int, message: str) -> None:
@@ -75,7 +79,7 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
     except RecursionError:
         raise SpecSitesError(Problem(filename, 0, "nested too deeply; a site holds old paths mapped to new paths, nothing deeper"))
     if root is None:
-        return []
+        return [], []
     if _uses_aliases(root):
         raise SpecSitesError(Problem(filename, _alias_line(text), "YAML anchors and aliases (&name, *name) are not allowed; write each redirect out"))
     if not isinstance(root, yaml.MappingNode):
@@ -121,9 +125,7 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
                 continue
             seen_sources[ident] = line
             rules.append(rule)
-    if problems:
-        raise SpecSitesError(problems)
-    return rules
+    return rules, problems
 
 
 def _parse_rule(line: int, site: str, source: str, target: str, site_names: list[str]) -> tuple[Rule | None, str]:

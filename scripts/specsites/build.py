@@ -1,0 +1,165 @@
+"""`specsites build`: every site, each in its own process, swapped in all at once.
+
+Gathers first and writes last: each site builds into a fresh folder beside the
+output; only when every site built does that folder replace the output, under a
+lock so two builds at once cannot mix their sites. A failed build leaves the
+previous output as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specsites.errors import Problem, SpecSitesError
+from specsites.sites import BASE_URLS_ENV, Repository, base_urls, load_repository
+
+
+@dataclass
+class SiteResult:
+    site: str
+    seconds: float
+    stats: dict[str, int] = field(default_factory=dict)
+    published: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    crashed: str = ""  # a traceback: a bug, not bad input
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    results: list[SiteResult]
+    seconds: float
+
+
+class BuildFailed(SpecSitesError):
+    """One or more sites did not build; the previous output is untouched."""
+
+
+def _build_site(config_file: str, site_dir: str, strict: bool) -> SiteResult:
+    """Runs in a worker process: one MkDocs build, its warnings collected as errors."""
+    import traceback
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    site = Path(config_file).parent.name
+    collected: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    logger = logging.getLogger("mkdocs")
+    handler = Collect(logging.WARNING)
+    logger.addHandler(handler)
+    start = time.perf_counter()
+    result = SiteResult(site, 0.0)
+    try:
+        config = load_config(config_file, site_dir=site_dir, strict=strict)
+        build(config)
+        plugin = config.plugins["specsites"]
+        result.stats, result.published = plugin.stats, plugin.published
+    except (Abort, ConfigurationError, PluginError) as e:
+        result.errors = collected or [str(e)]
+        if isinstance(e, (ConfigurationError, PluginError)) and str(e) not in result.errors:
+            result.errors.append(str(e))
+    except Exception:
+        result.crashed = traceback.format_exc()
+        result.errors = collected
+    finally:
+        logger.removeHandler(handler)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+@contextlib.contextmanager
+def _output_lock(out: Path):
+    """Serialises builds into the same output, so two at once never mix sites."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    if out.exists():
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+        os.rename(out, old / "site")
+        os.rename(new, out)
+        shutil.rmtree(old)
+    else:
+        os.rename(new, out)
+
+
+def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), strict: bool = True) -> BuildReport:
+    """Build every site (or those named) into out/<site>/; raise BuildFailed on any failure."""
+    start = time.perf_counter()
+    repo = load_repository(root)
+    sites = _select(repo, only)
+    override = " ".join(base_url_pairs)
+    base_urls(repo, override)  # report a bad --base-url before building anything
+    out = (out or repo.root / "site").resolve()
+    import mkdocs.commands.build  # noqa: F401  (imported once, before forking the workers)
+
+    with _output_lock(out):
+        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+        try:
+            results = _run_builds(sites, staging, override, strict)
+            _raise_if_failed(results)
+            _swap_in(staging, out)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+    return BuildReport(out, results, time.perf_counter() - start)
+
+
+def _select(repo: Repository, only: list[str] | None):
+    if not only:
+        return list(repo.sites)
+    unknown = [name for name in only if name not in repo.names]
+    if unknown:
+        raise SpecSitesError(Problem("--site", 0, f"unknown site {unknown[0]!r}; use one of: {', '.join(repo.names)}"))
+    return [repo.site(name) for name in only]
+
+
+def _run_builds(sites, staging: Path, override: str, strict: bool) -> list[SiteResult]:
+    previous = os.environ.get(BASE_URLS_ENV)
+    os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
+    try:
+        workers = max(1, min(len(sites), os.cpu_count() or 1))
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_build_site, str(s.config_file), str(staging / s.name), strict) for s in sites]
+            return [f.result() for f in futures]
+    finally:
+        if previous is None:
+            os.environ.pop(BASE_URLS_ENV, None)
+        else:
+            os.environ[BASE_URLS_ENV] = previous
+
+
+def _raise_if_failed(results: list[SiteResult]) -> None:
+    lines: list[str] = []
+    for result in results:
+        for error in result.errors:
+            for line in error.splitlines():
+                # redirects.yml problems are the same for every site: say them once.
+                text = line if line.startswith("redirects.yml:") else f"{result.site}: {line}"
+                if text not in lines:
+                    lines.append(text)
+        if result.crashed:
+            lines.append(f"{result.site}: internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
+    if lines:
+        error = BuildFailed([Problem("", 0, line) for line in lines])
+        error.crashes = [r.crashed for r in results if r.crashed]
+        raise error

@@ -1,0 +1,60 @@
+"""The command line: parse, fill defaults, run one command, map errors to exit codes.
+
+Exit 0: done. Exit 2: bad input, one line per problem (file:line: what; what to do),
+no traceback unless --debug. Exit 1: a failure that is not the input's fault.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from specsites.errors import SpecSitesError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="specsites", description="Build, check, preview and publish the working-group sites.")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="the repository (default: the one this tool is in)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="build every site into site/<folder>/")
+    build.add_argument("--out", type=Path, help="output folder (default: site/ in the repository)")
+    build.add_argument("--site", action="append", help="build only this site (repeatable)")
+    build.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="serve SITE from URL instead of its production URL (staging copies)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+    except SpecSitesError as e:
+        for line in str(e).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        if args.debug:
+            for crash in getattr(e, "crashes", []):
+                print(crash, file=sys.stderr)
+            traceback.print_exc()
+        return 1 if getattr(e, "crashes", None) else 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from specsites.build import build_sites
+
+    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=args.base_url)
+    for result in report.results:
+        s = result.stats
+        print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s")
+    print(f"built {len(report.results)} sites into {report.out} in {report.seconds:.2f} s")
+    return 0
