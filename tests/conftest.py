@@ -1,0 +1,116 @@
+"""Shared fixtures: a copy of the repository's sources, real builds, real servers."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from specsites.static_host import answer
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ["mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", "wg1-connectivity", "wg3-customer-data"]
+SITES = {"wg1-connectivity": "connectivity.carbondataspec.org", "wg3-customer-data": "customerdata.carbondataspec.org"}
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+
+
+def copy_sources(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SOURCES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def run_cli(*args: str | Path, root: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`specsites --root ROOT ARGS` in its own process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "specsites", "--root", str(root), *map(str, args)],
+        capture_output=True, text=True, env=env or ENV, timeout=timeout,
+    )
+
+
+def tree_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under folder with its bytes, to compare before and after."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A private copy of the repository's sites to edit and build."""
+    return copy_sources(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real sites, built once for the session as production builds."""
+    root = copy_sources(tmp_path_factory.mktemp("built") / "repo")
+    result = run_cli("build", root=root)
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+class GitHubPagesServer:
+    """A 127.0.0.1 HTTP server that answers like GitHub Pages, one folder per Host."""
+
+    def __init__(self, folders: dict[str, Path]) -> None:
+        self.folders = folders  # host name (no port) -> site folder; "" for any other host
+        handler = self._handler()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def _handler(self):
+        folders = self.folders
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+                folder = folders.get(host) or folders.get("")
+                path, _, query = self.path.partition("?")
+                if folder is None:
+                    self.send_error(421)
+                    return
+                result = answer(folder, path)
+                if result.status == 301:
+                    self.send_response(301)
+                    self.send_header("Location", result.location + (f"?{query}" if query else ""))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = result.file.read_bytes() if result.file else b"not found"
+                self.send_response(result.status)
+                kind = "text/html; charset=utf-8" if result.file and result.file.suffix == ".html" else "application/octet-stream"
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
+
+    def __enter__(self) -> "GitHubPagesServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def production_server(built: Path) -> Iterator[GitHubPagesServer]:
+    """Both production hosts served from the session build, GitHub Pages' way."""
+    with GitHubPagesServer({host: built / site for site, host in SITES.items()}) as server:
+        yield server

@@ -1,0 +1,142 @@
+"""Issue 2: both sites build from one repository, at the published URLs and ids."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ENV, SITES, run_cli, tree_snapshot
+from specsites.page_html import parse_page
+from specsites.static_host import answer
+
+HOME = ["scope", "use-cases", "specs", "contributing", "contributing-non-members", "contributing-members", "license", "code-of-conduct"]
+LFESS = ["what-is-lfess", "why-join", "join"]
+DESIGN = [
+    "be-accessible", "freely-accessible", "ample-documentation", "human-readable", "be-useful", "focus-on-end-users",
+    "sanity-checks", "test-suites", "be-realistic", "dont-assume-motivated-implementer", "regulatory-guidance",
+    "be-adaptable", "build-in-flexibility", "encourage-feedback", "regularly-review-and-update",
+]
+COMMON = {"/": HOME, "/lfess": LFESS, "/specs/": [], "/specs/design-principles": DESIGN}
+EXPECTED = {
+    "wg1-connectivity": {
+        **COMMON,
+        "/use-cases": ["use-case-enabling-other-specs", "audiences", "implementations"],
+        "/specs/cdsc-wg1-01/": ["other-drafts"], "/specs/cdsc-wg1-01/overview": ["other-drafts"],
+        "/specs/cdsc-wg1-02/": ["other-drafts"], "/specs/cdsc-wg1-02/overview": ["other-drafts"],
+    },
+    "wg3-customer-data": {
+        **COMMON,
+        "/use-cases": ["use-case-carbon-accounting", "use-case-decarbonization-projects", "use-case-distributed-flexibility", "use-case-benchmarking", "not-in-scope"],
+        "/specs/cdsc-wg3-01/": ["other-drafts"], "/specs/cdsc-wg3-01/overview": ["other-drafts"],
+    },
+}
+CASES = [(site, url) for site, pages in EXPECTED.items() for url in pages]
+
+
+def served_page(site_dir: Path, url: str):
+    result = answer(site_dir, url)
+    assert result.status == 200, f"{url} answers {result.status}"
+    return result.file, parse_page(result.file.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("site", "url"), CASES)
+def test_every_published_url_serves_a_page_with_its_ids(built: Path, site: str, url: str) -> None:
+    file, page = served_page(built / site, url)
+    assert not page.script_to and not page.refresh, f"{url} is a redirect, not a page"
+    missing = [i for i in EXPECTED[site][url] if i not in page.ids]
+    assert not missing, f"{site}{url} lacks ids {missing}"
+
+
+def test_home_sections_come_in_order_with_license_and_code_of_conduct_last(built: Path) -> None:
+    for site in SITES:
+        text = (built / site / "index.html").read_text()
+        positions = [text.index(f'id="{i}"') for i in HOME]
+        assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_site_output_is_ready_to_publish(built: Path, site: str) -> None:
+    out = built / site
+    assert (out / "CNAME").read_text().strip() == SITES[site]
+    assert (out / ".nojekyll").exists()
+    assert answer(out, "/no-such-page").status == 404 and (out / "404.html").is_file()
+    sitemap = (out / "sitemap.xml").read_text()
+    assert f"https://{SITES[site]}/use-cases.html" in sitemap
+    assert "cdsc-wg1-03" not in sitemap and "use-cases/index.html" not in sitemap  # redirect pages are not pages
+
+
+@pytest.mark.parametrize(("site", "spec"), [("wg1-connectivity", "cdsc-wg1-01"), ("wg1-connectivity", "cdsc-wg1-02"), ("wg3-customer-data", "cdsc-wg3-01")])
+def test_spec_page_renders_its_source_and_links_to_it(built: Path, site: str, spec: str) -> None:
+    source = (Path(__file__).parents[1] / site / "specifications" / f"{spec}.md").read_text()
+    title = source.splitlines()[0].lstrip("# ").split("{")[0].strip()
+    html = (built / site / "specs" / spec / "index.html").read_text()
+    assert title in html
+    assert f'href="https://github.com/carbon-data-specification/specsites/blob/main/{site}/specifications/{spec}.md"' in html
+
+
+def test_shared_pages_come_from_one_copy(repo: Path, tmp_path: Path) -> None:
+    text = repo / "docs" / "lfess.md"
+    text.write_text(text.read_text().replace("# ", "# Shared-marker ", 1))
+    assert run_cli("build", root=repo).returncode == 0
+    for site in SITES:
+        assert "Shared-marker" in (repo / "site" / site / "lfess.html").read_text()
+
+
+def test_specs_index_lists_moved_specifications(built: Path) -> None:
+    page = (built / "wg3-customer-data" / "specs" / "index.html").read_text()
+    assert "CDSC-WG1-03 was renamed" in page and 'href="cdsc-wg3-01/"' in page
+    assert 'href="https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/"' in page
+    wg1 = (built / "wg1-connectivity" / "specs" / "index.html").read_text()
+    assert "CDSC-WG1-01 was published on customerdata.carbondataspec.org before" in wg1
+
+
+def test_banner_is_in_every_page_keyed_to_the_production_host(built: Path) -> None:
+    for site, host in SITES.items():
+        for page in ("index.html", "use-cases.html", "specs/design-principles.html"):
+            text = (built / site / page).read_text()
+            assert 'id="specsites-banner"' in text and "hidden" in text
+            assert f'location.hostname !== "{host}"' in text
+
+
+def test_build_prints_a_line_per_site_and_the_total(repo: Path) -> None:
+    result = run_cli("build", root=repo)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == list(SITES)
+    assert "pages" in lines[0] and "redirects" in lines[0] and lines[0].rstrip().endswith(" s")
+    assert lines[2].startswith("built 2 sites")
+
+
+def test_a_broken_link_fails_and_leaves_the_previous_output_untouched(repo: Path) -> None:
+    assert run_cli("build", root=repo).returncode == 0
+    before = tree_snapshot(repo / "site")
+    page = repo / "wg1-connectivity" / "docs" / "use-cases.md"
+    page.write_text(page.read_text() + "\n[gone](no-such-page.md)\n")
+    result = run_cli("build", root=repo)
+    assert result.returncode == 2
+    assert "wg1-connectivity" in result.stderr and "use-cases.md" in result.stderr and "no-such-page.md" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_snapshot(repo / "site") == before
+    assert sorted(p.name for p in repo.iterdir() if p.name.startswith(".site")) == [".site.lock"]  # no half-built folder left
+
+
+def test_a_missing_nav_file_fails_the_build(repo: Path) -> None:
+    (repo / "wg3-customer-data" / "docs" / "use-cases.md").unlink()
+    result = run_cli("build", root=repo)
+    assert result.returncode == 2 and "wg3-customer-data" in result.stderr and "use-cases.md" in result.stderr
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_plain_mkdocs_builds_a_site_with_the_same_redirects(repo: Path, built: Path, site: str, tmp_path: Path) -> None:
+    out = tmp_path / "plain"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(repo / site / "mkdocs.yml"), "-d", str(out)],
+        capture_output=True, text=True, env=ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    generated = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "assets" not in p.parts}
+    expected = {p.relative_to(built / site).as_posix() for p in (built / site).rglob("*") if p.is_file() and "assets" not in p.parts}
+    assert generated == expected
+    assert (out / "_redirects").read_text() == (built / site / "_redirects").read_text()
