@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +40,12 @@ def run_cli(*args: str | Path, root: Path = ROOT, env: dict | None = None, timeo
     )
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under folder with its bytes, to compare before and after."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -62,10 +69,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class GitHubPagesServer:
     """A 127.0.0.1 HTTP server that answers like GitHub Pages, one folder per Host."""
 
-    def __init__(self, folders: dict[str, Path]) -> None:
+    def __init__(self, folders: dict[str, Path], port: int = 0) -> None:
         self.folders = folders  # host name (no port) -> site folder; "" for any other host
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -111,6 +118,26 @@ class GitHubPagesServer:
 
 @pytest.fixture(scope="session")
 def production_server(built: Path) -> Iterator[GitHubPagesServer]:
-    """Both production hosts served from the session build, GitHub Pages' way."""
-    with GitHubPagesServer({host: built / site for site, host in SITES.items()}) as server:
+    """Both production hosts served from the session build, GitHub Pages' way; any
+    other host name gets the Customer Data site."""
+    folders = {host: built / site for site, host in SITES.items()}
+    with GitHubPagesServer({**folders, "": built / "wg3-customer-data"}) as server:
         yield server
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium tries to reach Google's services, which this network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Launches Debian's Chromium through Playwright; extra args per test via launch(args)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed; scripts/test installs it (Debian package chromium)")
+    with sync_playwright() as playwright:
+        def launch(extra: list[str] = ()):
+            return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra))
+        yield launch

@@ -1,0 +1,67 @@
+"""Issues 2 and 3 in a real browser: redirects with #fragments across sites, the banner."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import SITES, GitHubPagesServer, copy_sources, free_port, run_cli
+
+
+@pytest.fixture(scope="module")
+def local_sites(tmp_path_factory: pytest.TempPathFactory):
+    """A copy of both sites built for, and served at, two local ports."""
+    root = copy_sources(tmp_path_factory.mktemp("browser") / "repo")
+    ports = {site: free_port() for site in SITES}
+    pairs = [f"--base-url={site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
+    result = run_cli("build", *pairs, root=root)
+    assert result.returncode == 0, result.stderr
+    servers = [GitHubPagesServer({"": root / "site" / site}, port=port).__enter__() for site, port in ports.items()]
+    yield {site: f"http://127.0.0.1:{port}/" for site, port in ports.items()}
+    for server in servers:
+        server.__exit__()
+
+
+@pytest.fixture(scope="module")
+def page(chromium):
+    browser = chromium()
+    page = browser.new_page()
+    yield page
+    browser.close()
+
+
+@pytest.mark.parametrize(("old", "new_site", "new"), [
+    ("specs/cdsc-wg1-01/overview#other-drafts", "wg1-connectivity", "specs/cdsc-wg1-01/overview.html#other-drafts"),
+    ("specs/cdsc-wg1-02/index.html?ref=slides#other-drafts", "wg1-connectivity", "specs/cdsc-wg1-02/?ref=slides#other-drafts"),
+    ("specs/cdsc-wg1-03#other-drafts", "wg3-customer-data", "specs/cdsc-wg3-01/#other-drafts"),
+    ("specs/cdsc-wg1-03/overview.html?x=1#other-drafts", "wg3-customer-data", "specs/cdsc-wg3-01/overview.html?x=1#other-drafts"),
+    ("use-cases/#not-in-scope", "wg3-customer-data", "use-cases.html#not-in-scope"),
+])
+def test_old_url_with_fragment_lands_on_the_section(page, local_sites: dict[str, str], old: str, new_site: str, new: str) -> None:
+    expected = local_sites[new_site] + new
+    page.goto(local_sites["wg3-customer-data"] + old)
+    page.wait_for_url(expected, timeout=10_000)
+    fragment = new.partition("#")[2]
+    assert page.locator(f"[id='{fragment}']").count() == 1
+
+
+def test_banner_shows_outside_production(page, local_sites: dict[str, str]) -> None:
+    for base in local_sites.values():
+        page.goto(base)
+        assert page.locator("#specsites-banner").is_visible()
+
+
+def test_banner_hidden_on_the_production_host(chromium, production_server) -> None:
+    rules = ",".join(f"MAP {host} 127.0.0.1:{production_server.port}" for host in SITES.values())
+    browser = chromium([f"--host-resolver-rules={rules}"])
+    try:
+        page = browser.new_page()
+        for host in SITES.values():
+            page.goto(f"http://{host}/use-cases.html")
+            assert page.locator("h1").first.is_visible()
+            assert not page.locator("#specsites-banner").is_visible()
+        # the same production build, reached by another name, shows it
+        page.goto(f"http://127.0.0.1:{production_server.port}/use-cases.html")
+        assert page.locator("#specsites-banner").is_visible()
+    finally:
+        browser.close()
