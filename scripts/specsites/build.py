@@ -84,11 +84,17 @@ def _build_site(config_file: str, site_dir: str, strict: bool) -> SiteResult:
 
 @contextlib.contextmanager
 def _output_lock(out: Path):
-    """Serialises builds into the same output, so two at once never mix sites."""
+    """Serialises builds into the same output, so two at once never mix sites.
+
+    Locks the output's parent folder itself, so a failed build leaves no lock file.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{out.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)
 
 
 def _swap_in(new: Path, out: Path) -> None:

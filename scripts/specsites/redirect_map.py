@@ -147,6 +147,8 @@ def _parse_rule(line: int, site: str, source: str, target: str, site_names: list
 def _parse_target(target: str, site: str, site_names: list[str]) -> tuple[Target | None, str]:
     if _CONTROL.search(target):
         return None, f"new place {_show(target)} contains a control character; remove it"
+    if re.match(r"[A-Za-z]:[/\\]", target):
+        return None, f"{_show(target)} looks like a file path; write the URL path, like /specs/x/"
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
     if scheme and scheme.group(1).lower() in ("http", "https"):
         parts = urlsplit(target)
@@ -194,9 +196,10 @@ def _check_anchor(anchor: str, whole: str) -> str:
 
 
 def _show(value: object) -> str:
-    """A value quoted for an error line, with control characters made visible."""
+    """A value quoted for an error line, shortened, with control characters made visible."""
     text = value if isinstance(value, str) else str(value)
-    return repr(text[:80] + ("..." if len(text) > 80 else ""))
+    text = text[:80] + ("..." if len(text) > 80 else "")
+    return "'" + _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + "'"
 
 
 def _is_str(node: yaml.Node) -> bool:

@@ -73,7 +73,7 @@ def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.y
 
     for (site, key), entry in whole.items():
         if key in pages[site]:
-            problems.append(Problem(filename, entry.line, f"{entry.written} is still a page on {site} ({served_forms(pages[site][key])[0]}); delete the page or this redirect, a redirect must not hide a page"))
+            problems.append(Problem(filename, entry.line, f"{entry.written} is still a page on {site}; delete the page or this redirect, a redirect must not hide a page"))
 
     def resolve(site: str, entry: _Entry) -> Destination | None:
         trail = [(site, entry)]
@@ -85,6 +85,9 @@ def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.y
             hop = whole.get((target.site, key))
             if hop is None:
                 return _existing_page(target, anchor, pages, entry.line, problems, filename)
+            if hop is entry and len(trail) == 1:
+                problems.append(Problem(filename, entry.line, f"{entry.written} on {site} redirects to itself; point it at another page"))
+                return None
             if any(s == target.site and e is hop for s, e in trail):
                 lines = ", ".join(str(e.line) for _, e in trail)
                 problems.append(Problem(filename, entry.line, f"{entry.written} on {site} redirects in a cycle (lines {lines}); point one of them at a real page"))

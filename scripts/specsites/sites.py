@@ -6,6 +6,7 @@ the orchestrator, can know every other site's pages without building it.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,21 +75,28 @@ _TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
 
 
-def read_yaml_config(path: Path, display: str) -> dict:
+def read_yaml_config(path: Path, display: str) -> tuple[dict, str]:
+    """A mkdocs.yml's settings and its text (for line numbers in messages)."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_TolerantLoader)
     except FileNotFoundError:
         raise SpecSitesError(Problem(display, 0, "file not found; every site folder needs a mkdocs.yml"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise SpecSitesError(Problem(display, 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
+    except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
-        raise SpecSitesError(Problem(display, line, f"not valid YAML ({_first_line(e)}); fix the syntax"))
+        reason = getattr(e, "problem", None) or "syntax error"
+        raise SpecSitesError(Problem(display, line, f"not valid YAML: {reason}; check indentation, colons and quotes"))
     if not isinstance(data, dict):
-        raise SpecSitesError(Problem(display, 1, "expected a mapping of MkDocs settings"))
-    return data
+        raise SpecSitesError(Problem(display, 1, "expected a mapping of MkDocs settings, like `site_name: ...`"))
+    return data, text
 
 
-def _first_line(e: Exception) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+def line_of(text: str, pattern: str, nth: int = 0) -> int:
+    """The 1-based line of a regular expression's nth match (1 if there is none)."""
+    starts = [m.start() for m in re.finditer(pattern, text, re.MULTILINE)]
+    return text.count("\n", 0, starts[nth]) + 1 if len(starts) > nth else 1
 
 
 def plugin_options(base: dict) -> dict:
@@ -104,40 +112,45 @@ def plugin_options(base: dict) -> dict:
 def load_repository(root: Path, site_names: list[str] | None = None, redirects: str | None = None) -> Repository:
     """Find the sites the base mkdocs.yml names and read each one's production URL."""
     root = root.resolve()
+    base_text = ""
     if site_names is None or redirects is None:
-        options = plugin_options(read_yaml_config(root / BASE_CONFIG, BASE_CONFIG))
+        base, base_text = read_yaml_config(root / BASE_CONFIG, BASE_CONFIG)
+        options = plugin_options(base)
         site_names = site_names if site_names is not None else list(options.get("sites") or [])
         redirects = redirects or options.get("redirects") or "redirects.yml"
     problems: list[Problem] = []
     if not site_names:
-        problems.append(Problem(BASE_CONFIG, 0, "no sites listed; add them under plugins: - specsites: sites:"))
+        problems.append(Problem(BASE_CONFIG, line_of(base_text, r"^\s*- specsites"), "no sites listed; list the site folders under plugins: - specsites: sites:"))
     sites: list[Site] = []
     seen_hosts: dict[str, str] = {}
-    for name in site_names:
+    for index, name in enumerate(site_names):
         display = f"{name}/mkdocs.yml"
-        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-            problems.append(Problem(BASE_CONFIG, 0, f"site {name!r} is not a folder name; list folders under the repository root"))
+        entry_line = line_of(base_text, rf"^\s*-\s*{re.escape(str(name))}\s*$", site_names[:index].count(name))
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            problems.append(Problem(BASE_CONFIG, entry_line, f"site {name!r} is not a folder name; list folders directly under the repository root"))
+            continue
+        if name in (s.name for s in sites):
+            problems.append(Problem(BASE_CONFIG, entry_line, f"site {name} is listed twice, so two builds would share site/{name}; list each site folder once"))
             continue
         try:
-            config = read_yaml_config(root / name / "mkdocs.yml", display)
+            config, text = read_yaml_config(root / name / "mkdocs.yml", display)
         except SpecSitesError as e:
             problems.extend(e.problems)
             continue
         url = config.get("site_url")
         parts = urlsplit(url) if isinstance(url, str) else None
+        url_line = line_of(text, r"^site_url:")
         if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(Problem(display, 0, "site_url is missing or not an http(s) URL; add site_url: https://<domain>/"))
+            problems.append(Problem(display, url_line, "site_url is missing or not an http(s) URL; add the production address, like site_url: https://<domain>/"))
             continue
         if parts.hostname in seen_hosts:
-            problems.append(Problem(display, 0, f"site_url {url} has the same domain as {seen_hosts[parts.hostname]}; give each site its own domain"))
+            problems.append(Problem(display, url_line, f"site_url {url} has the same domain as {seen_hosts[parts.hostname]}; give each site its own domain"))
             continue
         seen_hosts[parts.hostname] = display
         if not (root / name / "docs").is_dir():
-            problems.append(Problem(display, 0, f"the site has no pages; create {name}/docs/ with an index.md"))
+            problems.append(Problem(display, 1, f"the site has no pages; create {name}/docs/ with an index.md"))
             continue
         sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/"))
-    if len(set(site_names)) != len(site_names):
-        problems.append(Problem(BASE_CONFIG, 0, "a site is listed twice; list each site folder once"))
     raise_if_any(problems)
     return Repository(root=root, sites=tuple(sites), redirects_file=root / redirects)
 
