@@ -8,10 +8,19 @@ import pytest
 from conftest import SITES, GitHubPagesServer, copy_sources, free_port, run_cli
 
 
+EXTRA_REDIRECTS = """
+  /old-principles: /specs/design-principles#be-useful
+  /use-cases#benchmarks: /specs/design-principles#test-suites
+  /drafts/*: wg1-connectivity:/specs/*
+"""
+
+
 @pytest.fixture(scope="module")
 def local_sites(tmp_path_factory: pytest.TempPathFactory):
     """A copy of both sites built for, and served at, two local ports."""
     root = copy_sources(tmp_path_factory.mktemp("browser") / "repo")
+    with open(root / "redirects.yml", "a") as redirects:  # under wg3-customer-data:, the last site
+        redirects.write(EXTRA_REDIRECTS)
     ports = {site: free_port() for site in SITES}
     pairs = [f"--base-url={site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
     result = run_cli("build", *pairs, root=root)
@@ -36,6 +45,12 @@ def page(chromium):
     ("specs/cdsc-wg1-03#other-drafts", "wg3-customer-data", "specs/cdsc-wg3-01/#other-drafts"),
     ("specs/cdsc-wg1-03/overview.html?x=1#other-drafts", "wg3-customer-data", "specs/cdsc-wg3-01/overview.html?x=1#other-drafts"),
     ("use-cases/#not-in-scope", "wg3-customer-data", "use-cases.html#not-in-scope"),
+    # the target's own anchor wins over the incoming one: never #be-useful#zzz
+    ("old-principles?q=1#zzz", "wg3-customer-data", "specs/design-principles.html?q=1#be-useful"),
+    # a section that moved out of a page that stays
+    ("use-cases#benchmarks", "wg3-customer-data", "specs/design-principles.html#test-suites"),
+    # a whole folder moved to the other site
+    ("drafts/cdsc-wg1-01/overview#other-drafts", "wg1-connectivity", "specs/cdsc-wg1-01/overview.html#other-drafts"),
 ])
 def test_old_url_with_fragment_lands_on_the_section(page, local_sites: dict[str, str], old: str, new_site: str, new: str) -> None:
     expected = local_sites[new_site] + new

@@ -147,7 +147,7 @@ def _parse_rule(line: int, site: str, source: str, target: str, site_names: list
 def _parse_target(target: str, site: str, site_names: list[str]) -> tuple[Target | None, str]:
     if _CONTROL.search(target):
         return None, f"new place {_show(target)} contains a control character; remove it"
-    if re.match(r"[A-Za-z]:[/\\]", target):
+    if re.match(r"[A-Za-z]:[/\\]", target) and target[0] not in site_names:
         return None, f"{_show(target)} looks like a file path; write the URL path, like /specs/x/"
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
     if scheme and scheme.group(1).lower() in ("http", "https"):

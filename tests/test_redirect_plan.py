@@ -1,0 +1,136 @@
+"""Issue 3: the pure parts: planning moves and rendering redirect pages.
+
+Each known flaw of mkdocs-redirects 1.2.3 has a test here that would fail with it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from specsites.errors import SpecSitesError
+from specsites.output_files import write_generated_files
+from specsites.redirect_map import parse_redirects
+from specsites.redirect_page import Linker, render_redirect_page
+from specsites.redirect_plan import Destination, Redirect, plan_redirects
+
+PAGES = {
+    "a": {"": "", "specs": "specs/", "specs/x": "specs/x/", "specs/x/overview": "specs/x/overview.html", "guide": "guide.html"},
+    "b": {"": "", "specs/y": "specs/y/", "notes": "notes.html"},
+}
+SITES = list(PAGES)
+LINKER = Linker("a", {"a": "https://a.example/", "b": "https://b.example/staging/"})
+
+
+def plan(text: str):
+    rules, problems = parse_redirects(text.encode(), SITES)
+    assert not problems, problems
+    result = plan_redirects(rules, PAGES)
+    assert not result.problems, [str(p) for p in result.problems]
+    return result
+
+
+def moved(result, site="a"):
+    return {r.key: r for r in result.moved(site)}
+
+
+def test_every_url_form_of_an_old_page_gets_a_redirect_file() -> None:
+    redirect = moved(plan("a:\n  /old.html: /guide\n"))["old"]
+    assert redirect.files == ("old.html", "old/index.html")
+    assert redirect.to == Destination("a", "guide.html")
+
+
+def test_folder_move_redirects_every_page_under_the_new_folder() -> None:
+    result = moved(plan("a:\n  /drafts/*: b:/specs/*\n"))
+    assert {k: r.to for k, r in result.items()} == {"drafts/y": Destination("b", "specs/y/")}
+
+
+def test_chain_is_flattened_and_said() -> None:
+    result = plan("a:\n  /one: /two\n  /two: b:/notes\n")
+    assert moved(result)["one"].to == Destination("b", "notes.html")
+    assert [str(n) for n in result.notes] == ["redirects.yml:2: /one led to a page that moved again; it now redirects straight to b:/notes"]
+
+
+def test_anchor_of_a_chain_is_kept() -> None:
+    result = plan("a:\n  /one: /two#intro\n  /two: /guide\n")
+    assert moved(result)["one"].to == Destination("a", "guide.html", "intro")
+
+
+def test_sections_of_a_page_that_stays_go_to_different_pages() -> None:
+    redirect = moved(plan("a:\n  /guide#setup: b:/notes#setup\n  /guide#faq: /specs/x/#faq\n"))["guide"]
+    assert redirect.to is None and redirect.files == ()
+    assert redirect.anchors == {"setup": Destination("b", "notes.html", "setup"), "faq": Destination("a", "specs/x/", "faq")}
+
+
+def test_real_pages_get_their_other_url_form_as_an_alias() -> None:
+    aliases = {r.key: r.files for r in plan("").redirects["a"] if r.is_alias}
+    assert aliases["guide"] == ("guide/index.html",) and aliases["specs/x"] == ("specs/x.html",)
+    assert "" not in aliases
+
+
+class _Tags(HTMLParser):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._script = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._script = tag == "script"
+
+    def handle_data(self, data):
+        if self._script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag):
+        self._script = False
+
+
+def _page(redirect: Redirect, file: str = "old/index.html"):
+    return _Tags(render_redirect_page(redirect, LINKER, file))
+
+
+def test_canonical_is_absolute_and_links_are_relative_within_a_site() -> None:
+    tags = _page(Redirect("a", "old", 1, Destination("a", "specs/x/overview.html")), "old/index.html")
+    canonical = [a["href"] for t, a in tags.tags if t == "link" and a.get("rel") == "canonical"]
+    assert canonical == ["https://a.example/specs/x/overview.html"]
+    assert [a["href"] for t, a in tags.tags if t == "a"] == ["../specs/x/overview.html"]
+
+
+def test_cross_site_links_use_the_other_sites_base_url() -> None:
+    tags = _page(Redirect("a", "old", 1, Destination("b", "notes.html")))
+    assert [a["href"] for t, a in tags.tags if t == "a"] == ["https://b.example/staging/notes.html"]
+
+
+def test_hostile_target_is_escaped_everywhere() -> None:
+    hostile = 'https://e.example/"><script>alert(1)</script><!--'
+    tags = _page(Redirect("a", "old", 1, Destination("", hostile)))
+    assert [t for t, _ in tags.tags].count("script") == 1
+    assert [a["href"] for t, a in tags.tags if t == "a"] == [hostile]
+    assert [a["href"] for t, a in tags.tags if t == "link"] == [hostile]
+    data = json.loads(re.search(r"var d=(\{.*?\});", tags.scripts[0]).group(1))
+    assert data["to"] == hostile and "</script" not in tags.scripts[0]
+
+
+def test_target_anchor_is_not_doubled_by_the_incoming_fragment() -> None:
+    # The script keeps the target's own #anchor and drops the incoming one (never #a#b);
+    # the browser test follows it for real.
+    script = _page(Redirect("a", "old", 1, Destination("a", "guide.html", "sec"))).scripts[0]
+    assert '"to": "../guide.html#sec"' in script
+    assert "var f=i<0?location.hash:t.slice(i)" in script
+
+
+def test_writer_refuses_paths_outside_the_site_and_real_pages(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "guide.html").write_text("real page")
+    for files in ({"../../x.html": "x"}, {"/etc/x.html": "x"}, {"guide.html": "stub"}):
+        with pytest.raises(SpecSitesError):
+            write_generated_files(site, files, {"guide.html"}, "redirects.yml")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["guide.html", "site"]
+    assert (site / "guide.html").read_text() == "real page"
