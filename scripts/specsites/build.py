@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.inventory import FILENAME as INVENTORY
+from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
 from specsites.sites import BASE_URLS_ENV, Repository, base_urls, load_repository
 
 
@@ -107,11 +109,16 @@ def _swap_in(new: Path, out: Path) -> None:
         os.rename(new, out)
 
 
-def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), strict: bool = True) -> BuildReport:
-    """Build every site (or those named) into out/<site>/; raise BuildFailed on any failure."""
+def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), strict: bool = True, frozen: bool = False) -> BuildReport:
+    """Build every site (or those named) into out/<site>/; raise BuildFailed on any failure.
+
+    Adds what the sites publish to published-urls.yml; with frozen, refuses to change it.
+    """
     start = time.perf_counter()
     repo = load_repository(root)
     sites = _select(repo, only)
+    inventory_file = repo.root / INVENTORY
+    inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
     override = " ".join(base_url_pairs)
     base_urls(repo, override)  # report a bad --base-url before building anything
     out = (out or repo.root / "site").resolve()
@@ -122,11 +129,31 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         try:
             results = _run_builds(sites, staging, override, strict)
             _raise_if_failed(results)
+            updated = merge(inventory, {r.site: {u: set(i) for u, i in r.published.items()} for r in results})
+            if frozen and updated != inventory:
+                raise BuildFailed(Problem(INVENTORY, 0, f"the sites now publish URLs or ids it lacks ({_first_new(inventory, updated)}); run scripts/build and commit {INVENTORY}"))
             _swap_in(staging, out)
+            if updated != inventory:
+                _write_atomically(inventory_file, dump_inventory(updated))
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
     return BuildReport(out, results, time.perf_counter() - start)
+
+
+def _first_new(old: Inventory, new: Inventory) -> str:
+    for site, pages in new.items():
+        for url, ids in sorted(pages.items()):
+            extra = ids - old.get(site, {}).get(url, set())
+            if url not in old.get(site, {}) or extra:
+                return f"{site} {url}" + (f"#{sorted(extra)[0]}" if extra else "")
+    return ""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _select(repo: Repository, only: list[str] | None):

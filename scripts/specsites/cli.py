@@ -26,6 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: site/ in the repository)")
     build.add_argument("--site", action="append", help="build only this site (repeatable)")
     build.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="serve SITE from URL instead of its production URL (staging copies)")
+    build.add_argument("--frozen", action="store_true", help="fail instead of adding newly published URLs to published-urls.yml (CI)")
+
+    check = commands.add_parser("check", help="prove every published URL and section id still lands")
+    check.add_argument("--out", type=Path, help="the built output to check (default: site/ in the repository)")
+    check.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="the URL a staging build was built for")
+    check.add_argument("--live", nargs="+", metavar="SITE=URL", help="check running sites over HTTP instead (sites not named: production)")
+    check.add_argument("--workers", type=int, default=0, help="concurrent requests with --live (default: 4 per core, at most 16)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON (shape: README, 'Checking')")
+    check.add_argument("--all", action="store_true", help="with --json, also list every URL followed and where it landed")
     return parser
 
 
@@ -36,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "check":
+            return _check(args)
     except SpecSitesError as e:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -52,9 +63,22 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from specsites.build import build_sites
 
-    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=args.base_url)
+    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=args.base_url, frozen=args.frozen)
     for result in report.results:
         s = result.stats
         print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s")
     print(f"built {len(report.results)} sites into {report.out} in {report.seconds:.2f} s")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from specsites.check import check_sites, format_report
+
+    report = check_sites(root=args.root, out=args.out, base_url_pairs=args.base_url, live_pairs=args.live or [], workers=args.workers, live=bool(args.live))
+    if args.json:
+        print(json.dumps(report.as_json(with_results=args.all), indent=2))
+    else:
+        print("\n".join(format_report(report)))
+    return 0 if report.ok else 1

@@ -26,7 +26,7 @@ from specsites.redirect_page import Linker, anchor_script, render_redirect_page
 from specsites.redirect_plan import Plan, Redirect, plan_redirects
 from specsites.server_rules import netlify_redirects, nginx_include
 from specsites.output_files import write_generated_files
-from specsites.urls import url_file
+from specsites.urls import page_url, served_forms, url_file
 from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 
@@ -49,7 +49,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.spec_sources: dict[str, Path] = {}
         self.section_redirects: dict[str, Redirect] = {}
         self.page_files: set[str] = set()
-        self.published: dict[str, list[str]] = {}  # page URL -> section ids, for the inventory
+        self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
         self.stats: dict[str, int] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -120,7 +120,10 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         return markdown
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
-        self.published[page.url] = [item.id for item in _walk_toc(page.toc)]
+        url = served_forms(page_url(page.file.dest_uri))[0]
+        # Section ids only: a page's title (h1; level is the heading level despite
+        # MkDocs' docstring) is not a place people link to.
+        self.published[url] = [item.id for item in _walk_toc(page.toc) if item.level > 1]
         return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:

@@ -13,8 +13,7 @@ import yaml
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.urls import page_key
-
-MAX_BYTES = 20 * 1024 * 1024  # 100,000 redirects take about 8 MB
+from specsites.yaml_nodes import compose, is_null, is_str
 
 # Old and new paths are URL paths; these characters are safe in HTML, JavaScript,
 # nginx and _redirects without quoting (percent-encode anything else).
@@ -22,8 +21,6 @@ _PATH = re.compile(r"/(?:[A-Za-z0-9._~%+@-]+/?)*(?:\*)?")
 _ANCHOR = re.compile(r"[A-Za-z0-9_.:-]+")
 _URL_UNSAFE = re.compile(r"[\s\"'<>\\`{}|^$;]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -64,24 +61,9 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
     def problem(line: int, message: str) -> None:
         problems.append(Problem(filename, line, message))
 
-    if len(data) > MAX_BYTES:
-        raise SpecSitesError(Problem(filename, 0, f"file is {len(data) // 1_000_000} MB, over the {MAX_BYTES // 1_000_000} MB limit; split the history or remove entries that no longer matter"))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SpecSitesError(Problem(filename, data[: e.start].count(b"\n") + 1, "not UTF-8 text; save the file as UTF-8"))
-    try:
-        root = yaml.compose(text, Loader=Loader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        reason = (getattr(e, "problem", None) or str(e)).strip()
-        raise SpecSitesError(Problem(filename, mark.line + 1 if mark else 0, f"not valid YAML: {reason}; check indentation, colons and quotes"))
-    except RecursionError:
-        raise SpecSitesError(Problem(filename, 0, "nested too deeply; a site holds old paths mapped to new paths, nothing deeper"))
+    root = compose(data, filename)
     if root is None:
         return [], []
-    if _uses_aliases(root):
-        raise SpecSitesError(Problem(filename, _alias_line(text), "YAML anchors and aliases (&name, *name) are not allowed; write each redirect out"))
     if not isinstance(root, yaml.MappingNode):
         raise SpecSitesError(Problem(filename, root.start_mark.line + 1, "expected a mapping of site folders to their moved pages, like `wg3-customer-data:`"))
 
@@ -90,7 +72,7 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
     seen_sources: dict[tuple[str, str, str], int] = {}
     for site_node, entries in root.value:
         line = site_node.start_mark.line + 1
-        site = site_node.value if _is_str(site_node) else None
+        site = site_node.value if is_str(site_node) else None
         if site is None:
             problem(line, "a site must be a folder name like `wg3-customer-data:`")
             continue
@@ -101,17 +83,17 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
         if site not in site_names:
             problem(line, f"unknown site {site!r}; use one of: {', '.join(site_names)}")
             continue
-        if _is_null(entries):
+        if is_null(entries):
             continue
         if not isinstance(entries, yaml.MappingNode):
             problem(entries.start_mark.line + 1, f"expected old paths mapped to new paths under {site}:, like `/old: /new`")
             continue
         for source_node, target_node in entries.value:
             line = source_node.start_mark.line + 1
-            if not _is_str(source_node):
+            if not is_str(source_node):
                 problem(line, "an old path must be text starting with /, like `/specs/old/`")
                 continue
-            if not _is_str(target_node) or not target_node.value:
+            if not is_str(target_node) or not target_node.value:
                 problem(line, f"the new place for {_show(source_node.value)} must be text: a path like /new, site:/new, or an https:// URL")
                 continue
             rule, error = _parse_rule(line, site, source_node.value, target_node.value, site_names)
@@ -200,35 +182,3 @@ def _show(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     text = text[:80] + ("..." if len(text) > 80 else "")
     return "'" + _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + "'"
-
-
-def _is_str(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
-
-
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
-
-
-def _uses_aliases(root: yaml.Node) -> bool:
-    """True when a node is reachable twice: an alias (which could expand exponentially)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return True
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return False
-
-
-def _alias_line(text: str) -> int:
-    for event in yaml.parse(text, Loader=Loader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            return event.start_mark.line + 1
-    return 0

@@ -1,0 +1,90 @@
+"""published-urls.yml: every page URL and section id each site has ever published.
+
+Pure: parse (with line numbers for errors), merge what a build published (add
+only: nothing ever leaves the inventory), and dump in a stable, diff-friendly form.
+"""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from specsites.errors import Problem, SpecSitesError
+from specsites.yaml_nodes import compose, is_null, is_str, line
+
+FILENAME = "published-urls.yml"
+Inventory = dict[str, dict[str, set[str]]]  # site -> URL path ("/x", "/x/") -> section ids
+
+_URL = re.compile(r"/(?:[A-Za-z0-9._~%+@-]+/?)*")
+_ID = re.compile(r"[A-Za-z0-9_.:-]+")
+
+HEADER = """\
+# Every page URL and section id each site has ever published. Old links point at
+# them, so `specsites check` proves each one still lands on a page that has the id,
+# directly or through redirects.yml. `specsites build` adds what it publishes;
+# nothing is ever removed (a page that goes away needs a redirect instead).
+"""
+
+
+def parse_inventory(data: bytes, site_names: list[str], filename: str = FILENAME) -> Inventory:
+    root = compose(data, filename)
+    inventory: Inventory = {}
+    if root is None:
+        return inventory
+    if not isinstance(root, yaml.MappingNode):
+        raise SpecSitesError(Problem(filename, line(root), "expected site folders mapping URL paths to lists of section ids"))
+    problems: list[Problem] = []
+    for site_node, urls in root.value:
+        site = site_node.value if is_str(site_node) else None
+        if site not in site_names:
+            problems.append(Problem(filename, line(site_node), f"unknown site {site_node.value!r}; use one of: {', '.join(site_names)}"))
+            continue
+        if site in inventory:
+            problems.append(Problem(filename, line(site_node), f"site {site} is listed twice; merge its URLs under one `{site}:`"))
+            continue
+        pages = inventory[site] = {}
+        if is_null(urls):
+            continue
+        if not isinstance(urls, yaml.MappingNode):
+            problems.append(Problem(filename, line(urls), f"expected URL paths under {site}:, like `/use-cases: [not-in-scope]`"))
+            continue
+        for url_node, ids_node in urls.value:
+            url = url_node.value if is_str(url_node) else ""
+            if not _URL.fullmatch(url) or url.endswith(".html"):
+                problems.append(Problem(filename, line(url_node), f"{url_node.value!r} is not a URL path as published, like /use-cases or /specs/"))
+                continue
+            if url in pages:
+                problems.append(Problem(filename, line(url_node), f"{url} is listed twice under {site}; keep one"))
+                continue
+            ids: set[str] = set()
+            if isinstance(ids_node, yaml.SequenceNode):
+                for id_node in ids_node.value:
+                    if is_str(id_node) and _ID.fullmatch(id_node.value):
+                        ids.add(id_node.value)
+                    else:
+                        problems.append(Problem(filename, line(id_node), f"{getattr(id_node, 'value', '?')!r} is not a section id; ids hold letters, digits and - _ . :"))
+            elif not is_null(ids_node):
+                problems.append(Problem(filename, line(ids_node), f"the ids of {url} must be a list, like [scope, use-cases]"))
+            pages[url] = ids
+    if problems:
+        raise SpecSitesError(problems)
+    return inventory
+
+
+def merge(inventory: Inventory, published: Inventory) -> Inventory:
+    merged = {site: {url: set(ids) for url, ids in pages.items()} for site, pages in inventory.items()}
+    for site, pages in published.items():
+        for url, ids in pages.items():
+            merged.setdefault(site, {}).setdefault(url, set()).update(ids)
+    return merged
+
+
+def dump_inventory(inventory: Inventory) -> str:
+    lines = [HEADER]
+    for site in sorted(inventory):
+        lines.append(f"{site}:")
+        for url in sorted(inventory[site]):
+            ids = sorted(inventory[site][url])
+            lines.append(f"  {url}:" + ("" if ids else " []"))
+            lines.extend(f"    - {i}" for i in ids)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,166 @@
+"""Issue 4: `specsites check` proves every published URL and id still lands."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, SITES, GitHubPagesServer, copy_sources, free_port, run_cli
+
+SCHEMA = json.loads((ROOT / "scripts" / "specsites" / "check-report.schema.json").read_text())
+
+
+def check_json(*args, root: Path) -> tuple[int, dict]:
+    result = run_cli("check", "--json", "--all", *args, root=root)
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return result.returncode, report
+
+
+def test_clean_build_passes(built: Path) -> None:
+    result = run_cli("check", "--out", built)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == list(SITES) and lines[-1] == "all URLs land"
+    assert "0 failures" in lines[0] and "12 redirects" in lines[1]
+
+
+def test_json_report_has_the_documented_shape_and_covers_the_old_site(built: Path) -> None:
+    code, report = check_json("--out", built, root=ROOT)
+    assert code == 0 and report["ok"] is True
+    starts = {(r["site"], r["start"]): r for r in report["results"]}
+    moved = starts[("wg3-customer-data", "/specs/cdsc-wg1-01/overview.html")]
+    assert moved["lands"] == "wg1-connectivity:/specs/cdsc-wg1-01/overview.html" and moved["ok"]
+    anchor = starts[("wg3-customer-data", "/specs/cdsc-wg1-03/#other-drafts")]
+    assert anchor["lands"] == "wg3-customer-data:/specs/cdsc-wg3-01/#other-drafts"
+
+
+def _add_page(repo: Path, name: str, text: str) -> None:
+    (repo / "wg1-connectivity" / "docs" / f"{name}.md").write_text(text)
+    config = repo / "wg1-connectivity" / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - Use Cases: use-cases.md\n", f"  - Use Cases: use-cases.md\n  - {name}: {name}.md\n"))
+
+
+def _remove_page(repo: Path, name: str) -> None:
+    (repo / "wg1-connectivity" / "docs" / f"{name}.md").unlink()
+    config = repo / "wg1-connectivity" / "mkdocs.yml"
+    config.write_text(config.read_text().replace(f"  - {name}: {name}.md\n", ""))
+
+
+def test_removed_page_without_redirect_fails_naming_the_url_and_the_fix(repo: Path) -> None:
+    _add_page(repo, "glossary", "# Glossary\n\n## Terms {#terms}\n")
+    assert run_cli("build", root=repo).returncode == 0
+    assert "  /glossary:\n    - terms\n" in (repo / "published-urls.yml").read_text()
+    _remove_page(repo, "glossary")
+    assert run_cli("build", root=repo).returncode == 0
+
+    result = run_cli("check", root=repo)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        "FAIL wg1-connectivity /glossary: status 404 (wg1-connectivity:/glossary); "
+        "fix: add under `wg1-connectivity:` in redirects.yml:  /glossary: /lfess"
+    )
+    # the fix, applied, moves the failure to the page's sections; their fix makes it pass
+    with open(repo / "redirects.yml", "a") as redirects:
+        redirects.write("wg1-connectivity:\n  /glossary: /lfess\n")
+    assert run_cli("build", root=repo).returncode == 0
+    result = run_cli("check", root=repo)
+    assert result.stdout.splitlines()[0] == (
+        "FAIL wg1-connectivity /glossary#terms: lands on wg1-connectivity:/lfess.html, which has no id 'terms'; "
+        "fix: add under `wg1-connectivity:` in redirects.yml:  /glossary#terms: /<page>#<id>  (or restore the heading id)"
+    )
+    with open(repo / "redirects.yml", "a") as redirects:
+        redirects.write("  /glossary#terms: /specs/design-principles#be-useful\n")
+    assert run_cli("build", root=repo).returncode == 0
+    assert run_cli("check", root=repo).returncode == 0
+
+
+def test_removed_heading_id_fails(repo: Path) -> None:
+    page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
+    page.write_text(page.read_text().replace("{#not-in-scope}", "{#out-of-scope}"))
+    assert run_cli("build", root=repo).returncode == 0
+    code, report = check_json(root=repo)
+    assert code == 1
+    assert report["failures"] == [{
+        "site": "wg3-customer-data", "url": "/use-cases#not-in-scope",
+        "problem": "lands on wg3-customer-data:/use-cases, which has no id 'not-in-scope'",
+        "fix": "/use-cases#not-in-scope: /<page>#<id>  (or restore the heading id)",
+    }]
+
+
+def test_moved_heading_id_suggests_where_it_went(repo: Path) -> None:
+    page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
+    text = page.read_text()
+    page.write_text(text.replace("{#not-in-scope}", "{#out-of-scope}"))
+    other = repo / "wg3-customer-data" / "docs" / "index.md"
+    other.write_text(other.read_text() + "\n## What is not in scope {#not-in-scope}\n")
+    assert run_cli("build", root=repo).returncode == 0
+    code, report = check_json(root=repo)
+    assert [f["fix"] for f in report["failures"]] == ["/use-cases#not-in-scope: /#not-in-scope"]
+
+
+def _stub(to: str) -> str:
+    return f'<!doctype html><html><head><meta http-equiv="refresh" content="0; url={to}"></head><body></body></html>'
+
+
+def test_redirect_loop_fails(built: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = copy_sources(tmp_path / "repo")
+    shutil.copytree(built, root / "site")
+    stub = root / "site" / "wg3-customer-data" / "specs" / "cdsc-wg1-03" / "index.html"
+    stub.write_text(_stub("../cdsc-wg1-03.html"))
+    (stub.parent.parent / "cdsc-wg1-03.html").write_text(_stub("cdsc-wg1-03/"))
+    code, report = check_json(root=root)
+    assert code == 1
+    loops = [f for f in report["failures"] if f["url"] == "/specs/cdsc-wg1-03/"]
+    assert loops and loops[0]["problem"].startswith("redirect loop:")
+
+
+def test_chain_longer_than_allowed_fails(built: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = copy_sources(tmp_path / "repo")
+    shutil.copytree(built, root / "site")
+    site = root / "site" / "wg3-customer-data"
+    # /specs/cdsc-wg1-03 -> 301 /specs/cdsc-wg1-03/ -> hop1 -> hop2 -> hop3 -> the page: one too many
+    (site / "specs" / "cdsc-wg1-03" / "index.html").write_text(_stub("/hop1.html"))
+    (site / "hop1.html").write_text(_stub("/hop2.html"))
+    (site / "hop2.html").write_text(_stub("/hop3.html"))
+    (site / "hop3.html").write_text(_stub("/specs/cdsc-wg3-01/"))
+    code, report = check_json(root=root)
+    problems = {f["url"]: f["problem"] for f in report["failures"]}
+    assert problems["/specs/cdsc-wg1-03/"].startswith("more than 3 redirects")
+    assert problems["/hop1.html"].startswith("orphaned")
+
+
+@pytest.fixture(scope="module")
+def local_build(tmp_path_factory: pytest.TempPathFactory):
+    """Both sites built for two 127.0.0.1 ports, with a page and an id gone, served."""
+    root = copy_sources(tmp_path_factory.mktemp("live") / "repo")
+    _add_page(root, "glossary", "# Glossary\n\n## Terms {#terms}\n")
+    ports = {site: free_port() for site in SITES}
+    pairs = [f"{site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
+    assert run_cli("build", *[f"--base-url={p}" for p in pairs], root=root).returncode == 0
+    _remove_page(root, "glossary")
+    page = root / "wg3-customer-data" / "docs" / "use-cases.md"
+    page.write_text(page.read_text().replace("{#use-case-benchmarking}", "{#benchmarking}"))
+    assert run_cli("build", *[f"--base-url={p}" for p in pairs], root=root).returncode == 0
+    servers = [GitHubPagesServer({"": root / "site" / site}, port=port).__enter__() for site, port in ports.items()]
+    yield root, pairs
+    for server in servers:
+        server.__exit__()
+
+
+def test_live_check_agrees_with_the_static_check_case_by_case(local_build) -> None:
+    root, pairs = local_build
+    static_code, static = check_json(*[f"--base-url={p}" for p in pairs], root=root)
+    live_code, live = check_json("--live", *pairs, root=root)
+    assert static_code == live_code == 1
+    assert live["results"] == static["results"]
+    assert live["failures"] == static["failures"]
+    assert {f["url"] for f in live["failures"]} == {"/glossary", "/use-cases#use-case-benchmarking"}
+    assert len(live["results"]) > 200
