@@ -140,3 +140,22 @@ def test_plain_mkdocs_builds_a_site_with_the_same_redirects(repo: Path, built: P
     expected = {p.relative_to(built / site).as_posix() for p in (built / site).rglob("*") if p.is_file() and "assets" not in p.parts}
     assert generated == expected
     assert (out / "_redirects").read_text() == (built / site / "_redirects").read_text()
+
+
+def test_two_builds_at_once_never_leave_a_mixed_site(repo: Path) -> None:
+    """Builds into the same output are serialised by a lock on its parent folder; each
+    swaps in complete. Two real processes, each building for different base URLs."""
+    import re
+
+    commands = []
+    for name in ("first", "second"):
+        pairs = [f"--base-url={site}=https://{name}.example/{site}/" for site in SITES]
+        commands.append([sys.executable, "-m", "specsites", "--root", str(repo), "build", *pairs])
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV) for c in commands]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    hosts = set()
+    for page in (repo / "site").rglob("*.html"):
+        hosts.update(re.findall(r'<link rel="canonical" href="https://(\w+)\.example/', page.read_text()))
+    assert len(hosts) == 1, f"pages from both builds: {hosts}"
+    assert not [p.name for p in repo.iterdir() if p.name.startswith(".site")]

@@ -46,8 +46,9 @@ class BuildFailed(SpecSitesError):
     """One or more sites did not build; the previous output is untouched."""
 
 
-def _build_site(config_file: str, site_dir: str, strict: bool) -> SiteResult:
-    """Runs in a worker process: one MkDocs build, its warnings collected as errors."""
+def build_one_site(config_file: str, site_dir: str, strict: bool = True) -> SiteResult:
+    """One MkDocs build, its warnings collected as errors. Call it in a worker process:
+    MkDocs keeps global state and is not thread-safe."""
     import traceback
 
     from mkdocs.commands.build import build
@@ -172,7 +173,7 @@ def _run_builds(sites, staging: Path, override: str, strict: bool) -> list[SiteR
         workers = max(1, min(len(sites), os.cpu_count() or 1))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_build_site, str(s.config_file), str(staging / s.name), strict) for s in sites]
+            futures = [pool.submit(build_one_site, str(s.config_file), str(staging / s.name), strict) for s in sites]
             return [f.result() for f in futures]
     finally:
         if previous is None:
@@ -181,17 +182,22 @@ def _run_builds(sites, staging: Path, override: str, strict: bool) -> list[SiteR
             os.environ[BASE_URLS_ENV] = previous
 
 
+def error_lines(result: SiteResult) -> list[str]:
+    """One line per problem of a failed site build."""
+    lines = []
+    for error in result.errors:
+        for line in error.splitlines():
+            # Problems of the shared input files name the file, not the site.
+            lines.append(line if line.startswith(("redirects.yml:", "published-urls.yml:")) else f"{result.site}: {line}")
+    if result.crashed:
+        lines.append(f"{result.site}: internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
+    return lines
+
+
 def _raise_if_failed(results: list[SiteResult]) -> None:
     lines: list[str] = []
     for result in results:
-        for error in result.errors:
-            for line in error.splitlines():
-                # redirects.yml problems are the same for every site: say them once.
-                text = line if line.startswith("redirects.yml:") else f"{result.site}: {line}"
-                if text not in lines:
-                    lines.append(text)
-        if result.crashed:
-            lines.append(f"{result.site}: internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
+        lines.extend(line for line in error_lines(result) if line not in lines)  # shared files' problems once
     if lines:
         error = BuildFailed([Problem("", 0, line) for line in lines])
         error.crashes = [r.crashed for r in results if r.crashed]

@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=0, help="concurrent requests with --live (default: 4 per core, at most 16)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (shape: README, 'Checking')")
     check.add_argument("--all", action="store_true", help="with --json, also list every URL followed and where it landed")
+
+    serve = commands.add_parser("serve", help="preview every site locally, rebuilding on edits")
+    serve.add_argument("--port", type=int, default=8001, help="port of the first site; the others follow (default: 8001)")
+    serve.add_argument("--site", action="append", help="serve only this site (repeatable)")
     return parser
 
 
@@ -47,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "serve":
+            from specsites.preview import serve_sites
+
+            return serve_sites(root=args.root, port=args.port, only=args.site)
     except SpecSitesError as e:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)

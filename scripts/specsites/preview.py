@@ -1,0 +1,204 @@
+"""`specsites serve`: every site previewed at once, rebuilt on edits, reloaded live.
+
+One process per site (MkDocs is not thread-safe). Each builds into a fresh folder
+and switches the served folder with one atomic symlink swap, so nothing half-built
+is ever served, and a failed rebuild leaves the last good build in place. Pages are
+served with GitHub Pages' rules (static_host), so old URL forms work as published.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from specsites.build import _select, build_one_site, error_lines
+from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository
+from specsites.static_host import answer
+
+RELOAD_PATH = "/.specsites/reload"
+POLL_INTERVAL = 0.05
+DEBOUNCE = 0.05
+# Long-polls the server; reloads the page when a newer build is served.
+_RELOAD_SCRIPT = (
+    "<script>(function(){var e=%d;function p(){fetch('" + RELOAD_PATH + "?epoch='+e)"
+    ".then(function(r){return r.text()}).then(function(t){if(+t>e){location.reload()}else{p()}})"
+    ".catch(function(){setTimeout(p,1000)})}p()})();</script>"
+)
+
+
+class PreviewSite:
+    """The served build of one site, and the epoch browsers wait on."""
+
+    def __init__(self, site: Site, workdir: Path) -> None:
+        self.site = site
+        self.workdir = workdir
+        self.current = workdir / "current"  # symlink to the last good build
+        self.epoch = 0
+        self.changed = threading.Condition()
+        self._builds = 0
+
+    def rebuild(self) -> bool:
+        start = time.perf_counter()
+        self._builds += 1
+        new = self.workdir / f"build-{self._builds}"
+        result = build_one_site(str(self.site.config_file), str(new))
+        if result.errors or result.crashed:
+            for line in error_lines(result):
+                print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
+            print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
+            shutil.rmtree(new, ignore_errors=True)
+            return False
+        old = os.readlink(self.current) if self.current.is_symlink() else None
+        link = self.workdir / "next"
+        os.symlink(new, link)
+        os.replace(link, self.current)
+        with self.changed:
+            self.epoch += 1
+            self.changed.notify_all()
+        if old:
+            # Requests that began on the old build may still read it: remove it later.
+            remover = threading.Timer(5.0, shutil.rmtree, args=(old,), kwargs={"ignore_errors": True})
+            remover.daemon = True
+            remover.start()
+        print(f"{self.site.name}: built in {time.perf_counter() - start:.2f} s", flush=True)
+        return True
+
+    def wait_for_change(self, epoch: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.epoch > epoch, timeout=timeout)
+            return self.epoch
+
+
+def _handler(preview: PreviewSite):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path == RELOAD_PATH:
+                since = int((parse_qs(url.query).get("epoch") or ["0"])[0] or 0)
+                self._send(200, b"%d" % preview.wait_for_change(since, timeout=30), "text/plain")
+                return
+            result = answer(preview.current.resolve(), url.path)
+            if result.status == 301:
+                self.send_response(301)
+                self.send_header("Location", result.location + (f"?{url.query}" if url.query else ""))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = result.file.read_bytes() if result.file else b"not found"
+            kind = _content_type(result.file)
+            if kind.startswith("text/html"):
+                body = body.replace(b"</body>", (_RELOAD_SCRIPT % preview.epoch).encode() + b"</body>", 1)
+            self._send(result.status, body, kind)
+
+        def _send(self, status: int, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return Handler
+
+
+def _content_type(file: Path | None) -> str:
+    import mimetypes
+
+    if file is None:
+        return "text/plain"
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return kind + "; charset=utf-8" if kind.startswith("text/") or kind == "application/javascript" else kind
+
+
+def watched_paths(repo: Repository, site: Site) -> list[Path]:
+    """What a site's build reads: its folder, the shared docs, the base config, the map."""
+    return [p for p in (site.folder, repo.shared_docs, repo.root / "mkdocs.yml", repo.redirects_file) if p.exists()]
+
+
+def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
+    """Every file under the paths with its modification time and size."""
+    found: dict[str, tuple[int, int]] = {}
+    for path in paths:
+        if path.is_file():
+            stat = path.stat()
+            found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+            for name in filenames:
+                full = os.path.join(dirpath, name)
+                try:
+                    stat = os.stat(full)
+                except FileNotFoundError:
+                    continue
+                found[full] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def _serve_one(repo: Repository, site: Site, port: int) -> None:
+    """Runs in its own process until SIGTERM: build, serve, rebuild on change."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+    workdir = Path(tempfile.mkdtemp(prefix=f"specsites-serve-{site.name}-"))
+    try:
+        preview = PreviewSite(site, workdir)
+        if not preview.rebuild():
+            print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(preview))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # Polling a few hundred files takes about a millisecond, and reacts faster than
+        # watchdog's inotify buffer, which holds events back for half a second.
+        paths = watched_paths(repo, site)
+        seen = snapshot(paths)
+        while True:
+            time.sleep(POLL_INTERVAL)
+            now = snapshot(paths)
+            if now == seen:
+                continue
+            time.sleep(DEBOUNCE)  # editors save in several writes; let them settle
+            seen = snapshot(paths)
+            preview.rebuild()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) -> int:
+    repo = load_repository(root)
+    sites = _select(repo, only)
+    ports = {site.name: port + i for i, site in enumerate(sites)}
+    # Every served site links and redirects to the others' previews, not production.
+    os.environ[BASE_URLS_ENV] = " ".join(f"{name}=http://127.0.0.1:{p}/" for name, p in ports.items())
+    for site in sites:
+        print(f"serving {site.name:<20} at http://127.0.0.1:{ports[site.name]}/", flush=True)
+    print("editing a page, a spec, docs/, a mkdocs.yml or redirects.yml rebuilds what uses it; Ctrl-C stops", flush=True)
+    import mkdocs.commands.build  # noqa: F401  (imported once, before forking)
+
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_serve_one, args=(repo, site, ports[site.name]), name=site.name) for site in sites]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    for process in processes:
+        process.start()
+    while not stop.wait(0.2):
+        if not any(p.is_alive() for p in processes):
+            break
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+    print("stopped", flush=True)
+    return 0
