@@ -22,7 +22,7 @@ ensure_venv() {
 # Debian packages the browser and server tests use; CI machines start without them.
 ensure_test_packages() {
     local missing=()
-    command -v chromium >/dev/null || missing+=(chromium)
+    [ -x "${SPECSITES_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then

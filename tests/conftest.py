@@ -125,7 +125,7 @@ def production_server(built: Path) -> Iterator[GitHubPagesServer]:
         yield server
 
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("SPECSITES_CHROMIUM", "/usr/bin/chromium")  # Debian's package
 # Without these, Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

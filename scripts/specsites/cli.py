@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from specsites.errors import SpecSitesError
+from specsites.git_utils import GitError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: site/ in the repository)")
     build.add_argument("--site", action="append", help="build only this site (repeatable)")
     build.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="serve SITE from URL instead of its production URL (staging copies)")
+    build.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
     build.add_argument("--frozen", action="store_true", help="fail instead of adding newly published URLs to published-urls.yml (CI)")
 
     check = commands.add_parser("check", help="prove every published URL and section id still lands")
@@ -35,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=0, help="concurrent requests with --live (default: 4 per core, at most 16)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (shape: README, 'Checking')")
     check.add_argument("--all", action="store_true", help="with --json, also list every URL followed and where it landed")
+
+    publish = commands.add_parser("publish", help="build, check, then commit each site to its branch")
+    publish.add_argument("--dest", action="append", default=[], metavar="SITE=REMOTE[#BRANCH]", help="publish SITE elsewhere than the base mkdocs.yml says")
+    publish.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="publish a staging copy for SITE served at URL")
+    publish.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
+    publish.add_argument("--dry-run", action="store_true", help="show what would change per site; push nothing")
 
     serve = commands.add_parser("serve", help="preview every site locally, rebuilding on edits")
     serve.add_argument("--port", type=int, default=8001, help="port of the first site; the others follow (default: 8001)")
@@ -51,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "publish":
+            return _publish(args)
         if args.command == "serve":
             from specsites.preview import serve_sites
 
@@ -63,15 +73,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(crash, file=sys.stderr)
             traceback.print_exc()
         return 1 if getattr(e, "crashes", None) else 2
+    except GitError as e:
+        print(f"error: {e}; nothing more was pushed", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     return 1
 
 
 def _build(args: argparse.Namespace) -> int:
     from specsites.build import build_sites
 
-    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=args.base_url, frozen=args.frozen)
+    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args), frozen=args.frozen)
     for result in report.results:
         s = result.stats
         print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s")
@@ -90,3 +105,35 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(format_report(report)))
     return 0 if report.ok else 1
+
+
+def _base_urls(args: argparse.Namespace) -> list[str]:
+    """--base-url pairs, with --staging-base URL expanded to one per site."""
+    pairs = list(args.base_url)
+    if args.staging_base:
+        from specsites.sites import load_repository
+
+        base = args.staging_base.rstrip("/")
+        pairs += [f"{name}={base}/{name}/" for name in load_repository(args.root).names]
+    return pairs
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from specsites.check import format_report
+    from specsites.publish import publish_sites
+
+    report = publish_sites(root=args.root, dest_overrides=args.dest, base_url_pairs=_base_urls(args), dry_run=args.dry_run)
+    print("\n".join(format_report(report.check)[-1:]))
+    for site in report.sites:
+        where = f"{site.destination.remote} {site.destination.branch}"
+        if not site.commit:
+            print(f"{site.site}: {where}: unchanged, no commit")
+            continue
+        counts = ", ".join(f"{len(paths)} {kind}" for kind, paths in site.changes.items())
+        verb = "would commit" if args.dry_run else "pushed"
+        print(f"{site.site}: {where}: {verb} {site.commit[:12]} ({counts})")
+        if args.dry_run:
+            for kind, paths in site.changes.items():
+                for path in paths:
+                    print(f"  {kind:<8} {path}")
+    return 0

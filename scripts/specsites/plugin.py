@@ -38,6 +38,7 @@ class SpecSitesConfig(base.Config):
     root = c.Dir(exists=True, default="..")
     redirects = c.Type(str, default="redirects.yml")
     source_url = c.Optional(c.Type(str))
+    destinations = c.Type(dict, default={})  # read by `specsites publish`, not by the build
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
@@ -144,7 +145,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
         generated["_redirects"] = netlify_redirects(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
-        generated["CNAME"] = site.production_host + "\n"
+        if self.linker.base_urls[site.name] == site.production_url:
+            generated["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
         generated[".nojekyll"] = ""
         try:
             write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)

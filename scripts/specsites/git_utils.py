@@ -1,0 +1,53 @@
+"""Small git calls for publishing; each failure raises GitError with git's own words."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+class GitError(Exception):
+    """A git command failed; the message is git's stderr."""
+
+
+def git(*args: str, git_dir: Path | None = None, work_tree: Path | None = None, env: dict | None = None, cwd: Path | None = None) -> str:
+    command = ["git"]
+    if git_dir is not None:
+        command += ["--git-dir", str(git_dir)]
+    if work_tree is not None:
+        command += ["--work-tree", str(work_tree)]
+    full_env = {**os.environ, **(env or {})}
+    result = subprocess.run(command + list(args), capture_output=True, text=True, env=full_env, cwd=cwd)
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()
+        raise GitError(f"git {args[0]}: {message[-1] if message else 'failed'}")
+    return result.stdout.strip()
+
+
+def source_commit(root: Path) -> str:
+    """The repository's HEAD as `sha subject`, marked when the work tree has changes."""
+    try:
+        head = git("log", "-1", "--format=%h %s", cwd=root)
+        dirty = git("status", "--porcelain", "--untracked-files=no", cwd=root)
+    except GitError:
+        return "an unversioned tree"
+    return head + (" (with uncommitted changes)" if dirty else "")
+
+
+def commit_time(root: Path) -> str:
+    """HEAD's commit time in seconds since the epoch (now, outside a repository)."""
+    try:
+        return git("log", "-1", "--format=%ct", cwd=root)
+    except GitError:
+        import time
+
+        return str(int(time.time()))
+
+
+# Publishing must work where no git identity is configured (CI, fresh machines).
+IDENTITY = {
+    "GIT_AUTHOR_NAME": os.environ.get("GIT_AUTHOR_NAME", "specsites"),
+    "GIT_AUTHOR_EMAIL": os.environ.get("GIT_AUTHOR_EMAIL", "specsites@carbondataspec.org"),
+    "GIT_COMMITTER_NAME": os.environ.get("GIT_COMMITTER_NAME", "specsites"),
+    "GIT_COMMITTER_EMAIL": os.environ.get("GIT_COMMITTER_EMAIL", "specsites@carbondataspec.org"),
+}
