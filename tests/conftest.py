@@ -6,14 +6,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from specsites.static_host import answer
+from specsites.static_host import GitHubPagesServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", "wg1-connectivity", "wg3-customer-data"]
@@ -64,56 +62,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", root=root)
     assert result.returncode == 0, result.stderr
     return root / "site"
-
-
-class GitHubPagesServer:
-    """A 127.0.0.1 HTTP server that answers like GitHub Pages, one folder per Host."""
-
-    def __init__(self, folders: dict[str, Path], port: int = 0) -> None:
-        self.folders = folders  # host name (no port) -> site folder; "" for any other host
-        handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def _handler(self):
-        folders = self.folders
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
-                folder = folders.get(host) or folders.get("")
-                path, _, query = self.path.partition("?")
-                if folder is None:
-                    self.send_error(421)
-                    return
-                result = answer(folder, path)
-                if result.status == 301:
-                    self.send_response(301)
-                    self.send_header("Location", result.location + (f"?{query}" if query else ""))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = result.file.read_bytes() if result.file else b"not found"
-                self.send_response(result.status)
-                kind = "text/html; charset=utf-8" if result.file and result.file.suffix == ".html" else "application/octet-stream"
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
-    def __enter__(self) -> "GitHubPagesServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="session")

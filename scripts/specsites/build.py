@@ -22,6 +22,7 @@ from pathlib import Path
 from specsites.errors import Problem, SpecSitesError
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
+from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import BASE_URLS_ENV, Repository, base_urls, load_repository
 
 
@@ -46,7 +47,7 @@ class BuildFailed(SpecSitesError):
     """One or more sites did not build; the previous output is untouched."""
 
 
-def build_one_site(config_file: str, site_dir: str, strict: bool = True) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: Plan | None = None) -> SiteResult:
     """One MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe."""
     import traceback
@@ -69,6 +70,7 @@ def build_one_site(config_file: str, site_dir: str, strict: bool = True) -> Site
     result = SiteResult(site, 0.0)
     try:
         config = load_config(config_file, site_dir=site_dir, strict=strict)
+        config.plugins["specsites"].preplanned = plan
         build(config)
         plugin = config.plugins["specsites"]
         result.stats, result.published = plugin.stats, plugin.published
@@ -122,13 +124,14 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
     inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
     override = " ".join(base_url_pairs)
     base_urls(repo, override)  # report a bad --base-url before building anything
+    plan = load_plan(repo)  # once for every site, and its problems said once
     out = (out or repo.root / "site").resolve()
     import mkdocs.commands.build  # noqa: F401  (imported once, before forking the workers)
 
     with _output_lock(out):
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
         try:
-            results = _run_builds(sites, staging, override, strict)
+            results = _run_builds(sites, staging, override, strict, plan)
             _raise_if_failed(results)
             updated = merge(inventory, {r.site: {u: set(i) for u, i in r.published.items()} for r in results})
             if frozen and updated != inventory:
@@ -166,14 +169,14 @@ def _select(repo: Repository, only: list[str] | None):
     return [repo.site(name) for name in only]
 
 
-def _run_builds(sites, staging: Path, override: str, strict: bool) -> list[SiteResult]:
+def _run_builds(sites, staging: Path, override: str, strict: bool, plan: Plan) -> list[SiteResult]:
     previous = os.environ.get(BASE_URLS_ENV)
     os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
     try:
         workers = max(1, min(len(sites), os.cpu_count() or 1))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(build_one_site, str(s.config_file), str(staging / s.name), strict) for s in sites]
+            futures = [pool.submit(build_one_site, str(s.config_file), str(staging / s.name), strict, plan) for s in sites]
             return [f.result() for f in futures]
     finally:
         if previous is None:

@@ -12,12 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from specsites.errors import Problem, SpecSitesError, raise_if_any
+from specsites.errors import Problem, SpecSitesError
 from specsites.follow import Fetch, HttpFetch, Landing, StaticFetch, follow
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, parse_inventory
-from specsites.redirect_map import parse_redirects
-from specsites.redirect_plan import Plan, plan_redirects
+from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import base_urls, load_repository, site_pages
 from specsites.urls import served_forms, url_file
 
@@ -210,11 +209,8 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs))
     inventory_file = repo.root / INVENTORY
     inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
-    data = repo.redirects_file.read_bytes() if repo.redirects_file.exists() else b""
-    rules, problems = parse_redirects(data, repo.names, repo.redirects_file.name)
+    plan = load_plan(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
-    plan = plan_redirects(rules, pages, repo.redirects_file.name)
-    raise_if_any(problems + plan.problems)
     jobs = plan_check(inventory, plan, urls)
     if live:
         bases = tuple(urls.values())

@@ -21,9 +21,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from specsites.errors import SpecSitesError
-from specsites.redirect_map import parse_redirects
 from specsites.redirect_page import Linker, anchor_script, render_redirect_page
-from specsites.redirect_plan import Plan, Redirect, plan_redirects
+from specsites.redirect_plan import Plan, Redirect, load_plan
 from specsites.server_rules import netlify_redirects, nginx_include
 from specsites.output_files import write_generated_files
 from specsites.urls import page_url, served_forms, url_file
@@ -52,6 +51,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
         self.stats: dict[str, int] = {}
+        # `specsites build` plans once for every site and hands the plan in here;
+        # a plain `mkdocs build` plans in on_pre_build.
+        self.preplanned: Plan | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -77,22 +79,17 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_pre_build(self, config: MkDocsConfig) -> None:
         # Everything is checked here, before MkDocs cleans or writes the output folder.
         assert self.repo is not None
-        path = self.repo.redirects_file
         try:
-            data = path.read_bytes() if path.exists() else b""
-            rules, problems = parse_redirects(data, self.repo.names, path.name)
-            pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
-            plan = plan_redirects(rules, pages, path.name)
+            plan = self.preplanned or load_plan(self.repo)
         except SpecSitesError as e:
             raise PluginError(str(e))
-        if problems or plan.problems:
-            raise PluginError(str(SpecSitesError(problems + plan.problems)))
+        own_lines = {r.line for r in plan.moved(self.site_name)}
         for note in plan.notes:
-            if note.line in {r.line for r in plan.moved(self.site_name)}:
+            if note.line in own_lines:
                 log.info(str(note))
         self.plan = plan
         # Pages that stay but had sections moved out: they get a script for the old anchors.
-        own = pages[self.site_name]
+        own = site_pages(self.repo, self.repo.site(self.site_name))
         self.section_redirects = {url_file(own[r.key]): r for r in plan.moved(self.site_name) if r.to is None}
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

@@ -1,6 +1,6 @@
 """Turns redirect rules and the sites' pages into the redirects to write.
 
-Pure: no files, no network. Checks every target against the real pages, flattens
+Pure, but for load_plan, which reads redirects.yml and the sites' folders. Checks every target against the real pages, flattens
 chains (and says so), refuses cycles and redirects that would hide a page.
 """
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from specsites.errors import Problem
-from specsites.redirect_map import Rule, Target
+from specsites.errors import Problem, SpecSitesError
+from specsites.redirect_map import Rule, Target, parse_redirects
+from specsites.sites import Repository, site_pages
 from specsites.urls import file_forms, page_key, served_forms
 
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
@@ -163,3 +164,14 @@ def _describe(destination: Destination) -> str:
         return destination.url
     url = served_forms(destination.url)[0] + (f"#{destination.anchor}" if destination.anchor else "")
     return f"{destination.site}:{url}"
+
+
+def load_plan(repo: Repository) -> Plan:
+    """Read redirects.yml and plan it against every site's pages; SpecSitesError if bad."""
+    path = repo.redirects_file
+    data = path.read_bytes() if path.exists() else b""
+    rules, problems = parse_redirects(data, repo.names, path.name)
+    plan = plan_redirects(rules, {s.name: site_pages(repo, s) for s in repo.sites}, path.name)
+    if problems or plan.problems:
+        raise SpecSitesError(problems + plan.problems)
+    return plan

@@ -1,0 +1,271 @@
+"""Benchmark: specsites against plain MkDocs, side by side in one run.
+
+Run by hand (not by the tests), from the repository root:
+    benchmarks/run            # the full run, several minutes
+    benchmarks/run --quick    # fewer repetitions and sizes, to try changes
+Prints one table of medians, spreads and ratios; --write records it in RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import consortium  # noqa: E402
+
+from specsites.static_host import GitHubPagesServer  # noqa: E402
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+PY = sys.executable
+ROWS: list[tuple[str, str, str, str]] = []  # what, median, spread, ratio / target
+
+
+def timed(command: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=ENV, **kwargs)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def repeat(fn, reps: int) -> list[float]:
+    return [fn() for _ in range(reps)]
+
+
+def show(values: list[float]) -> tuple[str, str]:
+    return f"{statistics.median(values):.3f} s", f"{min(values):.3f}-{max(values):.3f}"
+
+
+def row(what: str, values: list[float], note: str = "") -> float:
+    median, spread = show(values)
+    ROWS.append((what, median, spread, note))
+    print(f"  {what}: {median} ({spread}) {note}", flush=True)
+    return statistics.median(values)
+
+
+def specsites(*args, root: Path) -> list[str]:
+    return [PY, "-m", "specsites", "--root", str(root), *map(str, args)]
+
+
+def plain_mkdocs(site_config: Path, out: Path) -> list[str]:
+    return [PY, "-m", "mkdocs", "build", "-q", "-f", str(site_config), "-d", str(out)]
+
+
+def compare_builds(label: str, repo: Path, sites: list[str], reps: int, target: float, scratch: Path) -> None:
+    """specsites build of every site vs plain `mkdocs build -f` of each, alternating."""
+    ours, plain = [], []
+    for _ in range(reps):
+        plain.append(sum(timed(plain_mkdocs(repo / s / "mkdocs.yml", scratch / "plain" / s)) for s in sites))
+        ours.append(timed(specsites("build", "--out", scratch / "ours", root=repo)))
+    row(f"{label}: plain mkdocs build, sequential", plain)
+    ratio = statistics.median(ours) / statistics.median(plain)
+    row(f"{label}: specsites build", ours, f"{ratio:.2f}x plain (target <= {target}x)")
+
+
+def redirect_work(n: int, scratch: Path) -> float:
+    """Load, validate, plan and write n redirects, in this process."""
+    from specsites.output_files import write_generated_files
+    from specsites.redirect_map import parse_redirects
+    from specsites.redirect_page import Linker, render_redirect_page
+    from specsites.redirect_plan import plan_redirects
+
+    pages = {"a": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}, "b": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}}
+    lines = ["a:"]
+    for i in range(n):
+        target = f"b:/s/p{i % 200}" if i % 2 else f"/s/p{i % 200}#section-1"
+        lines.append(f"  /old/{i // 100}/item-{i}: {target}")
+    data = ("\n".join(lines) + "\n").encode()
+    out = scratch / f"redirects-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    linker = Linker("a", {"a": "https://a.example/", "b": "https://b.example/"})
+    start = time.perf_counter()
+    rules, problems = parse_redirects(data, ["a", "b"])
+    plan = plan_redirects(rules, pages)
+    assert not problems and not plan.problems
+    files = {f: render_redirect_page(r, linker, f) for r in plan.moved("a") for f in r.files}
+    write_generated_files(out, files, set(), "redirects.yml")
+    return time.perf_counter() - start
+
+
+def redirects_in_a_build(repo: Path, reps: int, scratch: Path) -> None:
+    """A 200-page site with no redirects, with 10k of ours, with 10k of mkdocs-redirects."""
+    site = "wg1-synthetic"
+    config = repo / site / "mkdocs.yml"
+    text = config.read_text()
+    entries = [line for line in (repo / "redirects.yml").read_text().splitlines()]
+    none = repo / "none.yml"
+    none.write_text("")
+    # our map: 10k old pages of this one site, to its own pages
+    keys = [p.relative_to(repo / site / "docs").with_suffix("").as_posix() for p in sorted((repo / site / "docs").rglob("*.md")) if p.stem != "index"]
+    ours = repo / "ours.yml"
+    ours.write_text(f"{site}:\n" + "".join(f"  /old/{i // 100}/item-{i}: /{keys[i % len(keys)]}\n" for i in range(10_000)))
+    del entries
+    base_plugins = "plugins:\n  - search\n  - specsites:\n      sites: [%s]\n      root: ..\n      redirects: %s\n"
+    names = ", ".join(consortium.site_names(6))
+    variants = {
+        "no redirects": text + base_plugins % (names, "none.yml"),
+        "10k redirects, specsites": text + base_plugins % (names, "ours.yml"),
+        "10k redirects, mkdocs-redirects": text + base_plugins % (names, "none.yml")
+        + "  - redirects:\n      redirect_maps:\n"
+        + "".join(f"          old/{i // 100}/item-{i}.md: {keys[i % len(keys)]}.md\n" for i in range(10_000)),
+    }
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(reps):
+        for name, body in variants.items():
+            config.write_text(body)
+            times[name].append(timed(plain_mkdocs(config, scratch / "one-site")))
+    config.write_text(text)
+    base = row("200-page site, mkdocs build, no redirects", times["no redirects"])
+    ours_t = statistics.median(times["10k redirects, specsites"])
+    theirs_t = statistics.median(times["10k redirects, mkdocs-redirects"])
+    row("200-page site, + 10k redirects (specsites)", times["10k redirects, specsites"], f"+{(ours_t - base) / base:.0%} (target <= +10%)")
+    row("200-page site, + 10k redirects (mkdocs-redirects)", times["10k redirects, mkdocs-redirects"], f"+{(theirs_t - base) / base:.0%}")
+    ratio = (ours_t - base) / (theirs_t - base)
+    ROWS.append(("specsites redirect cost / mkdocs-redirects cost", "", "", f"{ratio:.2f}x (target <= 0.3x)"))
+    print(f"  cost ratio {ratio:.2f}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def checks(repo: Path, reps: int, scratch: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/staging"
+    out = scratch / "www" / "staging"
+    timed(specsites("build", f"--staging-base={base}", "--out", out, root=repo))
+    pairs = [f"--base-url={s}={base}/{s}/" for s in consortium.site_names(6)]
+    from specsites.check import check_sites
+
+    def in_process() -> float:
+        start = time.perf_counter()
+        report = check_sites(root=repo, out=out, base_url_pairs=[p.split("=", 1)[1] for p in pairs])
+        elapsed = time.perf_counter() - start
+        assert report.ok, report.failures[:3]
+        return elapsed
+
+    moved = sum(1 for line in (repo / "published-urls.yml").read_text().splitlines() if line.startswith("  /"))
+    row(f"check (static), {moved} moved URLs, in process", repeat(in_process, reps), "(target < 1 s)")
+    row("check (static), whole command", repeat(lambda: timed(specsites("check", *pairs, "--out", out, root=repo)), reps))
+    with GitHubPagesServer({"": scratch / "www"}, port=port):
+        live = [f"{s}={base}/{s}/" for s in consortium.site_names(6)]
+        row("check --live, 127.0.0.1 server", repeat(lambda: timed(specsites("check", "--live", *live, root=repo)), max(1, reps // 2)))
+
+
+def _wait_served(url: str, marker: str, timeout: float = 60) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if marker in response.read().decode():
+                    return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.01)
+    raise SystemExit(f"timed out waiting for {marker} at {url}")
+
+
+def preview_latency(repo: Path, reps: int) -> None:
+    site = "wg1-synthetic"
+    page = repo / site / "docs" / "api" / "page-3.md"
+    original = page.read_text()
+
+    def measure(command: list[str], url: str) -> list[float]:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        try:
+            _wait_served(url, "<h1", timeout=120)
+            time.sleep(1.0)
+            values = []
+            for i in range(reps):
+                marker = f"edit-marker-{time.time_ns()}"
+                start = time.perf_counter()
+                page.write_text(original.replace("# ", f"# {marker} ", 1))
+                values.append(_wait_served(url, marker) - start)
+                time.sleep(1.0)
+            return values
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+            page.write_text(original)
+
+    port = free_port()
+    theirs = measure([PY, "-m", "mkdocs", "serve", "--dirty", "-f", str(repo / site / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/api/page-3.html")
+    port = free_port()
+    ours = measure(specsites("serve", "--site", site, "--port", port, root=repo), f"http://127.0.0.1:{port}/api/page-3.html")
+    base = row("preview edit -> page, mkdocs serve --dirty (200 pages)", theirs)
+    ratio = statistics.median(ours) / base
+    row("preview edit -> page, specsites serve (200 pages)", ours, f"{ratio:.2f}x (target <= 0.5x)")
+
+
+def versions() -> str:
+    names = ["mkdocs", "mkdocs-material", "mkdocs-redirects", "PyYAML"]
+    packages = ", ".join(f"{n} {importlib.metadata.version(n)}" for n in names)
+    return f"{os.cpu_count()} cores, Python {platform.python_version()}, {packages}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
+    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview")
+    args = parser.parse_args()
+    reps = 2 if args.quick else 5
+    parts = set(args.only or ["build", "redirects", "check", "preview"])
+    print(f"specsites benchmark: {versions()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="specsites-bench-") as tmp:
+        scratch = Path(tmp)
+        if "build" in parts:
+            real = scratch / "real"
+            real.mkdir()
+            for name in ("mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", "wg1-connectivity", "wg3-customer-data"):
+                source = ROOT / name
+                shutil.copytree(source, real / name) if source.is_dir() else shutil.copy2(source, real / name)
+            compare_builds("the two real sites", real, ["wg1-connectivity", "wg3-customer-data"], reps, 0.5, scratch)
+        big = consortium.generate(scratch / "consortium", sites=6, pages=150, redirects=10_000)
+        if "build" in parts:
+            compare_builds("6 sites x 150 pages, 10k redirects", big, consortium.site_names(6), max(2, reps - 2), 0.4, scratch)
+        if "redirects" in parts:
+            sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+            per_k = {}
+            for n in sizes:
+                per_k[n] = row(f"redirect work alone (load, validate, plan, write), {n // 1000}k", [redirect_work(n, scratch) for _ in range(reps)]) / (n / 1000)
+            ROWS.append(("redirect work per 1k, smallest vs largest", "", "", f"{per_k[sizes[0]]:.3f} s vs {per_k[sizes[-1]]:.3f} s per 1k (linear: about equal)"))
+            site200 = consortium.generate(scratch / "site200", sites=6, pages=203, redirects=0)
+            redirects_in_a_build(site200, reps, scratch)
+        if "check" in parts:
+            checks(big, reps, scratch)
+        if "preview" in parts:
+            site200 = consortium.generate(scratch / "preview200", sites=1, pages=203, redirects=0)
+            preview_latency(site200, reps)
+    table = ["| measurement | median | spread (min-max) | ratio / target |", "|---|---|---|---|"]
+    table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ROWS]
+    print("\n" + "\n".join(table))
+    if args.write:
+        (HERE / "RESULTS.md").write_text(
+            "# Benchmark results\n\n"
+            f"Recorded {time.strftime('%Y-%m-%d')} by `benchmarks/run` ({'quick' if args.quick else 'full'} run, "
+            f"{reps} repetitions) on {versions()}.\n\n" + "\n".join(table) + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
