@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.follow import Fetch, HttpFetch, Landing, StaticFetch, follow
+from specsites.follow import Fetch, Follower, HttpFetch, Landing, StaticFetch
+from specsites.static_host import IndexedFiles
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, parse_inventory
 from specsites.redirect_plan import Plan, load_plan
@@ -100,13 +101,14 @@ def plan_check(inventory: Inventory, plan: Plan, base_urls: dict[str, str]) -> l
     return jobs
 
 
-def run_check(jobs: list[_Job], fetch: Fetch, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory, workers: int = 1, max_hops: int = MAX_HOPS) -> CheckReport:
+def run_check(jobs: list[_Job], fetch: Fetch, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory, workers: int = 1, max_hops: int = MAX_HOPS, with_results: bool = False) -> CheckReport:
     summaries = {site: SiteSummary(site) for site in base_urls}
+    follower = Follower(fetch, max_hops)
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            landings = list(pool.map(lambda job: follow(job.start, fetch, max_hops), jobs))
+            landings = list(pool.map(lambda job: follower.follow(job.start), jobs))
     else:
-        landings = [follow(job.start, fetch, max_hops) for job in jobs]
+        landings = [follower.follow(job.start) for job in jobs]
     for site, url in {(job.site, job.url) for job in jobs if job.kind == "url"}:
         summaries[site].urls += 1
     failures: list[Failure] = []
@@ -117,8 +119,9 @@ def run_check(jobs: list[_Job], fetch: Fetch, base_urls: dict[str, str], pages: 
         summary.anchors += job.kind == "anchor"
         summary.redirects += job.kind == "redirect"
         failure = _judge(job, landing, base_urls, pages, inventory)
-        start = job.start[len(base_urls[job.site].rstrip("/")):]
-        results.append(Result(job.site, start, job.kind, _short(landing.url, base_urls), landing.redirects, failure is None))
+        if with_results:
+            start = job.start[len(base_urls[job.site].rstrip("/")):]
+            results.append(Result(job.site, start, job.kind, _short(landing.url, base_urls), landing.redirects, failure is None))
         if failure is None or (job.site, job.url) in failed_urls:
             continue
         if job.kind == "url":
@@ -130,8 +133,8 @@ def run_check(jobs: list[_Job], fetch: Fetch, base_urls: dict[str, str], pages: 
 
 def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory) -> Failure | None:
     shown = job.url + (f"#{job.anchor}" if job.anchor else "")
-    hops = " -> ".join(_short(u, base_urls) for u, _ in landing.hops)
     if landing.error:
+        hops = " -> ".join(_short(u, base_urls) for u, _ in landing.hops)
         fix = _suggest(job, pages) if landing.error.startswith("status 404") else ""
         return Failure(job.site, shown, f"{landing.error} ({hops})", fix)
     if landing.external:
@@ -187,23 +190,18 @@ def default_workers() -> int:
     return min(16, 4 * (os.cpu_count() or 1))
 
 
-def orphaned_redirect_pages(site_dir: Path, site: str, pages: dict[str, str], plan: Plan) -> list[Failure]:
+def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str], plan: Plan) -> list[Failure]:
     """HTML files that are neither a page, a planned redirect page nor 404.html."""
     expected = {"404.html"} | {url_file(url) for url in pages.values()}
     expected |= {f for r in plan.redirects.get(site, []) for f in r.files}
-    failures = []
-    for dirpath, dirnames, filenames in os.walk(site_dir):
-        rel_dir = Path(dirpath).relative_to(site_dir).as_posix()
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d != "assets"]
-        for name in filenames:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if name.endswith(".html") and rel not in expected:
-                failures.append(Failure(site, "/" + rel, "orphaned: no page and no redirects.yml entry makes this file; rebuild without --dirty, or add the redirect it stood for"))
-    return failures
+    return [
+        Failure(site, "/" + rel, "orphaned: no page and no redirects.yml entry makes this file; rebuild without --dirty, or add the redirect it stood for")
+        for rel in sorted(files.files)
+        if rel.endswith(".html") and rel not in expected and not rel.startswith("assets/")
+    ]
 
 
-def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False) -> CheckReport:
+def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False) -> CheckReport:
     """The check, on the built folders (static) or over HTTP (live)."""
     repo = load_repository(root)
     urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs))
@@ -215,14 +213,15 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     if live:
         bases = tuple(urls.values())
         fetch: Fetch = HttpFetch(internal=lambda url: url.startswith(bases))
-        return run_check(jobs, fetch, urls, pages, inventory, workers or default_workers())
+        return run_check(jobs, fetch, urls, pages, inventory, workers or default_workers(), with_results=with_results)
     out = (out or repo.root / "site").resolve()
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
         raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
-    report = run_check(jobs, StaticFetch({urls[s.name]: out / s.name for s in repo.sites}), urls, pages, inventory)
+    fetch = StaticFetch({urls[s.name]: out / s.name for s in repo.sites})
+    report = run_check(jobs, fetch, urls, pages, inventory, with_results=with_results)
     for site in repo.sites:
-        orphans = orphaned_redirect_pages(out / site.name, site.name, pages[site.name], plan)
+        orphans = orphaned_redirect_pages(fetch.sites[urls[site.name]], site.name, pages[site.name], plan)
         report.failures.extend(orphans)
         next(s for s in report.sites if s.site == site.name).failures += len(orphans)
     return report

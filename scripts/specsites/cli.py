@@ -99,7 +99,7 @@ def _check(args: argparse.Namespace) -> int:
 
     from specsites.check import check_sites, format_report
 
-    report = check_sites(root=args.root, out=args.out, base_url_pairs=args.base_url, live_pairs=args.live or [], workers=args.workers, live=bool(args.live))
+    report = check_sites(root=args.root, out=args.out, base_url_pairs=args.base_url, live_pairs=args.live or [], workers=args.workers, live=bool(args.live), with_results=args.all)
     if args.json:
         print(json.dumps(report.as_json(with_results=args.all), indent=2))
     else:

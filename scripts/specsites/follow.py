@@ -6,13 +6,16 @@ GitHub Pages' rules) and the live check (answers from HTTP servers).
 from __future__ import annotations
 
 import http.client
+import os
+import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from specsites.page_html import PageInfo, parse_page
-from specsites.static_host import answer
+from specsites.static_host import IndexedFiles, answer
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -48,44 +51,106 @@ class Landing:
         return bool(self.hops) and self.hops[-1][1] == 0
 
 
-def follow(url: str, fetch: Fetch, max_hops: int = 5) -> Landing:
-    landing = Landing(url)
-    seen: set[str] = set()
-    current = url
-    while True:
-        if current in seen:
-            landing.hops.append((current, -1))
-            landing.error = "redirect loop: " + " -> ".join(u for u, _ in landing.hops)
-            return landing
-        seen.add(current)
-        base, _, fragment = current.partition("#")
-        response = fetch(base)
-        landing.hops.append((current, response.status))
+@dataclass(frozen=True)
+class _Step:
+    status: int
+    next: str = ""  # where to go next; "" where it lands
+    ids: frozenset[str] = frozenset()
+    error: str = ""
+
+
+class Follower:
+    """Follows URLs, remembering every step: thousands of old URLs share their last
+    hops, so each distinct URL is fetched and read once."""
+
+    def __init__(self, fetch: Fetch, max_hops: int = 5) -> None:
+        self.fetch = fetch
+        self.max_hops = max_hops
+        self._steps: dict[str, _Step] = {}
+        self._landings: dict[str, Landing] = {}
+
+    def follow(self, url: str) -> Landing:
+        """Where url lands. The same Landing for the same url: treat it as read-only."""
+        landing = self._landings.get(url)
+        if landing is None:
+            landing = self._landings[url] = self._walk(url)
+        return landing
+
+    def _walk(self, url: str) -> Landing:
+        landing = Landing(url)
+        seen: set[str] = set()
+        current = url
+        while True:
+            if current in seen:
+                landing.hops.append((current, -1))
+                landing.error = "redirect loop: " + " -> ".join(u for u, _ in landing.hops)
+                return landing
+            seen.add(current)
+            step = self._steps.get(current)
+            if step is None:
+                step = self._steps[current] = self._step(current)
+            landing.hops.append((current, step.status))
+            if step.error:
+                landing.error = step.error
+                return landing
+            if not step.next:
+                landing.ids = step.ids
+                return landing
+            if len(landing.hops) > self.max_hops:
+                landing.error = f"more than {self.max_hops} redirects"
+                return landing
+            current = step.next
+
+    def _step(self, url: str) -> _Step:
+        base, _, fragment = url.partition("#")
+        response = self.fetch(base)
         if response.status == 0:
-            return landing
+            return _Step(0)
         if response.status in REDIRECT_STATUSES:
-            nxt = _next(base, fragment, response.location, keep_query=False)
-        elif response.status == 200 and response.page is not None:
+            return _Step(response.status, _next(base, fragment, response.location, keep_query=False))
+        if response.status == 200 and response.page is not None:
             target = response.page.next_url(fragment)
             if not target:
-                landing.ids = response.page.ids
-                return landing
-            nxt = _next(base, fragment, target, keep_query=True)
-        else:
-            landing.error = f"status {response.status}"
-            return landing
-        if len(landing.hops) > max_hops:
-            landing.error = f"more than {max_hops} redirects"
-            return landing
-        current = nxt
+                return _Step(200, ids=frozenset(response.page.ids))
+            return _Step(200, _next(base, fragment, target, keep_query=True))
+        return _Step(response.status, error=f"status {response.status}")
+
+
+def follow(url: str, fetch: Fetch, max_hops: int = 5) -> Landing:
+    return Follower(fetch, max_hops).follow(url)
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _join(base: str, target: str) -> str:
+    """urljoin for what redirects hold (absolute URLs, /paths, relative paths), fast;
+    anything else goes to urljoin."""
+    if _SCHEME.match(target):
+        return target
+    if target.startswith(("//", "?", "#")) or "\\" in target:
+        return urljoin(base, target)
+    path_start = base.find("/", base.find("//") + 2)
+    if path_start < 0:
+        origin, path = base, "/"
+    else:
+        origin, path = base[:path_start], base[path_start:].split("?", 1)[0]
+    target_path, mark, rest = target.partition("?") if "?" in target else target.partition("#")
+    joined = target_path if target_path.startswith("/") else path[: path.rfind("/") + 1] + target_path
+    normal = posixpath.normpath(joined)
+    if joined.endswith(("/", "/.", "/..")) and normal != "/":
+        normal += "/"
+    if normal.startswith("//"):
+        normal = "/" + normal.lstrip("/")
+    return origin + normal + (mark + rest if mark else "")
 
 
 def _next(base: str, fragment: str, target: str, keep_query: bool) -> str:
     """The next URL: target resolved, the query kept as the redirect script keeps it,
     the fragment kept unless the target has its own (as browsers and our script do)."""
-    url = urljoin(base, target)
+    url = _join(base, target)
     url, has_hash, own_fragment = url.partition("#")
-    query = urlsplit(base).query
+    query = base.partition("?")[2]
     if keep_query and query and "?" not in url:
         url += "?" + query
     if has_hash:
@@ -97,25 +162,23 @@ class StaticFetch:
     """Answers from built site folders, each published at a base URL, GitHub Pages' way."""
 
     def __init__(self, sites: dict[str, Path]) -> None:
-        self.sites = {base: Path(folder) for base, folder in sites.items()}  # base URL -> folder
-        self._cache: dict[str, Response] = {}
+        self.sites = {base: IndexedFiles(Path(folder)) for base, folder in sites.items()}  # base URL -> files
+        self._pages: dict[tuple[str, str], PageInfo] = {}  # several URLs serve the same file
 
     def __call__(self, url: str) -> Response:
         url = url.split("?", 1)[0]
-        cached = self._cache.get(url)
-        if cached is None:
-            cached = self._cache[url] = self._answer(url)
-        return cached
-
-    def _answer(self, url: str) -> Response:
-        for base, folder in self.sites.items():
+        for base, files in self.sites.items():
             if url.startswith(base) or url + "/" == base:
-                base_path = urlsplit(base).path
-                result = answer(folder, "/" + url[len(base):])
+                result = answer(files, "/" + url[len(base):])
                 if result.status == 301:
-                    return Response(301, location=base_path.rstrip("/") + result.location)
-                page = parse_page(result.file.read_text(encoding="utf-8")) if result.status == 200 and result.file and result.file.suffix == ".html" else PageInfo()
-                return Response(result.status, page=page)
+                    return Response(301, location=urlsplit(base).path.rstrip("/") + result.location)
+                if result.status != 200 or not result.rel.endswith(".html"):
+                    return Response(result.status, page=PageInfo())
+                page = self._pages.get((base, result.rel))
+                if page is None:
+                    with open(os.path.join(files.folder, result.rel), encoding="utf-8") as f:
+                        page = self._pages[(base, result.rel)] = parse_page(f.read())
+                return Response(200, page=page)
         return Response(0)
 
 

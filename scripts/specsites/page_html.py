@@ -1,13 +1,21 @@
-"""What a checker needs from a served HTML page: its ids and where it redirects to."""
+"""What a checker needs from a served HTML page: its ids and where it redirects to.
+
+Regular expressions rather than an HTML parser: a check reads thousands of pages,
+each carrying the whole site navigation, and a full parse cost about 20 ms a page
+(benchmarks/RESULTS.md). The patterns only match inside a tag's angle brackets.
+"""
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
+_ID = re.compile(r"""<[^<>]*?\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""")
+_META_REFRESH = re.compile(r"""<meta\s[^<>]*?http-equiv\s*=\s*["']?refresh["']?[^<>]*>""", re.IGNORECASE)
+_CONTENT = re.compile(r"""\scontent\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"^\s*\d+\s*[;,]\s*url\s*=\s*['\"]?([^'\"]*)", re.IGNORECASE)
-_SCRIPT_DATA = re.compile(r"var d=(\{.*?\});var h=location\.hash")
+_SCRIPT_DATA = re.compile(r"<script>\(function\(\)\{var d=(\{.*?\});var h=location\.hash")
 
 
 @dataclass
@@ -22,39 +30,26 @@ class PageInfo:
         return (fragment and self.script_anchors.get(fragment)) or self.script_to or self.refresh
 
 
-class _Parser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.info = PageInfo()
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.info.ids.add(values["id"] or "")
-        if tag == "a" and values.get("name"):
-            self.info.ids.add(values["name"] or "")
-        if tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh":
-            match = _REFRESH_URL.match(values.get("content") or "")
-            if match and not self.info.refresh:
-                self.info.refresh = match.group(1).strip()
-        self._in_script = tag == "script"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script and (match := _SCRIPT_DATA.search(data)):
-            try:
-                value = json.loads(match.group(1))
-            except ValueError:
-                return
-            self.info.script_to = value.get("to") or ""
-            self.info.script_anchors = value.get("anchors") or {}
-
-
 def parse_page(text: str) -> PageInfo:
-    parser = _Parser()
-    parser.feed(text)
-    parser.close()
-    return parser.info
+    info = PageInfo()
+    head_end = text.find("</head>")
+    head = text if head_end < 0 else text[:head_end]
+    if match := _SCRIPT_DATA.search(head):
+        try:
+            data = json.loads(match.group(1))
+        except ValueError:
+            data = {}
+        info.script_to = data.get("to") or ""
+        info.script_anchors = data.get("anchors") or {}
+        if info.script_to:
+            return info  # a redirect page: it always leaves, its own ids do not matter
+    if meta := _META_REFRESH.search(head):
+        if content := _CONTENT.search(meta.group(0)):
+            if url := _REFRESH_URL.match(html.unescape(content.group(1) or content.group(2))):
+                info.refresh = url.group(1).strip()
+    # Section ids live in the content; the theme's navigation around it holds
+    # thousands of tags and none of the ids links point at.
+    start, end = text.find("<article"), text.rfind("</article>")
+    content = text[start:end] if 0 <= start < end else text
+    info.ids = {html.unescape(a or b or c) for a, b, c in _ID.findall(content)}
+    return info

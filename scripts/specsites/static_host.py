@@ -7,6 +7,7 @@ GitHub Pages in the tests and the benchmark.
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,32 +18,68 @@ from urllib.parse import unquote
 @dataclass(frozen=True)
 class Answer:
     status: int  # 200, 301 or 404
-    file: Path | None = None  # what is served (for 404: the site's 404.html, if any)
+    folder: Path
+    rel: str = ""  # the file served, relative to folder (for 404: 404.html, if any)
     location: str = ""  # for 301: the path to go to
 
+    @property
+    def file(self) -> Path | None:
+        return self.folder / self.rel if self.rel else None
 
-def answer(site_dir: Path, path: str) -> Answer:
+
+class FolderFiles:
+    """A site folder as it is on disk now (the preview and servers: files change)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def is_file(self, rel: str) -> bool:
+        return (self.folder / rel).is_file()
+
+    def is_dir(self, rel: str) -> bool:
+        return (self.folder / rel).is_dir()
+
+
+class IndexedFiles(FolderFiles):
+    """A built site folder listed once: the check asks about each path many times."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.files: set[str] = set()
+        self.dirs: set[str] = {""}
+        for dirpath, dirnames, filenames in os.walk(folder):
+            rel = os.path.relpath(dirpath, folder)
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            self.dirs.update(prefix + d for d in dirnames)
+            self.files.update(prefix + f for f in filenames)
+
+    def is_file(self, rel: str) -> bool:
+        return rel in self.files
+
+    def is_dir(self, rel: str) -> bool:
+        return rel.rstrip("/") in self.dirs
+
+
+def answer(site: Path | FolderFiles, path: str) -> Answer:
     """What GitHub Pages serves for a URL path (no query, no fragment) of one site."""
-    rel = unquote(path).lstrip("/")
-    parts = rel.split("/")
-    if any(p in ("..", ".") for p in parts) or "\\" in rel or "\x00" in rel:
-        return _not_found(site_dir)
-    target = site_dir / rel
+    files = site if isinstance(site, FolderFiles) else FolderFiles(site)
+    rel = (unquote(path) if "%" in path else path).lstrip("/")
+    segments = "/" + rel + "/"
+    if "/../" in segments or "/./" in segments or "\\" in rel or "\x00" in rel:
+        return _not_found(files)
     if rel == "" or rel.endswith("/"):
-        index = target / "index.html"
-        return Answer(200, index) if index.is_file() else _not_found(site_dir)
-    if target.is_file():
-        return Answer(200, target)
-    if target.with_name(target.name + ".html").is_file():
-        return Answer(200, target.with_name(target.name + ".html"))
-    if target.is_dir() and (target / "index.html").is_file():
-        return Answer(301, location="/" + rel + "/")
-    return _not_found(site_dir)
+        return Answer(200, files.folder, rel + "index.html") if files.is_file(rel + "index.html") else _not_found(files)
+    if files.is_file(rel):
+        return Answer(200, files.folder, rel)
+    if files.is_file(rel + ".html"):
+        return Answer(200, files.folder, rel + ".html")
+    if files.is_dir(rel) and files.is_file(rel + "/index.html"):
+        return Answer(301, files.folder, location="/" + rel + "/")
+    return _not_found(files)
 
 
-def _not_found(site_dir: Path) -> Answer:
-    page = site_dir / "404.html"
-    return Answer(404, page if page.is_file() else None)
+def _not_found(files: FolderFiles) -> Answer:
+    return Answer(404, files.folder, "404.html" if files.is_file("404.html") else "")
 
 
 class GitHubPagesServer:
