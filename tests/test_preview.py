@@ -121,3 +121,13 @@ def test_browser_sees_the_banner_and_reloads_on_edit(preview: Preview, repo: Pat
         page.locator("h1", has_text="Live-reload-marker").wait_for(timeout=20_000)  # no reload by the test
     finally:
         browser.close()
+
+
+def test_broken_link_in_an_edited_page_keeps_the_last_good_page(preview: Preview, repo: Path) -> None:
+    page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
+    good = page.read_text()
+    page.write_text(good.replace("# ", "# Broken-edit-marker ", 1) + "\n[gone](no-such-page.md)\n")
+    preview.wait_for(lambda: any("no-such-page.md" in line for line in preview.lines), "the broken link to be reported")
+    assert "Broken-edit-marker" not in preview.get("wg3-customer-data", "use-cases.html")
+    page.write_text(good.replace("# ", "# Fixed-edit-marker ", 1))
+    preview.wait_for(lambda: "Fixed-edit-marker" in preview.get("wg3-customer-data", "use-cases.html"), "the fix")

@@ -43,13 +43,21 @@ class BuildReport:
     seconds: float
 
 
+DIRTY_NOTICE = "A 'dirty' build is being performed"
+
+
 class BuildFailed(SpecSitesError):
     """One or more sites did not build; the previous output is untouched."""
 
 
-def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: Plan | None = None) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: Plan | None = None, *, dirty: bool = False, bytecode_cache=None) -> SiteResult:
     """One MkDocs build, its warnings collected as errors. Call it in a worker process:
-    MkDocs keeps global state and is not thread-safe."""
+    MkDocs keeps global state and is not thread-safe.
+
+    dirty (the preview's fast path): re-render only the pages whose sources changed,
+    into the existing site_dir. bytecode_cache: a jinja2 BytecodeCache kept across
+    builds, so the theme's templates are compiled once per process.
+    """
     import traceback
 
     from mkdocs.commands.build import build
@@ -61,7 +69,8 @@ def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: P
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            collected.append(record.getMessage())
+            if not record.getMessage().startswith(DIRTY_NOTICE):
+                collected.append(record.getMessage())
 
     logger = logging.getLogger("mkdocs")
     handler = Collect(logging.WARNING)
@@ -69,10 +78,12 @@ def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: P
     start = time.perf_counter()
     result = SiteResult(site, 0.0)
     try:
-        config = load_config(config_file, site_dir=site_dir, strict=strict)
-        config.plugins["specsites"].preplanned = plan
-        build(config)
+        # MkDocs warns on every dirty build, which strict mode would count as a failure;
+        # warnings are collected as errors here anyway.
+        config = load_config(config_file, site_dir=site_dir, strict=strict and not dirty)
         plugin = config.plugins["specsites"]
+        plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
+        build(config, dirty=dirty)
         result.stats, result.published = plugin.stats, plugin.published
     except (Abort, ConfigurationError, PluginError) as e:
         result.errors = collected or [str(e)]
@@ -81,6 +92,8 @@ def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: P
     except Exception:
         result.crashed = traceback.format_exc()
         result.errors = collected
+    else:
+        result.errors = collected if dirty else []
     finally:
         logger.removeHandler(handler)
     result.seconds = time.perf_counter() - start

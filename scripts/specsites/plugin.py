@@ -54,6 +54,10 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # `specsites build` plans once for every site and hands the plan in here;
         # a plain `mkdocs build` plans in on_pre_build.
         self.preplanned: Plan | None = None
+        # Set by the preview: a dirty rebuild of edited pages (redirects unchanged),
+        # and a template bytecode cache kept across its builds.
+        self.dirty = False
+        self.bytecode_cache = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -105,6 +109,11 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files = {f.dest_uri for f in files}
         return files
 
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        if self.bytecode_cache is not None:
+            env.bytecode_cache = self.bytecode_cache
+        return env
+
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.repo is not None and self.plan is not None and self.linker is not None
         source = self.spec_sources.get(page.file.src_uri)
@@ -139,6 +148,14 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         assert self.plan is not None and self.linker is not None and self.repo is not None
         site = self.repo.site(self.site_name)
         redirects = self.plan.redirects.get(self.site_name, [])
+        moved = self.plan.moved(self.site_name)
+        self.stats = {
+            "pages": len(self.published),
+            "redirects": sum(1 for r in moved if r.to is not None),
+            "aliases": sum(1 for r in redirects if r.is_alias),
+        }
+        if self.dirty:
+            return  # the preview rebuilds this way only when no redirect changed
         generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
         generated["_redirects"] = netlify_redirects(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
@@ -149,12 +166,6 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)
         except SpecSitesError as e:
             raise PluginError(str(e))
-        moved = self.plan.moved(self.site_name)
-        self.stats = {
-            "pages": len(self.published),
-            "redirects": sum(1 for r in moved if r.to is not None),
-            "aliases": sum(1 for r in redirects if r.is_alias),
-        }
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         assert self.repo is not None

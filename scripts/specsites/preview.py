@@ -19,8 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+
 from specsites.build import _select, build_one_site, error_lines
-from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository
+from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html
 from specsites.static_host import answer
 
 RELOAD_PATH = "/.specsites/reload"
@@ -34,6 +37,25 @@ _RELOAD_SCRIPT = (
 )
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for the life of a preview process."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+# Files every build rewrites, kept from the full build across page-only rebuilds (a
+# dirty build's search index would hold only the edited pages).
+_KEEP_ACROSS_PAGE_EDITS = ("search/search_index.json",)
+
+
 class PreviewSite:
     """The served build of one site, and the epoch browsers wait on."""
 
@@ -43,32 +65,61 @@ class PreviewSite:
         self.current = workdir / "current"  # symlink to the last good build
         self.epoch = 0
         self.changed = threading.Condition()
+        self.serving = threading.Lock()  # held by requests, and by a rebuild in place
         self._builds = 0
+        self._templates = _MemoryBytecodeCache()
 
-    def rebuild(self) -> bool:
+    def rebuild(self, edited_pages: list[str] | None = None) -> bool:
+        """Build afresh and swap, or, given the output files of edited pages only,
+        re-render just those in place (requests wait meanwhile; restored on failure)."""
         start = time.perf_counter()
+        if edited_pages and self.current.exists():
+            ok = self._rebuild_pages(edited_pages)
+        else:
+            ok = self._rebuild_all()
+        if not ok:
+            return False
+        with self.changed:
+            self.epoch += 1
+            self.changed.notify_all()
+        print(f"{self.site.name}: built in {time.perf_counter() - start:.2f} s", flush=True)
+        return True
+
+    def _report(self, result) -> None:
+        for line in error_lines(result):
+            print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
+        print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
+
+    def _rebuild_pages(self, outputs: list[str]) -> bool:
+        folder = self.current.resolve()
+        with self.serving:
+            saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
+            result = build_one_site(str(self.site.config_file), str(folder), dirty=True, bytecode_cache=self._templates)
+            failed = bool(result.errors or result.crashed)
+            for rel, data in saved.items():
+                if failed or rel in _KEEP_ACROSS_PAGE_EDITS:
+                    (folder / rel).write_bytes(data)
+        if failed:
+            self._report(result)
+        return not failed
+
+    def _rebuild_all(self) -> bool:
         self._builds += 1
         new = self.workdir / f"build-{self._builds}"
-        result = build_one_site(str(self.site.config_file), str(new))
+        result = build_one_site(str(self.site.config_file), str(new), bytecode_cache=self._templates)
         if result.errors or result.crashed:
-            for line in error_lines(result):
-                print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
-            print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
+            self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
         old = os.readlink(self.current) if self.current.is_symlink() else None
         link = self.workdir / "next"
         os.symlink(new, link)
         os.replace(link, self.current)
-        with self.changed:
-            self.epoch += 1
-            self.changed.notify_all()
         if old:
             # Requests that began on the old build may still read it: remove it later.
             remover = threading.Timer(5.0, shutil.rmtree, args=(old,), kwargs={"ignore_errors": True})
             remover.daemon = True
             remover.start()
-        print(f"{self.site.name}: built in {time.perf_counter() - start:.2f} s", flush=True)
         return True
 
     def wait_for_change(self, epoch: int, timeout: float) -> int:
@@ -85,14 +136,15 @@ def _handler(preview: PreviewSite):
                 since = int((parse_qs(url.query).get("epoch") or ["0"])[0] or 0)
                 self._send(200, b"%d" % preview.wait_for_change(since, timeout=30), "text/plain")
                 return
-            result = answer(preview.current.resolve(), url.path)
+            with preview.serving:
+                result = answer(preview.current.resolve(), url.path)
+                body = result.file.read_bytes() if result.file else b"not found"
             if result.status == 301:
                 self.send_response(301)
                 self.send_header("Location", result.location + (f"?{url.query}" if url.query else ""))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            body = result.file.read_bytes() if result.file else b"not found"
             kind = _content_type(result.file)
             if kind.startswith("text/html"):
                 body = body.replace(b"</body>", (_RELOAD_SCRIPT % preview.epoch).encode() + b"</body>", 1)
@@ -119,6 +171,25 @@ def _content_type(file: Path | None) -> str:
         return "text/plain"
     kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return kind + "; charset=utf-8" if kind.startswith("text/") or kind == "application/javascript" else kind
+
+
+def edited_page_outputs(site: Site, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    """The output files of the pages edited between two snapshots, when only
+    existing pages of this site changed; [] when anything else did (rebuild all)."""
+    if before.keys() != after.keys():
+        return []  # a file came or went: the nav and the redirects may change
+    outputs = []
+    for path in (p for p in after if after[p] != before[p]):
+        file = Path(path)
+        if file.suffix != ".md":
+            return []
+        if file.is_relative_to(site.docs_dir):
+            outputs.append(md_to_html(file.relative_to(site.docs_dir).as_posix()))
+        elif file.parent == site.specifications_dir:
+            outputs.append(f"specs/{file.stem}/index.html")
+        else:
+            return []
+    return outputs
 
 
 def watched_paths(repo: Repository, site: Site) -> list[Path]:
@@ -168,8 +239,9 @@ def _serve_one(repo: Repository, site: Site, port: int) -> None:
             if now == seen:
                 continue
             time.sleep(DEBOUNCE)  # editors save in several writes; let them settle
-            seen = snapshot(paths)
-            preview.rebuild()
+            now = snapshot(paths)
+            preview.rebuild(edited_page_outputs(site, seen, now))
+            seen = now
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
