@@ -19,10 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
-
-from specsites.build import _select, build_one_site, error_lines
+from specsites.build import _select, build_one_site, error_lines, template_cache
 from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html
 from specsites.static_host import answer
 
@@ -35,20 +32,6 @@ _RELOAD_SCRIPT = (
     ".then(function(r){return r.text()}).then(function(t){if(+t>e){location.reload()}else{p()}})"
     ".catch(function(){setTimeout(p,1000)})}p()})();</script>"
 )
-
-
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates kept in memory for the life of a preview process."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self._code:
-            bucket.bytecode_from_string(self._code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
 
 
 # Files every build rewrites, kept from the full build across page-only rebuilds (a
@@ -67,7 +50,7 @@ class PreviewSite:
         self.changed = threading.Condition()
         self.serving = threading.Lock()  # held by requests, and by a rebuild in place
         self._builds = 0
-        self._templates = _MemoryBytecodeCache()
+        self._templates = template_cache()
 
     def rebuild(self, edited_pages: list[str] | None = None) -> bool:
         """Build afresh and swap, or, given the output files of edited pages only,
