@@ -1,7 +1,6 @@
 """Issues 2 and 3 in a real browser: redirects with #fragments across sites, the banner."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

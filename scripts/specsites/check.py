@@ -10,7 +10,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.follow import Fetch, Follower, HttpFetch, Landing, StaticFetch
@@ -109,7 +108,7 @@ def run_check(jobs: list[_Job], fetch: Fetch, base_urls: dict[str, str], pages: 
             landings = list(pool.map(lambda job: follower.follow(job.start), jobs))
     else:
         landings = [follower.follow(job.start) for job in jobs]
-    for site, url in {(job.site, job.url) for job in jobs if job.kind == "url"}:
+    for site, _url in {(job.site, job.url) for job in jobs if job.kind == "url"}:
         summaries[site].urls += 1
     failures: list[Failure] = []
     results: list[Result] = []

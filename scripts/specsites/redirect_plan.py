@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from specsites.errors import Problem, SpecSitesError
 from specsites.redirect_map import Rule, Target, parse_redirects
 from specsites.sites import Repository, site_pages
-from specsites.urls import file_forms, page_key, served_forms
+from specsites.urls import file_forms, page_key, served_forms, url_file
 
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
 
@@ -116,10 +116,9 @@ def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.y
         anchors = {a: d for a, e in by_anchor.items() if (d := resolve(site, e))}
         redirects[site].append(Redirect(site, key, first, None, anchors, ()))
 
-    for site, site_pages in pages.items():
-        for key, url in sorted(site_pages.items()):
-            own_file = url + "index.html" if url.endswith("/") or url == "" else url
-            others = tuple(f for f in file_forms(key) if f != own_file)
+    for site, urls in pages.items():
+        for key, url in sorted(urls.items()):
+            others = tuple(f for f in file_forms(key) if f != url_file(url))
             if others:
                 redirects[site].append(Redirect(site, key, 0, Destination(site, url), {}, others))
     return Plan(redirects, problems, notes)
