@@ -159,3 +159,15 @@ def test_two_builds_at_once_never_leave_a_mixed_site(repo: Path) -> None:
         hosts.update(re.findall(r'<link rel="canonical" href="https://(\w+)\.example/', page.read_text()))
     assert len(hosts) == 1, f"pages from both builds: {hosts}"
     assert not [p.name for p in repo.iterdir() if p.name.startswith(".site")]
+
+
+def test_building_one_site_leaves_the_others_in_place(repo: Path) -> None:
+    assert run_cli("build", root=repo).returncode == 0
+    wg3_before = tree_snapshot(repo / "site" / "wg3-customer-data")
+    page = repo / "wg1-connectivity" / "docs" / "use-cases.md"
+    page.write_text(page.read_text().replace("# ", "# Only-wg1-marker ", 1))
+    result = run_cli("build", "--site", "wg1-connectivity", root=repo)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[:-1]] == ["wg1-connectivity"]
+    assert "Only-wg1-marker" in (repo / "site" / "wg1-connectivity" / "use-cases.html").read_text()
+    assert tree_snapshot(repo / "site" / "wg3-customer-data") == wg3_before

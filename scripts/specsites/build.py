@@ -58,6 +58,10 @@ def template_cache():
 class BuildFailed(SpecSitesError):
     """One or more sites did not build; the previous output is untouched."""
 
+    def __init__(self, problems: list[Problem] | Problem, crashes: list[str] | None = None) -> None:
+        super().__init__(problems)
+        self.crashes = crashes or []  # tracebacks of sites whose build crashed (bugs)
+
 
 def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: Plan | None = None, *, dirty: bool = False, bytecode_cache=None) -> SiteResult:
     """One MkDocs build, its warnings collected as errors. Call it in a worker process:
@@ -124,14 +128,22 @@ def _output_lock(out: Path):
         os.close(fd)
 
 
-def _swap_in(new: Path, out: Path) -> None:
-    if out.exists():
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-        os.rename(out, old / "site")
-        os.rename(new, out)
+def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
+    """Put the new output in place: the whole folder, or only the sites built."""
+    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+    try:
+        if not only:
+            if out.exists():
+                os.rename(out, old / "site")
+            os.rename(new, out)
+            return
+        out.mkdir(exist_ok=True)
+        for site in only:
+            if (out / site).exists():
+                os.rename(out / site, old / site)
+            os.rename(new / site, out / site)
+    finally:
         shutil.rmtree(old)
-    else:
-        os.rename(new, out)
 
 
 def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), strict: bool = True, frozen: bool = False) -> BuildReport:
@@ -158,7 +170,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
             updated = merge(inventory, {r.site: {u: set(i) for u, i in r.published.items()} for r in results})
             if frozen and updated != inventory:
                 raise BuildFailed(Problem(INVENTORY, 0, f"the sites now publish URLs or ids it lacks ({_first_new(inventory, updated)}); run scripts/build and commit {INVENTORY}"))
-            _swap_in(staging, out)
+            _swap_in(staging, out, only)
             if updated != inventory:
                 _write_atomically(inventory_file, dump_inventory(updated))
         finally:
@@ -225,6 +237,4 @@ def _raise_if_failed(results: list[SiteResult]) -> None:
     for result in results:
         lines.extend(line for line in error_lines(result) if line not in lines)  # shared files' problems once
     if lines:
-        error = BuildFailed([Problem("", 0, line) for line in lines])
-        error.crashes = [r.crashed for r in results if r.crashed]
-        raise error
+        raise BuildFailed([Problem("", 0, line) for line in lines], [r.crashed for r in results if r.crashed])

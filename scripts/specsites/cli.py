@@ -11,6 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from specsites.build import BuildFailed
 from specsites.errors import SpecSitesError
 from specsites.git_utils import GitError
 
@@ -68,11 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     except SpecSitesError as e:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
+        crashes = e.crashes if isinstance(e, BuildFailed) else []
         if args.debug:
-            for crash in getattr(e, "crashes", []):
+            for crash in crashes:
                 print(crash, file=sys.stderr)
             traceback.print_exc()
-        return 1 if getattr(e, "crashes", None) else 2
+        return 1 if crashes else 2
     except GitError as e:
         print(f"error: {e}; nothing more was pushed", file=sys.stderr)
         return 1

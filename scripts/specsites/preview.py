@@ -19,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from specsites.build import _select, build_one_site, error_lines, template_cache
+from specsites.build import SiteResult, _select, build_one_site, error_lines, template_cache
+from specsites.errors import SpecSitesError
+from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html
 from specsites.static_host import answer
 
@@ -42,7 +44,8 @@ _KEEP_ACROSS_PAGE_EDITS = ("search/search_index.json",)
 class PreviewSite:
     """The served build of one site, and the epoch browsers wait on."""
 
-    def __init__(self, site: Site, workdir: Path) -> None:
+    def __init__(self, repo: Repository, site: Site, workdir: Path) -> None:
+        self.repo = repo
         self.site = site
         self.workdir = workdir
         self.current = workdir / "current"  # symlink to the last good build
@@ -51,6 +54,7 @@ class PreviewSite:
         self.serving = threading.Lock()  # held by requests, and by a rebuild in place
         self._builds = 0
         self._templates = template_cache()
+        self._plan: Plan | None = None  # of the last full build; page edits keep it
 
     def rebuild(self, edited_pages: list[str] | None = None) -> bool:
         """Build afresh and swap, or, given the output files of edited pages only,
@@ -77,7 +81,7 @@ class PreviewSite:
         folder = self.current.resolve()
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
-            result = build_one_site(str(self.site.config_file), str(folder), dirty=True, bytecode_cache=self._templates)
+            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates)
             failed = bool(result.errors or result.crashed)
             for rel, data in saved.items():
                 if failed or rel in _KEEP_ACROSS_PAGE_EDITS:
@@ -89,7 +93,12 @@ class PreviewSite:
     def _rebuild_all(self) -> bool:
         self._builds += 1
         new = self.workdir / f"build-{self._builds}"
-        result = build_one_site(str(self.site.config_file), str(new), bytecode_cache=self._templates)
+        try:
+            self._plan = load_plan(self.repo)
+        except SpecSitesError as e:
+            self._report(SiteResult(self.site.name, 0.0, errors=[str(e)]))
+            return False
+        result = build_one_site(str(self.site.config_file), str(new), plan=self._plan, bytecode_cache=self._templates)
         if result.errors or result.crashed:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
@@ -206,7 +215,7 @@ def _serve_one(repo: Repository, site: Site, port: int) -> None:
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     workdir = Path(tempfile.mkdtemp(prefix=f"specsites-serve-{site.name}-"))
     try:
-        preview = PreviewSite(site, workdir)
+        preview = PreviewSite(repo, site, workdir)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = ThreadingHTTPServer(("127.0.0.1", port), _handler(preview))
