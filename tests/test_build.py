@@ -171,3 +171,45 @@ def test_building_one_site_leaves_the_others_in_place(repo: Path) -> None:
     assert [line.split()[0] for line in result.stdout.splitlines()[:-1]] == ["wg1-connectivity"]
     assert "Only-wg1-marker" in (repo / "site" / "wg1-connectivity" / "use-cases.html").read_text()
     assert tree_snapshot(repo / "site" / "wg3-customer-data") == wg3_before
+
+
+@pytest.mark.parametrize("out", [".", "docs", "wg1-connectivity/docs", ".."])
+def test_an_output_folder_holding_the_sources_is_refused(repo: Path, out: str) -> None:
+    before = tree_snapshot(repo)
+    result = run_cli("build", "--out", repo / out, root=repo)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --out: ") and "sources" in result.stderr
+    assert tree_snapshot(repo) == before
+
+
+def test_a_foreign_output_folder_is_not_replaced(repo: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "somebody-elses"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    result = run_cli("build", "--out", foreign, root=repo)
+    assert result.returncode == 2 and "not made by specsites build" in result.stderr
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    assert run_cli("build", "--out", foreign / "site", root=repo).returncode == 0  # a new folder is fine
+    assert run_cli("build", "--out", foreign / "site", root=repo).returncode == 0  # and replacing its own output
+
+
+def test_a_site_named_twice_is_built_once(repo: Path) -> None:
+    result = run_cli("build", "--site", "wg3-customer-data", "--site", "wg3-customer-data", root=repo)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[:-1]] == ["wg3-customer-data"]
+
+
+@pytest.mark.parametrize("url", ['https://e.example/"><script>', "https://e.example/a b", "ftp://e.example/", "https://"])
+def test_an_unsafe_base_url_is_refused(repo: Path, url: str) -> None:
+    result = run_cli("build", f"--base-url=wg1-connectivity={url}", root=repo)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --base-url: ") and not (repo / "site").exists()
+
+
+def test_flattened_chains_are_said(repo: Path) -> None:
+    with open(repo / "redirects.yml", "a") as redirects:
+        redirects.write("  /drafts/customer-data/: /specs/cdsc-wg1-03/\n")
+    result = run_cli("build", root=repo)
+    assert result.returncode == 0, result.stderr
+    line = len((repo / "redirects.yml").read_text().splitlines())
+    assert f"note: redirects.yml:{line}: /drafts/customer-data/ led to a page that moved again; it now redirects straight to wg3-customer-data:/specs/cdsc-wg3-01/" in result.stdout

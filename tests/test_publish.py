@@ -130,3 +130,9 @@ def test_workflow_parses_and_runs_only_scripts_that_exist() -> None:
         assert path.is_file() and path.stat().st_mode & 0o111, script
     assert workflow["jobs"]["publish"]["needs"] == "check"
     assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads the key `on` as true
+
+
+def test_an_unknown_destination_site_is_refused(source: Path, remotes: dict[str, Path]) -> None:
+    result = publish(source, remotes, "--dest=wg9-unknown=/tmp/nowhere.git")
+    assert result.returncode == 2 and "error: --dest: unknown site 'wg9-unknown'" in result.stderr
+    assert branches(remotes) == {site: "" for site in remotes}

@@ -134,3 +134,9 @@ def test_writer_refuses_paths_outside_the_site_and_real_pages(tmp_path: Path) ->
             write_generated_files(site, files, {"guide.html"}, "redirects.yml")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["guide.html", "site"]
     assert (site / "guide.html").read_text() == "real page"
+
+
+def test_any_folder_name_can_be_a_target_site() -> None:
+    rules, problems = parse_redirects(b"a:\n  /x: wg_1:/y\n  /z: 3-data:/w#s\n", ["a", "wg_1", "3-data"])
+    assert not problems
+    assert [(r.target.site, r.target.path, r.target.anchor) for r in rules] == [("wg_1", "/y", ""), ("3-data", "/w", "s")]

@@ -23,7 +23,7 @@ from specsites.errors import Problem, SpecSitesError
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
 from specsites.redirect_plan import Plan, load_plan
-from specsites.sites import BASE_URLS_ENV, Repository, base_urls, load_repository
+from specsites.sites import BASE_URLS_ENV, Repository, Site, base_urls, load_repository
 
 
 @dataclass
@@ -41,6 +41,7 @@ class BuildReport:
     out: Path
     results: list[SiteResult]
     seconds: float
+    notes: list[Problem] = field(default_factory=list)  # chains flattened in redirects.yml
 
 
 DIRTY_NOTICE = "A 'dirty' build is being performed"
@@ -63,8 +64,8 @@ class BuildFailed(SpecSitesError):
         self.crashes = crashes or []  # tracebacks of sites whose build crashed (bugs)
 
 
-def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: Plan | None = None, *, dirty: bool = False, bytecode_cache=None) -> SiteResult:
-    """One MkDocs build, its warnings collected as errors. Call it in a worker process:
+def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None) -> SiteResult:
+    """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe.
 
     dirty (the preview's fast path): re-render only the pages whose sources changed,
@@ -93,7 +94,7 @@ def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: P
     try:
         # MkDocs warns on every dirty build, which strict mode would count as a failure;
         # warnings are collected as errors here anyway.
-        config = load_config(config_file, site_dir=site_dir, strict=strict and not dirty)
+        config = load_config(config_file, site_dir=site_dir, strict=not dirty)
         plugin = config.plugins["specsites"]
         plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
         build(config, dirty=dirty)
@@ -114,18 +115,34 @@ def build_one_site(config_file: str, site_dir: str, strict: bool = True, plan: P
 
 
 @contextlib.contextmanager
-def _output_lock(out: Path):
-    """Serialises builds into the same output, so two at once never mix sites.
+def _build_lock(repo: Repository, out: Path):
+    """Serialises builds of one repository, and builds into one output, so two at once
+    never mix sites or lose an inventory update.
 
-    Locks the output's parent folder itself, so a failed build leaves no lock file.
+    Locks the folders themselves (in a fixed order), so a failed build leaves no lock file.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with contextlib.ExitStack() as stack:
+        for folder in sorted({repo.root, out.parent.resolve()}):
+            fd = os.open(folder, os.O_RDONLY)
+            stack.callback(os.close, fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
-    finally:
-        os.close(fd)
+
+
+OUTPUT_MARK = ".specsites-output"  # in an output folder: specsites made it and may replace it
+
+
+def _check_output(repo: Repository, out: Path) -> None:
+    """Refuse an output folder whose replacement would delete sources or someone's files."""
+    if out == repo.root or repo.root.is_relative_to(out) or any(out.is_relative_to(p) for p in _sources(repo)):
+        raise SpecSitesError(Problem("--out", 0, f"{out} holds or is inside the sources; choose a folder of its own, like site/"))
+    if out.is_dir() and any(out.iterdir()) and not (out / OUTPUT_MARK).exists():
+        raise SpecSitesError(Problem("--out", 0, f"{out} is not empty and was not made by specsites build; choose an empty or new folder"))
+
+
+def _sources(repo: Repository) -> list[Path]:
+    return [repo.shared_docs, *(site.folder for site in repo.sites), repo.root / ".git", repo.root / "scripts"]
 
 
 def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
@@ -138,6 +155,7 @@ def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
             os.rename(new, out)
             return
         out.mkdir(exist_ok=True)
+        (out / OUTPUT_MARK).touch()
         for site in only:
             if (out / site).exists():
                 os.rename(out / site, old / site)
@@ -146,37 +164,39 @@ def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
         shutil.rmtree(old)
 
 
-def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), strict: bool = True, frozen: bool = False) -> BuildReport:
+def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), frozen: bool = False) -> BuildReport:
     """Build every site (or those named) into out/<site>/; raise BuildFailed on any failure.
 
     Adds what the sites publish to published-urls.yml; with frozen, refuses to change it.
     """
     start = time.perf_counter()
     repo = load_repository(root)
-    sites = _select(repo, only)
-    inventory_file = repo.root / INVENTORY
-    inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
+    sites = select_sites(repo, only)
     override = " ".join(base_url_pairs)
     base_urls(repo, override)  # report a bad --base-url before building anything
     plan = load_plan(repo)  # once for every site, and its problems said once
     out = (out or repo.root / "site").resolve()
+    _check_output(repo, out)
     import mkdocs.commands.build  # noqa: F401  (imported once, before forking the workers)
 
-    with _output_lock(out):
+    with _build_lock(repo, out):
+        inventory_file = repo.root / INVENTORY
+        inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+        (staging / OUTPUT_MARK).touch()
         try:
-            results = _run_builds(sites, staging, override, strict, plan)
+            results = _run_builds(sites, staging, override, plan)
             _raise_if_failed(results)
             updated = merge(inventory, {r.site: {u: set(i) for u, i in r.published.items()} for r in results})
             if frozen and updated != inventory:
                 raise BuildFailed(Problem(INVENTORY, 0, f"the sites now publish URLs or ids it lacks ({_first_new(inventory, updated)}); run scripts/build and commit {INVENTORY}"))
-            _swap_in(staging, out, only)
+            _swap_in(staging, out, [s.name for s in sites] if only else None)
             if updated != inventory:
                 _write_atomically(inventory_file, dump_inventory(updated))
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
-    return BuildReport(out, results, time.perf_counter() - start)
+    return BuildReport(out, results, time.perf_counter() - start, plan.notes)
 
 
 def _first_new(old: Inventory, new: Inventory) -> str:
@@ -189,21 +209,24 @@ def _first_new(old: Inventory, new: Inventory) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.new")
-    temporary.write_text(text, encoding="utf-8")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
     os.replace(temporary, path)
 
 
-def _select(repo: Repository, only: list[str] | None):
+def select_sites(repo: Repository, only: list[str] | None) -> list[Site]:
+    """The sites named (each once, in the order given), or every site."""
     if not only:
         return list(repo.sites)
+    only = list(dict.fromkeys(only))
     unknown = [name for name in only if name not in repo.names]
     if unknown:
         raise SpecSitesError(Problem("--site", 0, f"unknown site {unknown[0]!r}; use one of: {', '.join(repo.names)}"))
     return [repo.site(name) for name in only]
 
 
-def _run_builds(sites, staging: Path, override: str, strict: bool, plan: Plan) -> list[SiteResult]:
+def _run_builds(sites: list[Site], staging: Path, override: str, plan: Plan) -> list[SiteResult]:
     previous = os.environ.get(BASE_URLS_ENV)
     os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
     try:
@@ -211,7 +234,7 @@ def _run_builds(sites, staging: Path, override: str, strict: bool, plan: Plan) -
         cache = template_cache()
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(build_one_site, str(s.config_file), str(staging / s.name), strict, plan, bytecode_cache=cache) for s in sites]
+            futures = [pool.submit(build_one_site, str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache) for s in sites]
             return [f.result() for f in futures]
     finally:
         if previous is None:

@@ -18,7 +18,7 @@ from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, parse_inventory
 from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import base_urls, load_repository, site_pages
-from specsites.urls import served_forms, url_file
+from specsites.urls import old_url_forms, served_forms, url_file
 
 MAX_HOPS = 3  # e.g. /x -> 301 /x/ -> redirect page -> new page
 
@@ -67,14 +67,6 @@ class CheckReport:
         if with_results:
             shape["results"] = [asdict(r) for r in self.results]
         return shape
-
-
-def old_url_forms(url: str) -> list[str]:
-    """Every form of a published URL people may have linked: /x, /x/, /x.html, /x/index.html."""
-    if url == "/":
-        return ["/", "/index.html"]
-    stem = url.rstrip("/")
-    return [stem, stem + "/", stem + ".html", stem + "/index.html"]
 
 
 @dataclass(frozen=True)
@@ -194,7 +186,7 @@ def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str
     expected = {"404.html"} | {url_file(url) for url in pages.values()}
     expected |= {f for r in plan.redirects.get(site, []) for f in r.files}
     return [
-        Failure(site, "/" + rel, "orphaned: no page and no redirects.yml entry makes this file; rebuild without --dirty, or add the redirect it stood for")
+        Failure(site, "/" + rel, "orphaned: no page and no redirects.yml entry makes this file; rebuild into a fresh folder, or add the redirect it stood for")
         for rel in sorted(files.files)
         if rel.endswith(".html") and rel not in expected and not rel.startswith("assets/")
     ]
@@ -203,7 +195,7 @@ def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str
 def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False) -> CheckReport:
     """The check, on the built folders (static) or over HTTP (live)."""
     repo = load_repository(root)
-    urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs))
+    urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     inventory_file = repo.root / INVENTORY
     inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
     plan = load_plan(repo)

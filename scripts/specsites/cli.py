@@ -89,6 +89,8 @@ def _build(args: argparse.Namespace) -> int:
     from specsites.build import build_sites
 
     report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args), frozen=args.frozen)
+    for note in report.notes:
+        print(f"note: {note}")
     for result in report.results:
         s = result.stats
         print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s")

@@ -106,6 +106,8 @@ class Follower:
         response = self.fetch(base)
         if response.status == 0:
             return _Step(0)
+        if response.status < 0:
+            return _Step(response.status, error=response.location)  # could not fetch: why
         if response.status in REDIRECT_STATUSES:
             return _Step(response.status, _next(base, fragment, response.location, keep_query=False))
         if response.status == 200 and response.page is not None:
@@ -176,7 +178,7 @@ class StaticFetch:
                     return Response(result.status, page=PageInfo())
                 page = self._pages.get((base, result.rel))
                 if page is None:
-                    with open(os.path.join(files.folder, result.rel), encoding="utf-8") as f:
+                    with open(os.path.join(files.folder, result.rel), encoding="utf-8", errors="replace") as f:
                         page = self._pages[(base, result.rel)] = parse_page(f.read())
                 return Response(200, page=page)
         return Response(0)
@@ -193,6 +195,17 @@ class HttpFetch:
     def __call__(self, url: str) -> Response:
         if not self.internal(url):
             return Response(0)
+        try:
+            reply, body = self._get(url)
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            return Response(-1, location=f"could not fetch {url}: {e or type(e).__name__}")
+        if reply.status in REDIRECT_STATUSES:
+            return Response(reply.status, location=reply.getheader("Location") or "")
+        content_type = reply.getheader("Content-Type") or ""
+        page = parse_page(body.decode("utf-8", "replace")) if reply.status == 200 and "html" in content_type else PageInfo()
+        return Response(reply.status, page=page)
+
+    def _get(self, url: str) -> tuple[http.client.HTTPResponse, bytes]:
         parts = urlsplit(url)
         host = parts.hostname or ""
         if host in self.resolve:
@@ -206,13 +219,6 @@ class HttpFetch:
         try:
             connection.request("GET", path, headers={"Host": parts.netloc, "User-Agent": "specsites-check"})
             reply = connection.getresponse()
-            body = reply.read(5_000_000)
-        except OSError as e:
-            return Response(-1, location=str(e))
+            return reply, reply.read(5_000_000)
         finally:
             connection.close()
-        if reply.status in REDIRECT_STATUSES:
-            return Response(reply.status, location=reply.getheader("Location") or "")
-        content_type = reply.getheader("Content-Type") or ""
-        page = parse_page(body.decode("utf-8", "replace")) if reply.status == 200 and "html" in content_type else PageInfo()
-        return Response(reply.status, page=page)

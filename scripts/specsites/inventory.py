@@ -5,18 +5,16 @@ only: nothing ever leaves the inventory), and dump in a stable, diff-friendly fo
 """
 from __future__ import annotations
 
-import re
 
 import yaml
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.urls import ID_PATTERN, PATH_PATTERN
 from specsites.yaml_nodes import compose, is_null, is_str, line
 
 FILENAME = "published-urls.yml"
 Inventory = dict[str, dict[str, set[str]]]  # site -> URL path ("/x", "/x/") -> section ids
 
-_URL = re.compile(r"/(?:[A-Za-z0-9._~%+@-]+/?)*")
-_ID = re.compile(r"[A-Za-z0-9_.:-]+")
 
 HEADER = """\
 # Every page URL and section id each site has ever published. Old links point at
@@ -50,7 +48,7 @@ def parse_inventory(data: bytes, site_names: list[str], filename: str = FILENAME
             continue
         for url_node, ids_node in urls.value:
             url = url_node.value if is_str(url_node) else ""
-            if not _URL.fullmatch(url) or url.endswith(".html"):
+            if not PATH_PATTERN.fullmatch(url) or url.endswith((".html", "*")):
                 problems.append(Problem(filename, line(url_node), f"{url_node.value!r} is not a URL path as published, like /use-cases or /specs/"))
                 continue
             if url in pages:
@@ -59,7 +57,7 @@ def parse_inventory(data: bytes, site_names: list[str], filename: str = FILENAME
             ids: set[str] = set()
             if isinstance(ids_node, yaml.SequenceNode):
                 for id_node in ids_node.value:
-                    if is_str(id_node) and _ID.fullmatch(id_node.value):
+                    if is_str(id_node) and ID_PATTERN.fullmatch(id_node.value):
                         ids.add(id_node.value)
                     else:
                         problems.append(Problem(filename, line(id_node), f"{getattr(id_node, 'value', '?')!r} is not a section id; ids hold letters, digits and - _ . :"))

@@ -37,7 +37,7 @@ class SpecSitesConfig(base.Config):
     root = c.Dir(exists=True, default="..")
     redirects = c.Type(str, default="redirects.yml")
     source_url = c.Optional(c.Type(str))
-    destinations = c.Type(dict, default={})  # read by `specsites publish`, not by the build
+    destinations = c.Optional(c.Type(dict))  # read by `specsites publish`, not by the build
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
@@ -62,7 +62,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
             self.repo = load_repository(Path(self.config.root), self.config.sites, self.config.redirects)
-            urls = base_urls(self.repo, os.environ.get(BASE_URLS_ENV, ""))
+            urls = base_urls(self.repo, os.environ.get(BASE_URLS_ENV, ""), BASE_URLS_ENV)
         except SpecSitesError as e:
             raise PluginError(str(e))
         self.site_name = Path(config.config_file_path).resolve().parent.name

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from specsites.build import SiteResult, _select, build_one_site, error_lines, template_cache
+from specsites.build import SiteResult, build_one_site, error_lines, select_sites, template_cache
 from specsites.errors import SpecSitesError
 from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html
@@ -54,13 +54,14 @@ class PreviewSite:
         self.serving = threading.Lock()  # held by requests, and by a rebuild in place
         self._builds = 0
         self._templates = template_cache()
-        self._plan: Plan | None = None  # of the last full build; page edits keep it
+        self._plan: Plan | None = None  # of the last good full build; page edits keep it
+        self._needs_full = True  # until a full build succeeds, every rebuild is one
 
     def rebuild(self, edited_pages: list[str] | None = None) -> bool:
         """Build afresh and swap, or, given the output files of edited pages only,
         re-render just those in place (requests wait meanwhile; restored on failure)."""
         start = time.perf_counter()
-        if edited_pages and self.current.exists():
+        if edited_pages and not self._needs_full:
             ok = self._rebuild_pages(edited_pages)
         else:
             ok = self._rebuild_all()
@@ -93,16 +94,18 @@ class PreviewSite:
     def _rebuild_all(self) -> bool:
         self._builds += 1
         new = self.workdir / f"build-{self._builds}"
+        self._needs_full = True
         try:
-            self._plan = load_plan(self.repo)
+            plan = load_plan(self.repo)
         except SpecSitesError as e:
             self._report(SiteResult(self.site.name, 0.0, errors=[str(e)]))
             return False
-        result = build_one_site(str(self.site.config_file), str(new), plan=self._plan, bytecode_cache=self._templates)
+        result = build_one_site(str(self.site.config_file), str(new), plan=plan, bytecode_cache=self._templates)
         if result.errors or result.crashed:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
+        self._plan, self._needs_full = plan, False
         old = os.readlink(self.current) if self.current.is_symlink() else None
         link = self.workdir / "next"
         os.symlink(new, link)
@@ -125,7 +128,8 @@ def _handler(preview: PreviewSite):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             if url.path == RELOAD_PATH:
-                since = int((parse_qs(url.query).get("epoch") or ["0"])[0] or 0)
+                value = (parse_qs(url.query).get("epoch") or ["0"])[0]
+                since = int(value) if value.isdigit() else 0
                 self._send(200, b"%d" % preview.wait_for_change(since, timeout=30), "text/plain")
                 return
             with preview.serving:
@@ -218,7 +222,11 @@ def _serve_one(repo: Repository, site: Site, port: int) -> None:
         preview = PreviewSite(repo, site, workdir)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
-        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(preview))
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(preview))
+        except OSError as e:
+            print(f"{site.name}: error: --port: cannot listen on 127.0.0.1:{port} ({e.strerror}); pick another port", file=sys.stderr, flush=True)
+            return
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         # Polling a few hundred files takes about a millisecond, and reacts faster than
@@ -240,7 +248,7 @@ def _serve_one(repo: Repository, site: Site, port: int) -> None:
 
 def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) -> int:
     repo = load_repository(root)
-    sites = _select(repo, only)
+    sites = select_sites(repo, only)
     ports = {site.name: port + i for i, site in enumerate(sites)}
     # Every served site links and redirects to the others' previews, not production.
     os.environ[BASE_URLS_ENV] = " ".join(f"{name}=http://127.0.0.1:{p}/" for name, p in ports.items())

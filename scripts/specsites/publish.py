@@ -6,7 +6,6 @@ is prepared before any push. Publishing unchanged output makes no commit.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from specsites.build import BuildReport, build_sites
 from specsites.check import CheckReport, check_sites, format_report
 from specsites.errors import Problem, SpecSitesError
 from specsites.git_utils import IDENTITY, GitError, commit_time, git, source_commit
-from specsites.sites import BASE_CONFIG, plugin_options, read_yaml_config
+from specsites.sites import BASE_CONFIG, load_repository, plugin_options, read_yaml_config
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,6 @@ class PublishReport:
     build: BuildReport
     check: CheckReport
     sites: list[SitePublish]
-    pushed: bool
 
 
 class PublishRefused(SpecSitesError):
@@ -67,7 +65,7 @@ def _prepare(site: str, site_dir: Path, destination: Destination, message: str, 
         git("fetch", "--quiet", "--depth=1", destination.remote, f"+refs/heads/{destination.branch}:refs/remotes/dest", git_dir=git_dir)
         result.parent = git("rev-parse", "refs/remotes/dest", git_dir=git_dir)
     except GitError as e:
-        if "couldn't find remote ref" not in str(e) and "not found" not in str(e).lower():
+        if "couldn't find remote ref" not in str(e):  # a branch not yet published
             raise
     index = {"GIT_INDEX_FILE": str(git_dir / "publish-index")}
     git("add", "--all", "--force", ".", git_dir=git_dir, work_tree=site_dir, env=index, cwd=site_dir)
@@ -94,6 +92,10 @@ def _changes(git_dir: Path, parent: str, tree: str) -> dict[str, list[str]]:
 
 def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs: list[str] = (), dry_run: bool = False) -> PublishReport:
     targets = destinations(root, list(dest_overrides))
+    names = load_repository(root).names
+    unknown = sorted(set(targets) - set(names))
+    if unknown:  # said before building anything
+        raise SpecSitesError(Problem("--dest", 0, f"unknown site {unknown[0]!r}; use one of: {', '.join(names)}"))
     # Dates in sitemap.xml (and its .gz) come from the source commit, not the clock, so
     # publishing the same source on another day makes no new commit.
     os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time(root))
@@ -115,5 +117,4 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
             for site in prepared:
                 if site.commit:
                     git("push", "--quiet", site.destination.remote, f"{site.commit}:refs/heads/{site.destination.branch}", git_dir=Path(scratch) / f"{site.site}.git")
-        shutil.rmtree(out, ignore_errors=True)
-    return PublishReport(build, check, prepared, pushed=not dry_run)
+    return PublishReport(build, check, prepared)

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import yaml
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.urls import page_key
+from specsites.urls import ID_PATTERN, PATH_PATTERN, page_key, usable_http_url
 from specsites.yaml_nodes import compose, is_null, is_str
+from specsites.yaml_nodes import line as node_line
 
 # Old and new paths are URL paths; these characters are safe in HTML, JavaScript,
 # nginx and _redirects without quoting (percent-encode anything else).
-_PATH = re.compile(r"/(?:[A-Za-z0-9._~%+@-]+/?)*(?:\*)?")
-_ANCHOR = re.compile(r"[A-Za-z0-9_.:-]+")
-_URL_UNSAFE = re.compile(r"[\s\"'<>\\`{}|^$;]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -65,13 +62,13 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
     if root is None:
         return [], []
     if not isinstance(root, yaml.MappingNode):
-        raise SpecSitesError(Problem(filename, root.start_mark.line + 1, "expected a mapping of site folders to their moved pages, like `wg3-customer-data:`"))
+        raise SpecSitesError(Problem(filename, node_line(root), "expected a mapping of site folders to their moved pages, like `wg3-customer-data:`"))
 
     rules: list[Rule] = []
     seen_sites: dict[str, int] = {}
     seen_sources: dict[tuple[str, str, str], int] = {}
     for site_node, entries in root.value:
-        line = site_node.start_mark.line + 1
+        line = node_line(site_node)
         site = site_node.value if is_str(site_node) else None
         if site is None:
             problem(line, "a site must be a folder name like `wg3-customer-data:`")
@@ -86,10 +83,10 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
         if is_null(entries):
             continue
         if not isinstance(entries, yaml.MappingNode):
-            problem(entries.start_mark.line + 1, f"expected old paths mapped to new paths under {site}:, like `/old: /new`")
+            problem(node_line(entries), f"expected old paths mapped to new paths under {site}:, like `/old: /new`")
             continue
         for source_node, target_node in entries.value:
-            line = source_node.start_mark.line + 1
+            line = node_line(source_node)
             if not is_str(source_node):
                 problem(line, "an old path must be text starting with /, like `/specs/old/`")
                 continue
@@ -129,28 +126,28 @@ def _parse_rule(line: int, site: str, source: str, target: str, site_names: list
 def _parse_target(target: str, site: str, site_names: list[str]) -> tuple[Target | None, str]:
     if _CONTROL.search(target):
         return None, f"new place {_show(target)} contains a control character; remove it"
-    if re.match(r"[A-Za-z]:[/\\]", target) and target[0] not in site_names:
+    named_site, colon, rest = target.partition(":")
+    if colon and named_site in site_names:
+        path, _, anchor = rest.partition("#")
+        error = _check_path(path, "new path") or _check_anchor(anchor, target)
+        return (None, error) if error else (Target(site=named_site, path=path, anchor=anchor), "")
+    if re.match(r"[A-Za-z]:[/\\]", target):
         return None, f"{_show(target)} looks like a file path; write the URL path, like /specs/x/"
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
     if scheme and scheme.group(1).lower() in ("http", "https"):
-        parts = urlsplit(target)
-        if not parts.hostname or _URL_UNSAFE.search(target):
+        if not usable_http_url(target):
             return None, f"{_show(target)} is not a usable URL; write it as https://host/path with special characters percent-encoded"
         return Target(external=target), ""
-    if scheme and scheme.group(1) not in site_names:
+    if scheme:
         rest = target[scheme.end():]
         if rest.startswith("/") and not rest.startswith("//"):
             return None, f"unknown site {scheme.group(1)!r} in {_show(target)}; use one of: {', '.join(site_names)}"
         return None, f"{_show(target)}: only https:// and http:// URLs may be targets; use a path like /new or site:/new"
-    target_site = site
-    path = target
-    if scheme and scheme.group(1) in site_names:
-        target_site, path = scheme.group(1), target[len(scheme.group(0)):]
-    path, _, anchor = path.partition("#")
+    path, _, anchor = target.partition("#")
     error = _check_path(path, "new path") or _check_anchor(anchor, target)
     if error:
         return None, error
-    return Target(site=target_site, path=path, anchor=anchor), ""
+    return Target(site=site, path=path, anchor=anchor), ""
 
 
 def _check_path(path: str, what: str) -> str:
@@ -166,13 +163,13 @@ def _check_path(path: str, what: str) -> str:
         return f"{what} {_show(path)} contains a . or .. segment; write the path from the site root"
     if "//" in path:
         return f"{what} {_show(path)} contains an empty segment (//); remove the extra /"
-    if not _PATH.fullmatch(path):
+    if not PATH_PATTERN.fullmatch(path):
         return f"{what} {_show(path)} may hold only letters, digits and - . _ ~ % + @ / (and a final /* for a folder); percent-encode the rest"
     return ""
 
 
 def _check_anchor(anchor: str, whole: str) -> str:
-    if anchor and not _ANCHOR.fullmatch(anchor):
+    if anchor and not ID_PATTERN.fullmatch(anchor):
         return f"anchor in {_show(whole)} may hold only letters, digits and - _ . :; use the heading's id"
     return ""
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from specsites.errors import Problem, SpecSitesError, raise_if_any
-from specsites.urls import page_key, page_url
+from specsites.urls import page_key, page_url, usable_http_url
 
 BASE_CONFIG = "mkdocs.yml"
 SHARED_DOCS = "docs"
@@ -216,7 +216,7 @@ def site_pages(repo: Repository, site: Site) -> dict[str, str]:
 BASE_URLS_ENV = "SPECSITES_BASE_URLS"
 
 
-def base_urls(repo: Repository, override: str = "") -> dict[str, str]:
+def base_urls(repo: Repository, override: str = "", source: str = "--base-url") -> dict[str, str]:
     """Where each site is served: production, unless `site=URL` pairs say otherwise.
 
     The preview and staging builds pass their pairs in SPECSITES_BASE_URLS, so a plain
@@ -225,7 +225,7 @@ def base_urls(repo: Repository, override: str = "") -> dict[str, str]:
     urls = {site.name: site.production_url for site in repo.sites}
     for pair in override.replace(",", " ").split():
         name, _, url = pair.partition("=")
-        if name not in urls or not urlsplit(url).scheme in ("http", "https"):
-            raise SpecSitesError(Problem(BASE_URLS_ENV, 0, f"{pair!r} is not site=URL for one of: {', '.join(urls)}"))
+        if name not in urls or not usable_http_url(url):
+            raise SpecSitesError(Problem(source, 0, f"{pair!r} is not SITE=URL with an http(s) URL for one of: {', '.join(urls)}"))
         urls[name] = url.rstrip("/") + "/"
     return urls

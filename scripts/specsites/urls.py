@@ -7,6 +7,32 @@ page whatever the form: `x` (the home page's key is the empty string).
 from __future__ import annotations
 
 import posixpath
+import re
+from urllib.parse import urlsplit
+
+# What the editable files may hold: URL paths and section ids safe in HTML,
+# JavaScript, nginx and _redirects without quoting (percent-encode anything else).
+PATH_PATTERN = re.compile(r"/(?:[A-Za-z0-9._~%+@-]+/?)*(?:\*)?")
+ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`{}|^$;]")
+
+
+def usable_http_url(url: str) -> bool:
+    """An http(s) URL with a host and nothing that needs quoting anywhere we write it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not _URL_UNSAFE.search(url)
+
+
+def old_url_forms(url: str) -> list[str]:
+    """Every form of a published URL people may have linked: /x, /x/, /x.html, /x/index.html."""
+    if url in ("", "/"):
+        return ["/", "/index.html"]
+    stem = url.rstrip("/")
+    return [stem, stem + "/", stem + ".html", stem + "/index.html"]
 
 
 def page_key(path: str) -> str:
