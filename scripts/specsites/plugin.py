@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 
 from specsites.errors import SpecSitesError
 from specsites.redirect_page import Linker, anchor_script, render_redirect_page
-from specsites.redirect_plan import Plan, Redirect, load_plan
+from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_redirects, nginx_include
 from specsites.output_files import write_generated_files
 from specsites.urls import page_url, served_forms, url_file
@@ -156,7 +156,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         }
         if self.dirty:
             return  # the preview rebuilds this way only when no redirect changed
-        generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
+        with collector_paused():
+            generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
         generated["_redirects"] = netlify_redirects(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
         if self.linker.base_urls[site.name] == site.production_url:
