@@ -116,8 +116,10 @@ def test_a_broken_link_fails_and_leaves_the_previous_output_untouched(repo: Path
     page.write_text(page.read_text() + "\n[gone](no-such-page.md)\n")
     result = run_cli("build", root=repo)
     assert result.returncode == 2
-    assert "wg1-connectivity" in result.stderr and "use-cases.md" in result.stderr and "no-such-page.md" in result.stderr
-    assert "Traceback" not in result.stderr
+    lines = len(page.read_text().splitlines())
+    assert result.stderr.splitlines() == [
+        f"error: wg1-connectivity/docs/use-cases.md:{lines}: the link 'no-such-page.md' goes to no page; point it at an existing page"
+    ]
     assert tree_snapshot(repo / "site") == before
     assert not [p.name for p in repo.iterdir() if p.name.startswith(".site")]  # no half-built folder left
 
@@ -125,7 +127,21 @@ def test_a_broken_link_fails_and_leaves_the_previous_output_untouched(repo: Path
 def test_a_missing_nav_file_fails_the_build(repo: Path) -> None:
     (repo / "wg3-customer-data" / "docs" / "use-cases.md").unlink()
     result = run_cli("build", root=repo)
-    assert result.returncode == 2 and "wg3-customer-data" in result.stderr and "use-cases.md" in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    nav_line = 1 + next(i for i, line in enumerate((repo / "wg3-customer-data" / "mkdocs.yml").read_text().splitlines()) if "use-cases.md" in line)
+    assert f"error: wg3-customer-data/mkdocs.yml:{nav_line}: nav names use-cases.md, which does not exist; create it or fix the nav entry" in result.stderr.splitlines()
+    assert "error: wg3-customer-data/docs/index.md:" in result.stderr  # and each link to it, with its line
+
+
+def test_a_missing_section_names_the_link_and_the_fix(repo: Path) -> None:
+    page = repo / "wg3-customer-data" / "docs" / "index.md"
+    page.write_text(page.read_text() + "\nSee [what is out](use-cases.md#out-of-scope).\n")
+    result = run_cli("build", root=repo)
+    lines = len(page.read_text().splitlines())
+    assert result.stderr.splitlines() == [
+        f"error: wg3-customer-data/docs/index.md:{lines}: the link 'use-cases.md#out-of-scope' names no section of use-cases.md; "
+        "use one of its heading ids, or add {#out-of-scope} to a heading"
+    ]
 
 
 @pytest.mark.parametrize("site", SITES)

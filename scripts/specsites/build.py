@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from specsites.build_messages import explain
 from specsites.errors import Problem, SpecSitesError
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
@@ -186,7 +187,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         (staging / OUTPUT_MARK).touch()
         try:
             results = _run_builds(sites, staging, override, plan)
-            _raise_if_failed(results)
+            _raise_if_failed(results, repo)
             updated = merge(inventory, {r.site: {u: set(i) for u, i in r.published.items()} for r in results})
             if frozen and updated != inventory:
                 raise BuildFailed(Problem(INVENTORY, 0, f"the sites now publish URLs or ids it lacks ({_first_new(inventory, updated)}); run scripts/build and commit {INVENTORY}"))
@@ -243,21 +244,22 @@ def _run_builds(sites: list[Site], staging: Path, override: str, plan: Plan) -> 
             os.environ[BASE_URLS_ENV] = previous
 
 
-def error_lines(result: SiteResult) -> list[str]:
+def error_lines(result: SiteResult, repo: Repository) -> list[str]:
     """One line per problem of a failed site build."""
     lines = []
+    site = repo.site(result.site)
     for error in result.errors:
         for line in error.splitlines():
             # Problems of the shared input files name the file, not the site.
-            lines.append(line if line.startswith(("redirects.yml:", "published-urls.yml:")) else f"{result.site}: {line}")
+            lines.append(line if line.startswith(("redirects.yml:", "published-urls.yml:")) else explain(line, repo, site))
     if result.crashed:
         lines.append(f"{result.site}: internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
     return lines
 
 
-def _raise_if_failed(results: list[SiteResult]) -> None:
+def _raise_if_failed(results: list[SiteResult], repo: Repository) -> None:
     lines: list[str] = []
     for result in results:
-        lines.extend(line for line in error_lines(result) if line not in lines)  # shared files' problems once
+        lines.extend(line for line in error_lines(result, repo) if line not in lines)  # shared files' problems once
     if lines:
         raise BuildFailed([Problem("", 0, line) for line in lines], [r.crashed for r in results if r.crashed])

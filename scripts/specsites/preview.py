@@ -74,7 +74,7 @@ class PreviewSite:
         return True
 
     def _report(self, result) -> None:
-        for line in error_lines(result):
+        for line in error_lines(result, self.repo):
             print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
         print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
 
