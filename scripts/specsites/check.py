@@ -69,7 +69,7 @@ class CheckReport:
         return shape
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Job:
     site: str
     url: str  # as published

@@ -20,7 +20,7 @@ from specsites.static_host import IndexedFiles, answer
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Response:
     status: int  # 0: not one of our sites (an external URL)
     location: str = ""
@@ -31,7 +31,7 @@ class Fetch(Protocol):
     def __call__(self, url: str) -> Response: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class Landing:
     start: str
     hops: list[tuple[str, int]] = field(default_factory=list)  # (url, status) visited
@@ -51,7 +51,7 @@ class Landing:
         return bool(self.hops) and self.hops[-1][1] == 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Step:
     status: int
     next: str = ""  # where to go next; "" where it lands

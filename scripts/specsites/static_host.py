@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     status: int  # 200, 301 or 404
     folder: Path
