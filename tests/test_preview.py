@@ -17,14 +17,15 @@ from specsites.follow import HttpFetch, follow
 
 
 class Preview:
-    """`specsites serve` in a subprocess, its output collected as it comes."""
+    """A preview server in a subprocess (`specsites serve` unless told otherwise), its
+    output collected as it comes."""
 
-    def __init__(self, root: Path, port: int, tmpdir: Path) -> None:
+    def __init__(self, root: Path, port: int, tmpdir: Path, command: list[str] | None = None) -> None:
         self.port = port
         self.tmpdir = tmpdir  # the server's temporary folders go here
+        command = command or [sys.executable, "-m", "specsites", "--root", str(root), "serve", "--port", str(port)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "specsites", "--root", str(root), "serve", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**ENV, "TMPDIR": str(tmpdir)},
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**ENV, "TMPDIR": str(tmpdir)},
         )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -132,3 +133,16 @@ def test_broken_link_in_an_edited_page_keeps_the_last_good_page(preview: Preview
     assert "Broken-edit-marker" not in preview.get("wg3-customer-data", "use-cases.html")
     page.write_text(good.replace("# ", "# Fixed-edit-marker ", 1))
     preview.wait_for(lambda: "Fixed-edit-marker" in preview.get("wg3-customer-data", "use-cases.html"), "the fix")
+
+
+def test_plain_mkdocs_serve_serves_a_site_with_its_redirects(repo: Path, tmp_path: Path) -> None:
+    port = free_port()
+    config = repo / "wg3-customer-data" / "mkdocs.yml"
+    server = Preview(repo, port, tmp_path, [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"])
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        server.wait_for(lambda: "<h1" in urllib.request.urlopen(url + "use-cases.html", timeout=5).read().decode(), "mkdocs serve")
+        assert '"to": "../cdsc-wg3-01/"' in urllib.request.urlopen(url + "specs/cdsc-wg1-03/", timeout=5).read().decode()
+        assert any("Watching paths for changes" in line and "redirects.yml" in line for line in server.lines)
+    finally:
+        server.stop()
