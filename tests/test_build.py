@@ -65,6 +65,8 @@ def test_site_output_is_ready_to_publish(built: Path, site: str) -> None:
     sitemap = (out / "sitemap.xml").read_text()
     assert f"https://{SITES[site]}/use-cases.html" in sitemap
     assert "cdsc-wg1-03" not in sitemap and "use-cases/index.html" not in sitemap  # redirect pages are not pages
+    search = (out / "search" / "search_index.json").read_text()
+    assert '"location":"use-cases.html' in search.replace(" ", "") and "cdsc-wg1-03" not in search
 
 
 @pytest.mark.parametrize(("site", "spec"), [("wg1-connectivity", "cdsc-wg1-01"), ("wg1-connectivity", "cdsc-wg1-02"), ("wg3-customer-data", "cdsc-wg3-01")])
