@@ -155,19 +155,19 @@ def load_repository(root: Path, site_names: list[str] | None = None, redirects: 
     return Repository(root=root, sites=tuple(sites), redirects_file=root / redirects)
 
 
-def _markdown_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
-    """Markdown files under folder, as sorted POSIX paths relative to it."""
+def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Files under folder as sorted POSIX paths relative to it, leaving out hidden
+    folders and the top-level folders named in skip."""
     found: list[str] = []
-    if not folder.is_dir():
-        return found
     for dirpath, dirnames, filenames in os.walk(folder):
         rel_dir = Path(dirpath).relative_to(folder).as_posix()
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in skip and not d.startswith(".")]
-        for filename in filenames:
-            if filename.endswith(".md"):
-                found.append(filename if rel_dir == "." else f"{rel_dir}/{filename}")
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not (rel_dir == "." and d in skip)]
+        found.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in filenames)
     return sorted(found)
+
+
+def _markdown_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    return [rel for rel in _files(folder, skip) if rel.endswith(".md")]
 
 
 def added_sources(repo: Repository, site: Site) -> dict[str, Path]:
@@ -187,13 +187,7 @@ def added_sources(repo: Repository, site: Site) -> dict[str, Path]:
 
 def shared_assets(repo: Repository) -> list[str]:
     """Non-Markdown shared files (logo, CSS) every site copies, as POSIX paths."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(repo.shared_docs):
-        rel_dir = Path(dirpath).relative_to(repo.shared_docs).as_posix()
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in SHARED_NOT_PAGES]
-        found.extend((f if rel_dir == "." else f"{rel_dir}/{f}") for f in filenames if not f.endswith(".md"))
-    return sorted(found)
+    return [rel for rel in _files(repo.shared_docs, SHARED_NOT_PAGES) if not rel.endswith(".md")]
 
 
 def md_to_html(rel: str) -> str:
