@@ -128,19 +128,16 @@ def _parse_target(target: str, site: str, site_names: list[str]) -> tuple[Target
         return None, f"new place {_show(target)} contains a control character; remove it"
     named_site, colon, rest = target.partition(":")
     if colon and named_site in site_names:
-        path, _, anchor = rest.partition("#")
-        error = _check_path(path, "new path") or _check_anchor(anchor, target)
-        return (None, error) if error else (Target(site=named_site, path=path, anchor=anchor), "")
-    if re.match(r"[A-Za-z]:[/\\]", target):
+        site, target = named_site, rest
+    elif re.match(r"[A-Za-z]:[/\\]", target):
         return None, f"{_show(target)} looks like a file path; write the URL path, like /specs/x/"
-    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
-    if scheme and scheme.group(1).lower() in ("http", "https"):
-        if not usable_http_url(target):
-            return None, f"{_show(target)} is not a usable URL; write it as https://host/path with special characters percent-encoded"
-        return Target(external=target), ""
-    if scheme:
-        rest = target[scheme.end():]
-        if rest.startswith("/") and not rest.startswith("//"):
+    elif scheme := re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target):
+        if scheme.group(1).lower() in ("http", "https"):
+            if not usable_http_url(target):
+                return None, f"{_show(target)} is not a usable URL; write it as https://host/path with special characters percent-encoded"
+            return Target(external=target), ""
+        after = target[scheme.end():]
+        if after.startswith("/") and not after.startswith("//"):
             return None, f"unknown site {scheme.group(1)!r} in {_show(target)}; use one of: {', '.join(site_names)}"
         return None, f"{_show(target)}: only https:// and http:// URLs may be targets; use a path like /new or site:/new"
     path, _, anchor = target.partition("#")
