@@ -26,7 +26,7 @@ from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_redirects, nginx_include
 from specsites.output_files import write_generated_files
 from specsites.urls import page_url, served_forms, url_file
-from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages
+from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 
 log = logging.getLogger("mkdocs.plugins.specsites")
@@ -170,10 +170,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         assert self.repo is not None
-        site = self.repo.site(self.site_name)
-        for path in (self.repo.shared_docs, site.specifications_dir, self.repo.root / "mkdocs.yml", self.repo.redirects_file):
-            if path.exists():
-                server.watch(str(path))
+        for path in watched_paths(self.repo, self.repo.site(self.site_name)):
+            server.watch(str(path))
         return server
 
 

@@ -22,8 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 from specsites.build import SiteResult, build_one_site, error_lines, select_sites, template_cache
 from specsites.errors import SpecSitesError
 from specsites.redirect_plan import Plan, load_plan
-from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html
-from specsites.static_host import answer
+from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html, watched_paths
+from specsites.static_host import Answer, answer, send_answer
 
 RELOAD_PATH = "/.specsites/reload"
 POLL_INTERVAL = 0.05
@@ -130,43 +130,20 @@ def _handler(preview: PreviewSite):
             if url.path == RELOAD_PATH:
                 value = (parse_qs(url.query).get("epoch") or ["0"])[0]
                 since = int(value) if value.isdigit() else 0
-                self._send(200, b"%d" % preview.wait_for_change(since, timeout=30), "text/plain")
+                epoch = preview.wait_for_change(since, timeout=30)
+                send_answer(self, Answer(200, preview.workdir), "", b"%d" % epoch)
                 return
             with preview.serving:
                 result = answer(preview.current.resolve(), url.path)
-                body = result.file.read_bytes() if result.file else b"not found"
-            if result.status == 301:
-                self.send_response(301)
-                self.send_header("Location", result.location + (f"?{url.query}" if url.query else ""))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            kind = _content_type(result.file)
-            if kind.startswith("text/html"):
+                body = result.file.read_bytes() if result.file else None
+            if body is not None and result.rel.endswith(".html"):
                 body = body.replace(b"</body>", (_RELOAD_SCRIPT % preview.epoch).encode() + b"</body>", 1)
-            self._send(result.status, body, kind)
-
-        def _send(self, status: int, body: bytes, kind: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
+            send_answer(self, result, url.query, body)
 
         def log_message(self, *args) -> None:
             pass
 
     return Handler
-
-
-def _content_type(file: Path | None) -> str:
-    import mimetypes
-
-    if file is None:
-        return "text/plain"
-    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    return kind + "; charset=utf-8" if kind.startswith("text/") or kind == "application/javascript" else kind
 
 
 def edited_page_outputs(site: Site, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
@@ -186,11 +163,6 @@ def edited_page_outputs(site: Site, before: dict[str, tuple[int, int]], after: d
         else:
             return []
     return outputs
-
-
-def watched_paths(repo: Repository, site: Site) -> list[Path]:
-    """What a site's build reads: its folder, the shared docs, the base config, the map."""
-    return [p for p in (site.folder, repo.shared_docs, repo.root / "mkdocs.yml", repo.redirects_file) if p.exists()]
 
 
 def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:

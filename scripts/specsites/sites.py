@@ -223,3 +223,9 @@ def base_urls(repo: Repository, override: str = "", source: str = "--base-url") 
             raise SpecSitesError(Problem(source, 0, f"{pair!r} is not SITE=URL with an http(s) URL for one of: {', '.join(urls)}"))
         urls[name] = url.rstrip("/") + "/"
     return urls
+
+
+def watched_paths(repo: Repository, site: Site) -> list[Path]:
+    """What a site's build reads, to rebuild when it changes: the site's folder, the
+    shared docs, the base config and the map."""
+    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file) if p.exists()]

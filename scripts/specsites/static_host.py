@@ -7,6 +7,7 @@ GitHub Pages in the tests and the benchmark.
 """
 from __future__ import annotations
 
+import mimetypes
 import os
 import threading
 from dataclasses import dataclass
@@ -82,6 +83,32 @@ def _not_found(files: FolderFiles) -> Answer:
     return Answer(404, files.folder, "404.html" if files.is_file("404.html") else "")
 
 
+def content_type(file: Path | None) -> str:
+    if file is None:
+        return "text/plain; charset=utf-8"
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return kind + "; charset=utf-8" if kind.startswith("text/") or kind == "application/javascript" else kind
+
+
+def send_answer(handler: BaseHTTPRequestHandler, result: Answer, query: str, body: bytes | None = None) -> None:
+    """Write an Answer as the HTTP response: a 301 keeping the query, or the file
+    (body, when given, replaces the file's bytes)."""
+    if result.status == 301:
+        handler.send_response(301)
+        handler.send_header("Location", result.location + (f"?{query}" if query else ""))
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return
+    if body is None:
+        body = result.file.read_bytes() if result.file else b"not found"
+    handler.send_response(result.status)
+    handler.send_header("Content-Type", content_type(result.file))
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Cache-Control", "no-store")
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class GitHubPagesServer:
     """A 127.0.0.1 HTTP server that answers like GitHub Pages, one folder per Host."""
 
@@ -103,20 +130,7 @@ class GitHubPagesServer:
                 if folder is None:
                     self.send_error(421)
                     return
-                result = answer(folder, path)
-                if result.status == 301:
-                    self.send_response(301)
-                    self.send_header("Location", result.location + (f"?{query}" if query else ""))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = result.file.read_bytes() if result.file else b"not found"
-                self.send_response(result.status)
-                kind = "text/html; charset=utf-8" if result.file and result.file.suffix == ".html" else "application/octet-stream"
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_answer(self, answer(folder, path), query)
 
             def log_message(self, *args) -> None:
                 pass
