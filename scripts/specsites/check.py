@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.follow import Fetch, Follower, HttpFetch, Landing, StaticFetch
+from specsites.follow import Follower, HttpFetch, Landing, StaticFollower
 from specsites.static_host import IndexedFiles
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, parse_inventory
-from specsites.redirect_plan import Plan, load_plan
+from specsites.redirect_plan import Plan, collector_paused, load_plan
 from specsites.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, served_forms, url_file
 
@@ -92,9 +92,8 @@ def plan_check(inventory: Inventory, plan: Plan, base_urls: dict[str, str]) -> l
     return jobs
 
 
-def run_check(jobs: list[_Job], fetch: Fetch, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory, workers: int = 1, max_hops: int = MAX_HOPS, with_results: bool = False) -> CheckReport:
+def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory, workers: int = 1, with_results: bool = False) -> CheckReport:
     summaries = {site: SiteSummary(site) for site in base_urls}
-    follower = Follower(fetch, max_hops)
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             landings = list(pool.map(lambda job: follower.follow(job.start), jobs))
@@ -194,6 +193,11 @@ def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str
 
 def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False) -> CheckReport:
     """The check, on the built folders (static) or over HTTP (live)."""
+    with collector_paused():  # some 100,000 small objects and no cycles
+        return _check_sites(root, out, base_url_pairs, live_pairs, workers, live, with_results)
+
+
+def _check_sites(root: Path, out: Path | None, base_url_pairs: list[str], live_pairs: list[str], workers: int, live: bool, with_results: bool) -> CheckReport:
     repo = load_repository(root)
     urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     inventory_file = repo.root / INVENTORY
@@ -203,16 +207,16 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     jobs = plan_check(inventory, plan, urls)
     if live:
         bases = tuple(urls.values())
-        fetch: Fetch = HttpFetch(internal=lambda url: url.startswith(bases))
-        return run_check(jobs, fetch, urls, pages, inventory, workers or default_workers(), with_results=with_results)
+        follower = Follower(HttpFetch(internal=lambda url: url.startswith(bases)), MAX_HOPS)
+        return run_check(jobs, follower, urls, pages, inventory, workers or default_workers(), with_results=with_results)
     out = (out or repo.root / "site").resolve()
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
         raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
-    fetch = StaticFetch({urls[s.name]: out / s.name for s in repo.sites})
-    report = run_check(jobs, fetch, urls, pages, inventory, with_results=with_results)
+    static = StaticFollower({urls[s.name]: out / s.name for s in repo.sites}, MAX_HOPS)
+    report = run_check(jobs, static, urls, pages, inventory, with_results=with_results)
     for site in repo.sites:
-        orphans = orphaned_redirect_pages(fetch.sites[urls[site.name]], site.name, pages[site.name], plan)
+        orphans = orphaned_redirect_pages(static.sites[urls[site.name]], site.name, pages[site.name], plan)
         report.failures.extend(orphans)
         next(s for s in report.sites if s.site == site.name).failures += len(orphans)
     return report

@@ -35,7 +35,7 @@ class Fetch(Protocol):
 class Landing:
     start: str
     hops: list[tuple[str, int]] = field(default_factory=list)  # (url, status) visited
-    ids: set[str] = field(default_factory=set)
+    ids: frozenset[str] = frozenset()
     error: str = ""  # "" when it landed on a page
 
     @property
@@ -63,8 +63,8 @@ class Follower:
     """Follows URLs, remembering every step: thousands of old URLs share their last
     hops, so each distinct URL is fetched and read once."""
 
-    def __init__(self, fetch: Fetch, max_hops: int = 5) -> None:
-        self.fetch = fetch
+    def __init__(self, fetch: Fetch | None, max_hops: int = 5) -> None:
+        self.fetch = fetch  # None for a subclass that answers in _step
         self.max_hops = max_hops
         self._steps: dict[str, _Step] = {}
         self._landings: dict[str, Landing] = {}
@@ -160,28 +160,73 @@ def _next(base: str, fragment: str, target: str, keep_query: bool) -> str:
     return f"{url}#{fragment}" if fragment else url
 
 
-class StaticFetch:
-    """Answers from built site folders, each published at a base URL, GitHub Pages' way."""
+class StaticFollower(Follower):
+    """Follows URLs over built site folders, each published at a base URL, answered
+    GitHub Pages' way. The four forms of an old URL serve two files, and thousands of
+    old URLs end on the same pages, so the step out of a file is worked out once per
+    file and fragment; per URL only which file it serves is (a set lookup)."""
 
-    def __init__(self, sites: dict[str, Path]) -> None:
+    def __init__(self, sites: dict[str, Path], max_hops: int = 5) -> None:
+        super().__init__(None, max_hops)
         self.sites = {base: IndexedFiles(Path(folder)) for base, folder in sites.items()}  # base URL -> files
-        self._pages: dict[tuple[str, str], PageInfo] = {}  # several URLs serve the same file
+        self._bases = sorted(self.sites, key=len, reverse=True)
+        self._site_of_folder: dict[str, str] = {}  # URL up to its last "/" -> base URL, "" if none
+        self._file_steps: dict[tuple[str, str, str], _Step] = {}  # (base, file, fragment)
+        self._pages: dict[tuple[str, str], PageInfo] = {}
 
-    def __call__(self, url: str) -> Response:
-        url = url.split("?", 1)[0]
-        for base, files in self.sites.items():
-            if url.startswith(base) or url + "/" == base:
-                result = answer(files, "/" + url[len(base):])
-                if result.status == 301:
-                    return Response(301, location=urlsplit(base).path.rstrip("/") + result.location)
-                if result.status != 200 or not result.rel.endswith(".html"):
-                    return Response(result.status, page=PageInfo())
-                page = self._pages.get((base, result.rel))
-                if page is None:
-                    with open(os.path.join(files.folder, result.rel), encoding="utf-8", errors="replace") as f:
-                        page = self._pages[(base, result.rel)] = parse_page(f.read())
-                return Response(200, page=page)
-        return Response(0)
+    def _step(self, url: str) -> _Step:
+        address, _, fragment = url.partition("#")
+        path_end = address.find("?")
+        path = address if path_end < 0 else address[:path_end]
+        base = self._site_of(path)
+        if not base:
+            return _Step(0)
+        result = answer(self.sites[base], "/" + path[len(base):])
+        if result.status == 301:
+            return _Step(301, _next(address, fragment, urlsplit(base).path.rstrip("/") + result.location, keep_query=False))
+        if result.status != 200:
+            return _Step(result.status, error=f"status {result.status}")
+        if not result.rel.endswith(".html"):
+            return _Step(200)
+        # Every URL that serves a file is in the file's folder, so a relative target
+        # resolves the same from each of them (there is no query in what we check).
+        key = (base, result.rel, fragment)
+        step = self._file_steps.get(key)
+        if step is None or path_end >= 0:
+            page = self._page(base, result.rel)
+            target = page.next_url(fragment)
+            step = _Step(200, _next(address, fragment, target, keep_query=True)) if target else _Step(200, ids=page.ids)
+            if path_end < 0:
+                self._file_steps[key] = step
+        return step
+
+    def _site_of(self, path: str) -> str:
+        folder = path[: path.rfind("/") + 1]
+        base = self._site_of_folder.get(folder)
+        if base is None:
+            base = next((b for b in self._bases if folder.startswith(b)), "")
+            self._site_of_folder[folder] = base
+        if not base and path + "/" in self.sites:
+            return path + "/"
+        return base
+
+    def _page(self, base: str, rel: str) -> PageInfo:
+        page = self._pages.get((base, rel))
+        if page is None:
+            page = self._pages[(base, rel)] = parse_page(_read(os.path.join(self.sites[base].folder, rel)).decode("utf-8", "replace"))
+        return page
+
+
+def _read(path: str) -> bytes:
+    """A whole file, in fewer calls than open() makes: the check reads thousands of small ones."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 class HttpFetch:

@@ -20,7 +20,7 @@ _SCRIPT_DATA = re.compile(r"<script>\(function\(\)\{var d=(\{.*?\});var h=locati
 
 @dataclass
 class PageInfo:
-    ids: set[str] = field(default_factory=set)
+    ids: frozenset[str] = frozenset()
     refresh: str = ""  # meta refresh URL
     script_to: str = ""  # the redirect script's page target
     script_anchors: dict[str, str] = field(default_factory=dict)
@@ -51,5 +51,5 @@ def parse_page(text: str) -> PageInfo:
     # thousands of tags and none of the ids links point at.
     start, end = text.find("<article"), text.rfind("</article>")
     content = text[start:end] if 0 <= start < end else text
-    info.ids = {html.unescape(a or b or c) for a, b, c in _ID.findall(content)}
+    info.ids = frozenset(html.unescape(a or b or c) for a, b, c in _ID.findall(content))
     return info

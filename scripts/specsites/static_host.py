@@ -48,11 +48,19 @@ class IndexedFiles(FolderFiles):
         super().__init__(folder)
         self.files: set[str] = set()
         self.dirs: set[str] = {""}
-        for dirpath, dirnames, filenames in os.walk(folder):
-            rel = os.path.relpath(dirpath, folder)
-            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            self.dirs.update(prefix + d for d in dirnames)
-            self.files.update(prefix + f for f in filenames)
+        # scandir rather than os.walk: a site with 10,000 moved pages has 10,000
+        # folders, and os.walk costs twice as much per folder.
+        pending = [(str(folder), "")]
+        while pending:
+            path, prefix = pending.pop()
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        self.dirs.add(prefix + entry.name)
+                        if not entry.is_symlink():  # as os.walk: no loops through links
+                            pending.append((entry.path, prefix + entry.name + "/"))
+                    else:
+                        self.files.add(prefix + entry.name)
 
     def is_file(self, rel: str) -> bool:
         return rel in self.files
