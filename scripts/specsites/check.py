@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.forked import map_forked
 from specsites.follow import Follower, HttpFetch, Landing, StaticFollower
 from specsites.static_host import IndexedFiles
 from specsites.inventory import FILENAME as INVENTORY
@@ -204,19 +205,41 @@ def _check_sites(root: Path, out: Path | None, base_url_pairs: list[str], live_p
     inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
     plan = load_plan(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
-    jobs = plan_check(inventory, plan, urls)
     if live:
         bases = tuple(urls.values())
         follower = Follower(HttpFetch(internal=lambda url: url.startswith(bases)), MAX_HOPS)
-        return run_check(jobs, follower, urls, pages, inventory, workers or default_workers(), with_results=with_results)
+        return run_check(plan_check(inventory, plan, urls), follower, urls, pages, inventory, workers or default_workers(), with_results=with_results)
     out = (out or repo.root / "site").resolve()
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
         raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
-    static = StaticFollower({urls[s.name]: out / s.name for s in repo.sites}, MAX_HOPS)
-    report = run_check(jobs, static, urls, pages, inventory, with_results=with_results)
-    for site in repo.sites:
-        orphans = orphaned_redirect_pages(static.sites[urls[site.name]], site.name, pages[site.name], plan)
-        report.failures.extend(orphans)
-        next(s for s in report.sites if s.site == site.name).failures += len(orphans)
-    return report
+    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, plan, pages, with_results)
+    return _merge(map_forked(static.site, repo.names))
+
+
+@dataclass
+class _StaticCheck:
+    """The check of built folders, one site at a time; a forked worker inherits it
+    whole and keeps one follower for all the sites it checks."""
+
+    base_urls: dict[str, str]
+    folders: dict[str, Path]  # base URL -> built site folder
+    inventory: Inventory
+    plan: Plan
+    pages: dict[str, dict[str, str]]
+    with_results: bool
+    follower: StaticFollower | None = None
+
+    def site(self, site: str) -> CheckReport:
+        if self.follower is None:
+            self.follower = StaticFollower(self.folders, MAX_HOPS)
+        jobs = plan_check(self.inventory, self.plan, {site: self.base_urls[site]})
+        report = run_check(jobs, self.follower, self.base_urls, self.pages, self.inventory, with_results=self.with_results)
+        summary = next(s for s in report.sites if s.site == site)
+        orphans = orphaned_redirect_pages(self.follower.files(self.base_urls[site]), site, self.pages[site], self.plan)
+        summary.failures += len(orphans)
+        return CheckReport([summary], report.failures + orphans, report.results)
+
+
+def _merge(reports: list[CheckReport]) -> CheckReport:
+    return CheckReport([s for r in reports for s in r.sites], [f for r in reports for f in r.failures], [x for r in reports for x in r.results])

@@ -168,8 +168,9 @@ class StaticFollower(Follower):
 
     def __init__(self, sites: dict[str, Path], max_hops: int = 5) -> None:
         super().__init__(None, max_hops)
-        self.sites = {base: IndexedFiles(Path(folder)) for base, folder in sites.items()}  # base URL -> files
-        self._bases = sorted(self.sites, key=len, reverse=True)
+        self.folders = {base: Path(folder) for base, folder in sites.items()}
+        self._files: dict[str, IndexedFiles] = {}  # base URL -> files, listed when first asked
+        self._bases = sorted(self.folders, key=len, reverse=True)
         self._site_of_folder: dict[str, str] = {}  # URL up to its last "/" -> base URL, "" if none
         self._file_steps: dict[tuple[str, str, str], _Step] = {}  # (base, file, fragment)
         self._pages: dict[tuple[str, str], PageInfo] = {}
@@ -181,7 +182,7 @@ class StaticFollower(Follower):
         base = self._site_of(path)
         if not base:
             return _Step(0)
-        result = answer(self.sites[base], "/" + path[len(base):])
+        result = answer(self.files(base), "/" + path[len(base):])
         if result.status == 301:
             return _Step(301, _next(address, fragment, urlsplit(base).path.rstrip("/") + result.location, keep_query=False))
         if result.status != 200:
@@ -200,20 +201,26 @@ class StaticFollower(Follower):
                 self._file_steps[key] = step
         return step
 
+    def files(self, base: str) -> IndexedFiles:
+        files = self._files.get(base)
+        if files is None:
+            files = self._files[base] = IndexedFiles(self.folders[base])
+        return files
+
     def _site_of(self, path: str) -> str:
         folder = path[: path.rfind("/") + 1]
         base = self._site_of_folder.get(folder)
         if base is None:
             base = next((b for b in self._bases if folder.startswith(b)), "")
             self._site_of_folder[folder] = base
-        if not base and path + "/" in self.sites:
+        if not base and path + "/" in self.folders:
             return path + "/"
         return base
 
     def _page(self, base: str, rel: str) -> PageInfo:
         page = self._pages.get((base, rel))
         if page is None:
-            page = self._pages[(base, rel)] = parse_page(_read(os.path.join(self.sites[base].folder, rel)).decode("utf-8", "replace"))
+            page = self._pages[(base, rel)] = parse_page(_read(os.path.join(self.folders[base], rel)).decode("utf-8", "replace"))
         return page
 
 
