@@ -11,7 +11,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-_ID = re.compile(r"""<[^<>]*?\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""")
+# Starts with the literal "id" so the engine can skip ahead; _ids checks the rest.
+_ID = re.compile(r"""id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""")
 _META_REFRESH = re.compile(r"""<meta\s[^<>]*?http-equiv\s*=\s*["']?refresh["']?[^<>]*>""", re.IGNORECASE)
 _CONTENT = re.compile(r"""\scontent\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"^\s*\d+\s*[;,]\s*url\s*=\s*['\"]?([^'\"]*)", re.IGNORECASE)
@@ -51,5 +52,16 @@ def parse_page(text: str) -> PageInfo:
     # thousands of tags and none of the ids links point at.
     start, end = text.find("<article"), text.rfind("</article>")
     content = text[start:end] if 0 <= start < end else text
-    info.ids = frozenset(html.unescape(a or b or c) for a, b, c in _ID.findall(content))
+    info.ids = _ids(content)
     return info
+
+
+def _ids(text: str) -> frozenset[str]:
+    """The values of id attributes: `id=` after a space, inside a tag's angle brackets."""
+    ids = set()
+    for match in _ID.finditer(text):
+        at = match.start()
+        if at > 0 and text[at - 1].isspace() and text.rfind("<", 0, at) > text.rfind(">", 0, at):
+            a, b, c = match.groups()
+            ids.add(html.unescape(a or b or c))
+    return frozenset(ids)
