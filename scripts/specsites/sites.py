@@ -71,23 +71,32 @@ class _TolerantLoader(yaml.SafeLoader):
     """Reads mkdocs.yml files without importing what their `!!python/name` tags name."""
 
 
-_TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+class _FastTolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The same with libyaml: a tenth of the time, but terser error messages."""
+
+
+for _loader in (_TolerantLoader, _FastTolerantLoader):
+    _loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    _loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
 
 
 def read_yaml_config(path: Path, display: str) -> tuple[dict, str]:
     """A mkdocs.yml's settings and its text (for line numbers in messages)."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_TolerantLoader)
     except FileNotFoundError:
         raise SpecSitesError(Problem(display, 0, "file not found; every site folder needs a mkdocs.yml"))
     except UnicodeDecodeError as e:
         raise SpecSitesError(Problem(display, 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
-    except yaml.YAMLError as e:
-        line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
-        reason = getattr(e, "problem", None) or "syntax error"
-        raise SpecSitesError(Problem(display, line, f"not valid YAML: {reason}; check indentation, colons and quotes"))
+    try:
+        data = yaml.load(text, Loader=_FastTolerantLoader)
+    except yaml.YAMLError:
+        try:  # again, for the pure-Python parser's message: it says what it found
+            data = yaml.load(text, Loader=_TolerantLoader)
+        except yaml.YAMLError as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
+            reason = getattr(e, "problem", None) or "syntax error"
+            raise SpecSitesError(Problem(display, line, f"not valid YAML: {reason}; check indentation, colons and quotes"))
     if not isinstance(data, dict):
         raise SpecSitesError(Problem(display, 1, "expected a mapping of MkDocs settings, like `site_name: ...`"))
     return data, text
