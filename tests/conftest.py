@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -38,10 +39,26 @@ def run_cli(*args: str | Path, root: Path = ROOT, env: dict | None = None, timeo
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(count: int = 1) -> int:
+    """The first of `count` consecutive ports free on 127.0.0.1.
+
+    Taken below the kernel's ephemeral range: the tests' own client connections
+    take ports from that range, and once took the second port of a preview.
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(200):
+        first = random.randrange(10_000, max(10_001, low - count))
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no free ports on 127.0.0.1")
 
 
 def tree_snapshot(folder: Path) -> dict[str, bytes]:

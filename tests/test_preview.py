@@ -62,7 +62,7 @@ class Preview:
 def preview(repo: Path, tmp_path: Path):
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    server = Preview(repo, free_port(), tmpdir)
+    server = Preview(repo, free_port(len(SITES)), tmpdir)  # one port per site
     server.wait_for(lambda: all("<h1" in server.get(site) for site in SITES), "both sites to be served")
     yield server
     if server.process.poll() is None:
