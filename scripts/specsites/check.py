@@ -1,7 +1,8 @@
 """`specsites check`: every URL and section id ever published still lands.
 
-Plans what to follow (pure), follows it with a fetcher (files with GitHub Pages'
-rules, or HTTP), and reports failures with the redirects.yml line that fixes them.
+Plans what to follow (pure), follows it (through the built files with GitHub Pages'
+rules, one forked process per core taking a site at a time; or over HTTP), and
+reports failures with the redirects.yml line that fixes them.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Follows a URL the way a browser would: 3xx, meta refresh and our redirect script.
 
-The same walk serves the static check (answers read from the built folders with
-GitHub Pages' rules) and the live check (answers from HTTP servers).
+The same walk serves the static check (StaticFollower: answers read from the built
+folders with GitHub Pages' rules) and the live check (HttpFetch: answers from HTTP
+servers); a test holds the two to the same results, URL by URL.
 """
 from __future__ import annotations
 
