@@ -14,7 +14,8 @@ from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.forked import map_forked
-from specsites.follow import Follower, HttpFetch, Landing, StaticFollower
+from specsites.follow import FetchFollower, Follower, HttpFetch, Landing
+from specsites.static_follow import StaticFollower
 from specsites.static_host import IndexedFiles
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, parse_inventory
@@ -195,27 +196,24 @@ def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str
 
 def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False) -> CheckReport:
     """The check, on the built folders (static) or over HTTP (live)."""
-    with collector_paused():  # some 100,000 small objects and no cycles
-        return _check_sites(root, out, base_url_pairs, live_pairs, workers, live, with_results)
-
-
-def _check_sites(root: Path, out: Path | None, base_url_pairs: list[str], live_pairs: list[str], workers: int, live: bool, with_results: bool) -> CheckReport:
     repo = load_repository(root)
     urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     inventory_file = repo.root / INVENTORY
-    inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
+    with collector_paused():  # many small objects and no cycles
+        inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
     plan = load_plan(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     if live:
         bases = tuple(urls.values())
-        follower = Follower(HttpFetch(internal=lambda url: url.startswith(bases)), MAX_HOPS)
+        follower = FetchFollower(HttpFetch(internal=lambda url: url.startswith(bases)), MAX_HOPS)
         return run_check(plan_check(inventory, plan, urls), follower, urls, pages, inventory, workers or default_workers(), with_results=with_results)
     out = (out or repo.root / "site").resolve()
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
         raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
     static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, plan, pages, with_results)
-    return _merge(map_forked(static.site, repo.names))
+    with collector_paused():  # some 100,000 small objects and no cycles
+        return _merge(map_forked(static.site, repo.names))
 
 
 @dataclass

@@ -1,22 +1,20 @@
 """Follows a URL the way a browser would: 3xx, meta refresh and our redirect script.
 
-The same walk serves the static check (StaticFollower: answers read from the built
-folders with GitHub Pages' rules) and the live check (HttpFetch: answers from HTTP
-servers); a test holds the two to the same results, URL by URL.
+The same walk serves the static check (static_follow.StaticFollower: answers read
+from the built folders with GitHub Pages' rules) and the live check (FetchFollower
+with HttpFetch: answers from HTTP servers); a test holds the two to the same
+results, URL by URL.
 """
 from __future__ import annotations
 
 import http.client
-import os
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from specsites.page_html import PageInfo, parse_page
-from specsites.static_host import IndexedFiles, answer
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -53,7 +51,9 @@ class Landing:
 
 
 @dataclass(frozen=True, slots=True)
-class _Step:
+class Step:
+    """What one URL does: lands (ids), sends on (next), or fails (error)."""
+
     status: int
     next: str = ""  # where to go next; "" where it lands
     ids: frozenset[str] = frozenset()
@@ -62,12 +62,11 @@ class _Step:
 
 class Follower:
     """Follows URLs, remembering every step: thousands of old URLs share their last
-    hops, so each distinct URL is fetched and read once."""
+    hops, so each distinct URL is answered once. Subclasses say how to answer."""
 
-    def __init__(self, fetch: Fetch | None, max_hops: int = 5) -> None:
-        self.fetch = fetch  # None for a subclass that answers in _step
+    def __init__(self, max_hops: int = 5) -> None:
         self.max_hops = max_hops
-        self._steps: dict[str, _Step] = {}
+        self._steps: dict[str, Step] = {}
         self._landings: dict[str, Landing] = {}
 
     def follow(self, url: str) -> Landing:
@@ -102,25 +101,39 @@ class Follower:
                 return landing
             current = step.next
 
-    def _step(self, url: str) -> _Step:
+    def _step(self, url: str) -> Step:
+        raise NotImplementedError
+
+
+class FetchFollower(Follower):
+    """Answers each URL by fetching it (HttpFetch: over HTTP)."""
+
+    def __init__(self, fetch: Fetch, max_hops: int = 5) -> None:
+        super().__init__(max_hops)
+        self.fetch = fetch
+
+    def _step(self, url: str) -> Step:
         base, _, fragment = url.partition("#")
         response = self.fetch(base)
         if response.status == 0:
-            return _Step(0)
+            return Step(0)
         if response.status < 0:
-            return _Step(response.status, error=response.location)  # could not fetch: why
+            return Step(response.status, error=response.location)  # could not fetch: why
         if response.status in REDIRECT_STATUSES:
-            return _Step(response.status, _next(base, fragment, response.location, keep_query=False))
+            return Step(response.status, next_hop(base, fragment, response.location, keep_query=False))
         if response.status == 200 and response.page is not None:
-            target = response.page.next_url(fragment)
-            if not target:
-                return _Step(200, ids=frozenset(response.page.ids))
-            return _Step(200, _next(base, fragment, target, keep_query=True))
-        return _Step(response.status, error=f"status {response.status}")
+            return page_step(base, fragment, response.page)
+        return Step(response.status, error=f"status {response.status}")
+
+
+def page_step(address: str, fragment: str, page: PageInfo) -> Step:
+    """A served page's step: on to where it sends a browser, or landed with its ids."""
+    target = page.next_url(fragment)
+    return Step(200, next_hop(address, fragment, target, keep_query=True)) if target else Step(200, ids=page.ids)
 
 
 def follow(url: str, fetch: Fetch, max_hops: int = 5) -> Landing:
-    return Follower(fetch, max_hops).follow(url)
+    return FetchFollower(fetch, max_hops).follow(url)
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -148,7 +161,7 @@ def _join(base: str, target: str) -> str:
     return origin + normal + (mark + rest if mark else "")
 
 
-def _next(base: str, fragment: str, target: str, keep_query: bool) -> str:
+def next_hop(base: str, fragment: str, target: str, keep_query: bool) -> str:
     """The next URL: target resolved, the query kept as the redirect script keeps it,
     the fragment kept unless the target has its own (as browsers and our script do)."""
     url = _join(base, target)
@@ -159,82 +172,6 @@ def _next(base: str, fragment: str, target: str, keep_query: bool) -> str:
     if has_hash:
         return f"{url}#{own_fragment}"
     return f"{url}#{fragment}" if fragment else url
-
-
-class StaticFollower(Follower):
-    """Follows URLs over built site folders, each published at a base URL, answered
-    GitHub Pages' way. The four forms of an old URL serve two files, and thousands of
-    old URLs end on the same pages, so the step out of a file is worked out once per
-    file and fragment; per URL only which file it serves is (a set lookup)."""
-
-    def __init__(self, sites: dict[str, Path], max_hops: int = 5) -> None:
-        super().__init__(None, max_hops)
-        self.folders = {base: Path(folder) for base, folder in sites.items()}
-        self._files: dict[str, IndexedFiles] = {}  # base URL -> files, listed when first asked
-        self._bases = sorted(self.folders, key=len, reverse=True)
-        self._site_of_folder: dict[str, str] = {}  # URL up to its last "/" -> base URL, "" if none
-        self._file_steps: dict[tuple[str, str, str], _Step] = {}  # (base, file, fragment)
-        self._pages: dict[tuple[str, str], PageInfo] = {}
-
-    def _step(self, url: str) -> _Step:
-        address, _, fragment = url.partition("#")
-        path_end = address.find("?")
-        path = address if path_end < 0 else address[:path_end]
-        base = self._site_of(path)
-        if not base:
-            return _Step(0)
-        result = answer(self.files(base), "/" + path[len(base):])
-        if result.status == 301:
-            return _Step(301, _next(address, fragment, urlsplit(base).path.rstrip("/") + result.location, keep_query=False))
-        if result.status != 200:
-            return _Step(result.status, error=f"status {result.status}")
-        if not result.rel.endswith(".html"):
-            return _Step(200)
-        # Every URL that serves a file is in the file's folder, so a relative target
-        # resolves the same from each of them (there is no query in what we check).
-        key = (base, result.rel, fragment)
-        step = self._file_steps.get(key)
-        if step is None or path_end >= 0:
-            page = self._page(base, result.rel)
-            target = page.next_url(fragment)
-            step = _Step(200, _next(address, fragment, target, keep_query=True)) if target else _Step(200, ids=page.ids)
-            if path_end < 0:
-                self._file_steps[key] = step
-        return step
-
-    def files(self, base: str) -> IndexedFiles:
-        files = self._files.get(base)
-        if files is None:
-            files = self._files[base] = IndexedFiles(self.folders[base])
-        return files
-
-    def _site_of(self, path: str) -> str:
-        folder = path[: path.rfind("/") + 1]
-        base = self._site_of_folder.get(folder)
-        if base is None:
-            base = next((b for b in self._bases if folder.startswith(b)), "")
-            self._site_of_folder[folder] = base
-        if not base and path + "/" in self.folders:
-            return path + "/"
-        return base
-
-    def _page(self, base: str, rel: str) -> PageInfo:
-        page = self._pages.get((base, rel))
-        if page is None:
-            page = self._pages[(base, rel)] = parse_page(_read(os.path.join(self.folders[base], rel)).decode("utf-8", "replace"))
-        return page
-
-
-def _read(path: str) -> bytes:
-    """A whole file, in fewer calls than open() makes: the check reads thousands of small ones."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 class HttpFetch:
