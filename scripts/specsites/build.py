@@ -10,17 +10,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.build_messages import explain
 from specsites.errors import Problem, SpecSitesError
+from specsites.forked import map_forked
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
 from specsites.redirect_plan import Plan, load_plan
@@ -231,12 +230,8 @@ def _run_builds(sites: list[Site], staging: Path, override: str, plan: Plan) -> 
     previous = os.environ.get(BASE_URLS_ENV)
     os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
     try:
-        workers = max(1, min(len(sites), os.cpu_count() or 1))
         cache = template_cache()
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(build_one_site, str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache) for s in sites]
-            return [f.result() for f in futures]
+        return map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache), sites)
     finally:
         if previous is None:
             os.environ.pop(BASE_URLS_ENV, None)

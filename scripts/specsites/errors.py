@@ -25,6 +25,9 @@ class SpecSitesError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # rebuilt from its problems when it comes back from a worker
+        return type(self), (self.problems,), self.__dict__
+
 
 def raise_if_any(problems: list[Problem]) -> None:
     if problems:

@@ -7,29 +7,46 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-_task: Callable | None = None  # set only while a pool runs; inherited by its workers
+_task: Callable[[Any], Any] | None = None  # set while a pool runs; its workers inherit it
 
 
 def map_forked(task: Callable[[Item], Result], items: list[Item], processes: int = 0) -> list[Result]:
-    """[task(item) for item in items], in order, on up to `processes` (default: one per core)."""
+    """[task(item) for item in items], in order, on up to `processes` (default: one per core).
+
+    Runs here instead when one process would do, or when this process has other
+    threads: a fork copies only the calling thread, and locks the others held stay
+    held in the child (this also keeps concurrent calls off the one `_task`).
+    """
     global _task
     processes = min(len(items), processes or os.cpu_count() or 1)
-    if processes <= 1:
+    if processes <= 1 or threading.active_count() > 1:
         return [task(item) for item in items]
     _task = task
     try:
-        # Python 3.11 forks every worker at the first submit, so each sees _task.
-        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run, items))
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts) as pool:
+            futures = [pool.submit(_run, item) for item in items]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # not the other items' work
+                raise
     finally:
         _task = None
 
 
-def _run(item):
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group; the parent alone answers it, so the
+    workers do not each print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(item: Any) -> Any:
     return _task(item)
