@@ -39,18 +39,22 @@ def run_cli(*args: str | Path, root: Path = ROOT, env: dict | None = None, timeo
     )
 
 
+_ports = random.Random()  # its own: a test seeding `random` must not pin the ports
+
+
 def free_port(count: int = 1) -> int:
     """The first of `count` consecutive ports free on 127.0.0.1.
 
-    Taken below the kernel's ephemeral range: the tests' own client connections
-    take ports from that range, and once took the second port of a preview.
+    Taken below the kernel's ephemeral range when it leaves room: the tests' own
+    client connections take ports from that range, and once took a preview's second.
     """
     try:
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         low = 32768
+    top = low - count if low - count > 12_000 else 65_535 - count
     for _ in range(200):
-        first = random.randrange(10_000, max(10_001, low - count))
+        first = _ports.randrange(10_000, top)
         try:
             for port in range(first, first + count):
                 with socket.socket() as s:

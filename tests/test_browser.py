@@ -20,7 +20,8 @@ def local_sites(tmp_path_factory: pytest.TempPathFactory):
     root = copy_sources(tmp_path_factory.mktemp("browser") / "repo")
     with open(root / "redirects.yml", "a") as redirects:  # under wg3-customer-data:, the last site
         redirects.write(EXTRA_REDIRECTS)
-    ports = {site: free_port() for site in SITES}
+    first = free_port(len(SITES))
+    ports = {site: first + i for i, site in enumerate(SITES)}
     pairs = [f"--base-url={site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
     result = run_cli("build", *pairs, root=root)
     assert result.returncode == 0, result.stderr

@@ -143,7 +143,8 @@ def local_build(tmp_path_factory: pytest.TempPathFactory):
     """Both sites built for two 127.0.0.1 ports, with a page and an id gone, served."""
     root = copy_sources(tmp_path_factory.mktemp("live") / "repo")
     _add_page(root, "glossary", "# Glossary\n\n## Terms {#terms}\n")
-    ports = {site: free_port() for site in SITES}
+    first = free_port(len(SITES))
+    ports = {site: first + i for i, site in enumerate(SITES)}
     pairs = [f"{site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
     assert run_cli("build", *[f"--base-url={p}" for p in pairs], root=root).returncode == 0
     _remove_page(root, "glossary")
