@@ -83,5 +83,10 @@ def test_a_base_url_without_its_slash(site: Path, base: str) -> None:
 def test_an_unreadable_output_is_a_one_line_error(tmp_path: Path) -> None:
     from specsites.errors import SpecSitesError
 
-    with pytest.raises(SpecSitesError, match="cannot read the built output .* rebuild it with scripts/build"):
-        StaticFollower({"https://h.example/": tmp_path / "missing"}).follow("https://h.example/x")
+    (tmp_path / "x.html").symlink_to(tmp_path / "gone.html")  # listed, but cannot be opened
+    static = StaticFollower({"https://h.example/": tmp_path})
+    static.files("https://h.example/")
+    with pytest.raises(SpecSitesError, match=r"x\.html: cannot read the built output .* rebuild it with scripts/build"):
+        static.follow("https://h.example/x")
+    with pytest.raises(SpecSitesError, match="missing: cannot read the built output"):
+        StaticFollower({"https://h.example/": tmp_path / "missing"}).files("https://h.example/")
