@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.build_messages import explain
-from specsites.errors import Problem, SpecSitesError
+from specsites.errors import BuildFailed, Problem, SpecSitesError
 from specsites.forked import map_forked
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
@@ -54,14 +54,6 @@ def template_cache():
     from jinja2 import FileSystemBytecodeCache
 
     return FileSystemBytecodeCache()
-
-
-class BuildFailed(SpecSitesError):
-    """One or more sites did not build; the previous output is untouched."""
-
-    def __init__(self, problems: list[Problem] | Problem, crashes: list[str] | None = None) -> None:
-        super().__init__(problems)
-        self.crashes = crashes or []  # tracebacks of sites whose build crashed (bugs)
 
 
 def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None) -> SiteResult:

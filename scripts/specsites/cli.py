@@ -11,8 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from specsites.build import BuildFailed
-from specsites.errors import SpecSitesError
+from specsites.errors import BuildFailed, SpecSitesError
 from specsites.git_utils import GitError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The one exception type the tool raises for bad input, and its parts."""
+"""The exceptions the tool raises for bad input and failed builds, and their parts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,6 +27,14 @@ class SpecSitesError(Exception):
 
     def __reduce__(self):  # rebuilt from its problems when it comes back from a worker
         return type(self), (self.problems,), self.__dict__
+
+
+class BuildFailed(SpecSitesError):
+    """One or more sites did not build; the previous output is untouched."""
+
+    def __init__(self, problems: list[Problem] | Problem, crashes: list[str] | None = None) -> None:
+        super().__init__(problems)
+        self.crashes = crashes or []  # tracebacks of sites whose build crashed (bugs)
 
 
 def raise_if_any(problems: list[Problem]) -> None:
