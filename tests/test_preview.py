@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ENV, SITES, free_port
-from specsites.follow import HttpFetch, follow
+from specsites.follow import follow
+from specsites.http_fetch import HttpFetch
 
 
 class Preview:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import SITES
-from specsites.follow import HttpFetch, follow
+from specsites.follow import follow
+from specsites.http_fetch import HttpFetch
 
 WG1 = "https://connectivity.carbondataspec.org/"
 WG3 = "https://customerdata.carbondataspec.org/"

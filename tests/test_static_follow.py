@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import GitHubPagesServer
-from specsites.follow import HttpFetch, follow
+from specsites.follow import follow
+from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.forked import map_forked
-from specsites.follow import FetchFollower, Follower, HttpFetch, Landing
+from specsites.follow import FetchFollower, Follower, Landing
+from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower
 from specsites.static_host import IndexedFiles
 from specsites.inventory import FILENAME as INVENTORY
@@ -205,8 +206,8 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     if live:
         bases = tuple(urls.values())
-        follower = FetchFollower(HttpFetch(internal=lambda url: url.startswith(bases)), MAX_HOPS)
-        return run_check(plan_check(inventory, plan, urls), follower, urls, pages, inventory, workers or default_workers(), with_results=with_results)
+        with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
+            return run_check(plan_check(inventory, plan, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, inventory, workers or default_workers(), with_results=with_results)
     out = (out or repo.root / "site").resolve()
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:

@@ -2,19 +2,18 @@
 
 The same walk serves the static check (static_follow.StaticFollower: answers read
 from the built folders with GitHub Pages' rules) and the live check (FetchFollower
-with HttpFetch: answers from HTTP servers); a test holds the two to the same
-results, URL by URL.
+with http_fetch.HttpFetch: answers from HTTP servers); tests hold the two to the
+same results, URL by URL.
 """
 from __future__ import annotations
 
-import http.client
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
-from urllib.parse import urljoin, urlsplit
+from typing import Protocol
+from urllib.parse import urljoin
 
-from specsites.page_html import PageInfo, parse_page
+from specsites.page_html import PageInfo
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -172,43 +171,3 @@ def next_hop(base: str, fragment: str, target: str, keep_query: bool) -> str:
     if has_hash:
         return f"{url}#{own_fragment}"
     return f"{url}#{fragment}" if fragment else url
-
-
-class HttpFetch:
-    """Answers over HTTP without following redirects; `resolve` maps host -> (ip, port)."""
-
-    def __init__(self, resolve: dict[str, tuple[str, int]] | None = None, timeout: float = 10.0, internal: Callable[[str], bool] | None = None) -> None:
-        self.resolve = resolve or {}
-        self.timeout = timeout
-        self.internal = internal or (lambda url: True)
-
-    def __call__(self, url: str) -> Response:
-        if not self.internal(url):
-            return Response(0)
-        try:
-            reply, body = self._get(url)
-        except (OSError, http.client.HTTPException, ValueError) as e:
-            return Response(-1, location=f"could not fetch {url}: {e or type(e).__name__}")
-        if reply.status in REDIRECT_STATUSES:
-            return Response(reply.status, location=reply.getheader("Location") or "")
-        content_type = reply.getheader("Content-Type") or ""
-        page = parse_page(body.decode("utf-8", "replace")) if reply.status == 200 and "html" in content_type else PageInfo()
-        return Response(reply.status, page=page)
-
-    def _get(self, url: str) -> tuple[http.client.HTTPResponse, bytes]:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host in self.resolve:
-            ip, port = self.resolve[host]
-            connection: http.client.HTTPConnection = http.client.HTTPConnection(ip, port, timeout=self.timeout)
-        elif parts.scheme == "https":
-            connection = http.client.HTTPSConnection(host, parts.port or 443, timeout=self.timeout)
-        else:
-            connection = http.client.HTTPConnection(host, parts.port or 80, timeout=self.timeout)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            connection.request("GET", path, headers={"Host": parts.netloc, "User-Agent": "specsites-check"})
-            reply = connection.getresponse()
-            return reply, reply.read(5_000_000)
-        finally:
-            connection.close()

@@ -131,6 +131,9 @@ class GitHubPagesServer:
         folders = self.folders
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as GitHub Pages does
+            disable_nagle_algorithm = True  # headers and body are two writes: send both now
+
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
                 folder = folders.get(host) or folders.get("")

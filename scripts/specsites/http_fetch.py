@@ -1,0 +1,97 @@
+"""Fetches one URL over HTTP for the live check, without following redirects.
+
+The live check makes tens of thousands of requests to a few hosts from a pool of
+threads, so each thread keeps one connection per host open and reuses it (a TLS
+handshake per request would cost more than the request); http.client reopens one
+the server closed after answering.
+"""
+from __future__ import annotations
+
+import http.client
+import threading
+from typing import Callable
+from urllib.parse import urlsplit
+
+from specsites.follow import REDIRECT_STATUSES, Response
+from specsites.page_html import PageInfo, parse_page
+
+MAX_BODY = 5_000_000  # a page larger than this is cut, and its connection closed
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+
+
+class HttpFetch:
+    """Answers a URL with its status, Location, and (for HTML) what the page says;
+    `resolve` maps a host name to the (ip, port) to connect to instead."""
+
+    def __init__(self, resolve: dict[str, tuple[str, int]] | None = None, timeout: float = 10.0, internal: Callable[[str], bool] | None = None) -> None:
+        self.resolve = resolve or {}
+        self.timeout = timeout
+        self.internal = internal or (lambda url: True)
+        self._local = threading.local()  # .connections: (scheme, host, port) -> connection
+        self._open: set[http.client.HTTPConnection] = set()  # every thread's, for close()
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> Response:
+        if not self.internal(url):
+            return Response(0)
+        try:
+            reply, body = self._get(url)
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            return Response(-1, location=f"could not fetch {url}: {e or type(e).__name__}")
+        if reply.status in REDIRECT_STATUSES:
+            return Response(reply.status, location=reply.getheader("Location") or "")
+        content_type = reply.getheader("Content-Type") or ""
+        page = parse_page(body.decode("utf-8", "replace")) if reply.status == 200 and "html" in content_type else PageInfo()
+        return Response(reply.status, page=page)
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._open:
+                connection.close()
+            self._open.clear()
+
+    def __enter__(self) -> "HttpFetch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _get(self, url: str, retry: bool = True) -> tuple[http.client.HTTPResponse, bytes]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "", parts.port)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connections = self._local.__dict__.setdefault("connections", {})
+        reused = key in connections
+        connection = connections.get(key) or self._connect(key, connections)
+        try:
+            connection.request("GET", path, headers={"Host": parts.netloc, "User-Agent": "specsites-check"})
+            reply = connection.getresponse()
+            body = reply.read(MAX_BODY)
+        except BaseException as e:
+            self._drop(key, connections)
+            if reused and retry and isinstance(e, _STALE):  # the server had closed it while idle
+                return self._get(url, retry=False)
+            raise
+        if not reply.isclosed():  # a body left unread: the connection is not reusable
+            self._drop(key, connections)
+        return reply, body
+
+    def _connect(self, key: tuple[str, str, int | None], connections: dict) -> http.client.HTTPConnection:
+        scheme, host, port = key
+        if host in self.resolve:
+            ip, port = self.resolve[host]
+            connection: http.client.HTTPConnection = http.client.HTTPConnection(ip, port, timeout=self.timeout)
+        elif scheme == "https":
+            connection = http.client.HTTPSConnection(host, port or 443, timeout=self.timeout)
+        else:
+            connection = http.client.HTTPConnection(host, port or 80, timeout=self.timeout)
+        connections[key] = connection
+        with self._lock:
+            self._open.add(connection)
+        return connection
+
+    def _drop(self, key: tuple[str, str, int | None], connections: dict) -> None:
+        connection = connections.pop(key)
+        connection.close()
+        with self._lock:
+            self._open.discard(connection)
