@@ -2,8 +2,12 @@
 retried once when the server has dropped it, given up when a body is cut short."""
 from __future__ import annotations
 
+import contextlib
+import http.server
 import socketserver
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -55,14 +59,68 @@ class AnswersOnceThenHangsUp(socketserver.BaseRequestHandler):
         self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 
 
-def test_a_connection_the_server_dropped_is_retried_once() -> None:
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), AnswersOnceThenHangsUp) as server, HttpFetch() as fetch:
+class HangsUpAtOnce(socketserver.BaseRequestHandler):
+    """Accepts, reads the request, answers nothing."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+
+
+class CountingTCPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    accepted = 0
+
+    def get_request(self):
+        self.accepted += 1
+        return super().get_request()
+
+
+@contextlib.contextmanager
+def serving(handler: type[socketserver.BaseRequestHandler]) -> Iterator[CountingTCPServer]:
+    with CountingTCPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
         try:
-            assert [fetch(url).page.ids for _ in range(3)] == [{"once"}] * 3
+            yield server
         finally:
             server.shutdown()
+
+
+def test_a_connection_the_server_dropped_is_retried_once() -> None:
+    with serving(AnswersOnceThenHangsUp) as server, HttpFetch() as fetch:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert [fetch(url).page.ids for _ in range(3)] == [{"once"}] * 3
+        assert server.accepted == 3  # the 2nd and 3rd each found the kept connection dead
+
+
+def test_a_fresh_connection_that_fails_is_not_retried() -> None:
+    with serving(HangsUpAtOnce) as server, HttpFetch() as fetch:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        answer = fetch(url)
+        assert answer.status == -1 and answer.location.startswith(f"could not fetch {url}: ")
+        assert server.accepted == 1
+
+
+def test_a_server_that_closes_after_each_answer(folder: Path) -> None:
+    class OneShot(http.server.SimpleHTTPRequestHandler):  # HTTP/1.0: Connection: close
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with serving(OneShot) as server, HttpFetch() as fetch:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert [fetch(url).page.ids for _ in range(3)] == [{"home"}] * 3
+        assert server.accepted == 3
+
+
+def test_threads_each_keep_their_own_connection(folder: Path) -> None:
+    with CountingServer({"": folder}) as server, HttpFetch() as fetch:
+        base = f"http://127.0.0.1:{server.port}/"
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(lambda path: fetch(base + path), ["", "a/", "a", "missing"] * 25))
+        assert [a.status for a in answers] == [200, 200, 301, 404] * 25
+        assert 1 <= server.accepted <= 4
 
 
 def test_a_body_cut_short_does_not_poison_the_next_request(folder: Path) -> None:

@@ -79,8 +79,8 @@ def test_preview_rebuilds_links_across_sites_and_survives_a_broken_map(preview: 
     preview.wait_for(lambda: "Edited-heading-marker" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/"), "the spec edit")
 
     # an old Customer Data URL lands on the local Connectivity preview, not production
-    fetch = HttpFetch(internal=lambda url: url.startswith("http://127.0.0.1:"))
-    landing = follow(preview.url("wg3-customer-data", "specs/cdsc-wg1-01/overview#other-drafts"), fetch)
+    with HttpFetch(internal=lambda url: url.startswith("http://127.0.0.1:")) as fetch:
+        landing = follow(preview.url("wg3-customer-data", "specs/cdsc-wg1-01/overview#other-drafts"), fetch)
     assert landing.url == preview.url("wg1-connectivity", "specs/cdsc-wg1-01/overview.html#other-drafts")
     assert "other-drafts" in landing.ids
 

@@ -6,6 +6,8 @@ would see them.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from conftest import SITES
@@ -28,8 +30,9 @@ CASES = [(old, form, suffix) for old in MOVES for form in FORMS for suffix in SU
 
 
 @pytest.fixture(scope="module")
-def fetch(production_server) -> HttpFetch:
-    return HttpFetch(resolve={host: ("127.0.0.1", production_server.port) for host in SITES.values()})
+def fetch(production_server) -> Iterator[HttpFetch]:
+    with HttpFetch(resolve={host: ("127.0.0.1", production_server.port) for host in SITES.values()}) as fetch:
+        yield fetch
 
 
 @pytest.mark.parametrize(("old", "form", "suffix"), CASES)

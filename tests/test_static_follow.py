@@ -58,7 +58,9 @@ CASES = [
     ("a/", "b.html", {"x"}),
     ("a/index.html#x", "b.html#x", {"x"}),
     ("a/?q=1", "b.html?q=1", {"x"}),
+    ("c//d.html", "c/e.html", {"in-c"}),  # slashes merged, as nginx does
     ("gone", "gone", set()),
+    ("y" * 300, "y" * 300, set()),  # too long a name for the disk: not found, not a crash
     ("loop.html", "loop.html", set()),
 ]
 
@@ -66,7 +68,8 @@ CASES = [
 def test_files_and_http_agree_step_by_step(site: Path, base: str) -> None:
     static = StaticFollower({base: site}, max_hops=3)  # one follower for all: what it remembers must not leak
     for url, lands, ids in CASES:
-        from_files, over_http = static.follow(base + url), follow(base + url, HttpFetch(), max_hops=3)
+        with HttpFetch() as fetch:
+            from_files, over_http = static.follow(base + url), follow(base + url, fetch, max_hops=3)
         assert (from_files.hops, from_files.ids, from_files.error) == (over_http.hops, over_http.ids, over_http.error), url
         assert (from_files.url, set(from_files.ids)) == (base + lands, ids), url
     assert static.follow(base + "gone").error == "status 404"
@@ -75,19 +78,30 @@ def test_files_and_http_agree_step_by_step(site: Path, base: str) -> None:
 
 def test_a_base_url_without_its_slash(site: Path, base: str) -> None:
     bare_host = base.rstrip("/")
-    assert StaticFollower({base: site}).follow(bare_host).hops == follow(bare_host, HttpFetch()).hops == [(bare_host, 200)]
+    with HttpFetch() as fetch:
+        assert StaticFollower({base: site}).follow(bare_host).hops == follow(bare_host, fetch).hops == [(bare_host, 200)]
     nested = StaticFollower({"https://h.example/": site / "c", "https://h.example/sub/": site})
     assert nested.follow("https://h.example/sub").hops == [("https://h.example/sub", 301), ("https://h.example/sub/", 200)]
     assert nested.follow("https://h.example/sub").ids == {"home"}
 
 
-def test_an_unreadable_output_is_a_one_line_error(tmp_path: Path) -> None:
+def test_an_output_that_changes_under_the_check_is_a_one_line_error(tmp_path: Path) -> None:
     from specsites.errors import SpecSitesError
 
-    (tmp_path / "x.html").symlink_to(tmp_path / "gone.html")  # listed, but cannot be opened
+    (tmp_path / "x.html").write_text(_page("x"))
     static = StaticFollower({"https://h.example/": tmp_path})
-    static.files("https://h.example/")
+    static.files("https://h.example/")  # listed; then the file goes, as in a rebuild
+    (tmp_path / "x.html").unlink()
     with pytest.raises(SpecSitesError, match=r"x\.html: cannot read the built output .* rebuild it with scripts/build"):
         static.follow("https://h.example/x")
     with pytest.raises(SpecSitesError, match="missing: cannot read the built output"):
         StaticFollower({"https://h.example/": tmp_path / "missing"}).files("https://h.example/")
+
+
+def test_a_broken_link_is_no_file_either_way(site: Path, base: str, tmp_path: Path) -> None:
+    (site / "dangling.html").symlink_to(tmp_path / "nowhere.html")
+    try:
+        with HttpFetch() as fetch:
+            assert StaticFollower({base: site}).follow(base + "dangling").error == follow(base + "dangling", fetch).error == "status 404"
+    finally:
+        (site / "dangling.html").unlink()

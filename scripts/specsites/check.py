@@ -233,11 +233,10 @@ class _StaticCheck:
     def site(self, site: str) -> CheckReport:
         if self.follower is None:
             self.follower = StaticFollower(self.folders, MAX_HOPS)
-        files = self.follower.files(self.base_urls[site])  # listed before any URL of it is asked
         jobs = plan_check(self.inventory, self.plan, {site: self.base_urls[site]})
         report = run_check(jobs, self.follower, self.base_urls, self.pages, self.inventory, with_results=self.with_results)
         summary = next(s for s in report.sites if s.site == site)
-        orphans = orphaned_redirect_pages(files, site, self.pages[site], self.plan)
+        orphans = orphaned_redirect_pages(self.follower.files(self.base_urls[site]), site, self.pages[site], self.plan)
         summary.failures += len(orphans)
         return CheckReport([summary], report.failures + orphans, report.results)
 

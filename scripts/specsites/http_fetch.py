@@ -16,18 +16,24 @@ from specsites.follow import REDIRECT_STATUSES, Response
 from specsites.page_html import PageInfo, parse_page
 
 MAX_BODY = 5_000_000  # a page larger than this is cut, and its connection closed
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+_Key = tuple[str, str, "int | None"]  # scheme, host, port
+
+
+class _Connections(threading.local):
+    def __init__(self) -> None:
+        self.by_host: dict[_Key, http.client.HTTPConnection] = {}
 
 
 class HttpFetch:
     """Answers a URL with its status, Location, and (for HTML) what the page says;
-    `resolve` maps a host name to the (ip, port) to connect to instead."""
+    `resolve` maps a host name to the (ip, port) to connect to instead.
+    Close it (or use it in a with block) once no call is running."""
 
     def __init__(self, resolve: dict[str, tuple[str, int]] | None = None, timeout: float = 10.0, internal: Callable[[str], bool] | None = None) -> None:
         self.resolve = resolve or {}
         self.timeout = timeout
         self.internal = internal or (lambda url: True)
-        self._local = threading.local()  # .connections: (scheme, host, port) -> connection
+        self._local = _Connections()
         self._open: set[http.client.HTTPConnection] = set()  # every thread's, for close()
         self._lock = threading.Lock()
 
@@ -49,6 +55,7 @@ class HttpFetch:
             for connection in self._open:
                 connection.close()
             self._open.clear()
+            self._local = _Connections()  # no thread may reuse what was closed
 
     def __enter__(self) -> "HttpFetch":
         return self
@@ -58,25 +65,29 @@ class HttpFetch:
 
     def _get(self, url: str, retry: bool = True) -> tuple[http.client.HTTPResponse, bytes]:
         parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "", parts.port)
+        key: _Key = (parts.scheme, parts.hostname or "", parts.port)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connections = self._local.__dict__.setdefault("connections", {})
-        reused = key in connections
+        connections = self._local.by_host
         connection = connections.get(key) or self._connect(key, connections)
+        reused = connection.sock is not None
         try:
             connection.request("GET", path, headers={"Host": parts.netloc, "User-Agent": "specsites-check"})
             reply = connection.getresponse()
-            body = reply.read(MAX_BODY)
-        except BaseException as e:
+        except (OSError, http.client.HTTPException):
             self._drop(key, connections)
-            if reused and retry and isinstance(e, _STALE):  # the server had closed it while idle
+            if reused and retry:  # the server (or something between) dropped it while idle
                 return self._get(url, retry=False)
+            raise
+        try:
+            body = reply.read(MAX_BODY)
+        except BaseException:
+            self._drop(key, connections)
             raise
         if not reply.isclosed():  # a body left unread: the connection is not reusable
             self._drop(key, connections)
         return reply, body
 
-    def _connect(self, key: tuple[str, str, int | None], connections: dict) -> http.client.HTTPConnection:
+    def _connect(self, key: _Key, connections: dict[_Key, http.client.HTTPConnection]) -> http.client.HTTPConnection:
         scheme, host, port = key
         if host in self.resolve:
             ip, port = self.resolve[host]
@@ -90,7 +101,7 @@ class HttpFetch:
             self._open.add(connection)
         return connection
 
-    def _drop(self, key: tuple[str, str, int | None], connections: dict) -> None:
+    def _drop(self, key: _Key, connections: dict[_Key, http.client.HTTPConnection]) -> None:
         connection = connections.pop(key)
         connection.close()
         with self._lock:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from specsites.errors import Problem, SpecSitesError
 from specsites.follow import Follower, Step, next_hop, page_step
 from specsites.page_html import PageInfo, parse_page
-from specsites.static_host import FolderFiles, IndexedFiles, answer
+from specsites.static_host import IndexedFiles, answer
 
 
 class StaticFollower(Follower):
@@ -25,13 +25,12 @@ class StaticFollower(Follower):
         self.folders = {base: Path(folder) for base, folder in sites.items()}
         self._bases = sorted(self.folders, key=len, reverse=True)  # nested bases: longest first
         self._files: dict[str, IndexedFiles] = {}  # base URL -> files, listed when first asked
-        self._unlisted: dict[str, FolderFiles] = {}
         self._site_of_folder: dict[str, str] = {}  # URL up to its last "/" -> base URL, "" if none
         self._file_steps: dict[tuple[str, str, str], Step] = {}  # (URL folder, file, fragment)
         self._pages: dict[tuple[str, str], PageInfo] = {}
 
     def files(self, base: str) -> IndexedFiles:
-        """The site's files, listed once (from then on also used to answer its URLs)."""
+        """The site's files, listed once."""
         files = self._files.get(base)
         if files is None:
             try:
@@ -39,11 +38,6 @@ class StaticFollower(Follower):
             except OSError as e:
                 raise _unreadable(e)
         return files
-
-    def _answerer(self, base: str) -> FolderFiles:
-        # A site reached only through a few cross-site redirects is asked about a few
-        # hundred paths: a stat each costs less than listing its 10,000 folders.
-        return self._files.get(base) or self._unlisted.setdefault(base, FolderFiles(self.folders[base]))
 
     def _step(self, url: str) -> Step:
         address, _, fragment = url.partition("#")
@@ -55,7 +49,7 @@ class StaticFollower(Follower):
         base = self._site_of(path)
         if not base:
             return Step(0)
-        result = answer(self._answerer(base), "/" + path[len(base):])
+        result = answer(self.files(base), "/" + path[len(base):])
         if result.status == 301:
             return Step(301, next_hop(address, fragment, urlsplit(base).path.rstrip("/") + result.location, keep_query=True))
         if result.status != 200:
@@ -94,9 +88,9 @@ def _read(path: str) -> bytes:
     """A whole file, in fewer calls than open() makes: the check reads thousands of small ones."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = [os.read(fd, 1 << 16)]
-        while len(chunks[-1]) == 1 << 16:  # a short read of a file is its end
-            chunks.append(os.read(fd, 1 << 16))
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):  # to an empty read: network disks may read short
+            chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)

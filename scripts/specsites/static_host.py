@@ -7,8 +7,11 @@ GitHub Pages in the tests and the benchmark.
 """
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import os
+import re
+import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,11 +37,12 @@ class FolderFiles:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    # os.path, not pathlib: any error (a name too long, say) is "no such file", a 404.
     def is_file(self, rel: str) -> bool:
-        return (self.folder / rel).is_file()
+        return os.path.isfile(os.path.join(self.folder, rel))
 
     def is_dir(self, rel: str) -> bool:
-        return (self.folder / rel).is_dir()
+        return os.path.isdir(os.path.join(self.folder, rel))
 
 
 class IndexedFiles(FolderFiles):
@@ -55,11 +59,13 @@ class IndexedFiles(FolderFiles):
             path, prefix = pending.pop()
             with os.scandir(path) as entries:
                 for entry in entries:
+                    # Classified as stat sees them, as FolderFiles does: a link counts
+                    # as what it points to, a broken one as nothing.
                     if entry.is_dir():
                         self.dirs.add(prefix + entry.name)
                         if not entry.is_symlink():  # as os.walk: no loops through links
                             pending.append((entry.path, prefix + entry.name + "/"))
-                    else:
+                    elif entry.is_file():
                         self.files.add(prefix + entry.name)
 
     def is_file(self, rel: str) -> bool:
@@ -73,6 +79,8 @@ def answer(site: Path | FolderFiles, path: str) -> Answer:
     """What GitHub Pages serves for a URL path (no query, no fragment) of one site."""
     files = site if isinstance(site, FolderFiles) else FolderFiles(site)
     rel = (unquote(path) if "%" in path else path).lstrip("/")
+    if "//" in rel:  # nginx, which serves GitHub Pages, merges slashes
+        rel = re.sub("/{2,}", "/", rel)
     segments = "/" + rel + "/"
     if "/../" in segments or "/./" in segments or "\\" in rel or "\x00" in rel:
         return _not_found(files)
@@ -123,7 +131,7 @@ class GitHubPagesServer:
     def __init__(self, folders: dict[str, Path], port: int = 0) -> None:
         self.folders = folders  # host name (no port) -> site folder; "" for any other host
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _KeepAliveServer(("127.0.0.1", port), handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -133,6 +141,7 @@ class GitHubPagesServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as GitHub Pages does
             disable_nagle_algorithm = True  # headers and body are two writes: send both now
+            timeout = 10  # an idle kept-alive connection is closed, as real servers do
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
@@ -154,4 +163,32 @@ class GitHubPagesServer:
 
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
+        self.httpd.hang_up()
         self.httpd.server_close()
+
+
+class _KeepAliveServer(ThreadingHTTPServer):
+    """Remembers its open connections, so that stopping it ends them: a thread
+    waiting on a kept-alive connection would otherwise outlive the server."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        with self._lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def hang_up(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
