@@ -65,6 +65,11 @@ def free_port(count: int = 1) -> int:
     raise RuntimeError("no free ports on 127.0.0.1")
 
 
+def refresh_page(to: str) -> str:
+    """A bare redirect page (meta refresh only), as a hand-made or stale output holds."""
+    return f'<!doctype html><html><head><meta http-equiv="refresh" content="0; url={to}"></head><body></body></html>'
+
+
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under folder with its bytes, to compare before and after."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SITES, GitHubPagesServer, copy_sources, free_port, run_cli
+from conftest import ROOT, SITES, GitHubPagesServer, copy_sources, free_port, refresh_page, run_cli
 
 SCHEMA = json.loads((ROOT / "scripts" / "specsites" / "check-report.schema.json").read_text())
 
@@ -103,18 +103,14 @@ def test_moved_heading_id_suggests_where_it_went(repo: Path) -> None:
     assert [f["fix"] for f in report["failures"]] == ["/use-cases#not-in-scope: /#not-in-scope"]
 
 
-def _stub(to: str) -> str:
-    return f'<!doctype html><html><head><meta http-equiv="refresh" content="0; url={to}"></head><body></body></html>'
-
-
 def test_redirect_loop_fails(built: Path, tmp_path: Path) -> None:
     import shutil
 
     root = copy_sources(tmp_path / "repo")
     shutil.copytree(built, root / "site")
     stub = root / "site" / "wg3-customer-data" / "specs" / "cdsc-wg1-03" / "index.html"
-    stub.write_text(_stub("../cdsc-wg1-03.html"))
-    (stub.parent.parent / "cdsc-wg1-03.html").write_text(_stub("cdsc-wg1-03/"))
+    stub.write_text(refresh_page("../cdsc-wg1-03.html"))
+    (stub.parent.parent / "cdsc-wg1-03.html").write_text(refresh_page("cdsc-wg1-03/"))
     code, report = check_json(root=root)
     assert code == 1
     loops = [f for f in report["failures"] if f["url"] == "/specs/cdsc-wg1-03/"]
@@ -128,10 +124,10 @@ def test_chain_longer_than_allowed_fails(built: Path, tmp_path: Path) -> None:
     shutil.copytree(built, root / "site")
     site = root / "site" / "wg3-customer-data"
     # /specs/cdsc-wg1-03 -> 301 /specs/cdsc-wg1-03/ -> hop1 -> hop2 -> hop3 -> the page: one too many
-    (site / "specs" / "cdsc-wg1-03" / "index.html").write_text(_stub("/hop1.html"))
-    (site / "hop1.html").write_text(_stub("/hop2.html"))
-    (site / "hop2.html").write_text(_stub("/hop3.html"))
-    (site / "hop3.html").write_text(_stub("/specs/cdsc-wg3-01/"))
+    (site / "specs" / "cdsc-wg1-03" / "index.html").write_text(refresh_page("/hop1.html"))
+    (site / "hop1.html").write_text(refresh_page("/hop2.html"))
+    (site / "hop2.html").write_text(refresh_page("/hop3.html"))
+    (site / "hop3.html").write_text(refresh_page("/specs/cdsc-wg3-01/"))
     code, report = check_json(root=root)
     problems = {f["url"]: f["problem"] for f in report["failures"]}
     assert problems["/specs/cdsc-wg1-03/"].startswith("more than 3 redirects")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitHubPagesServer
+from conftest import GitHubPagesServer, refresh_page
 from specsites.follow import follow
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower
@@ -20,22 +20,18 @@ def _page(*ids: str) -> str:
     return f"<!doctype html><html><head><title>t</title></head><body><article>{headings}</article></body></html>"
 
 
-def _moved(to: str) -> str:
-    return f'<!doctype html><html><head><meta http-equiv="refresh" content="0; url={to}"></head><body></body></html>'
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("site")
     files = {
         "index.html": _page("home"),
         "b.html": _page("x"),
-        "a/index.html": _moved("../b.html"),  # relative, as the build writes them
-        "c/d.html": _moved("e.html"),
+        "a/index.html": refresh_page("../b.html"),  # relative, as the build writes them
+        "c/d.html": refresh_page("e.html"),
         "c/e.html": _page("in-c"),
         "e.html": _page("at-root"),
-        "loop.html": _moved("loop2.html"),
-        "loop2.html": _moved("loop.html"),
+        "loop.html": refresh_page("loop2.html"),
+        "loop2.html": refresh_page("loop.html"),
     }
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
