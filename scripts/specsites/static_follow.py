@@ -46,7 +46,8 @@ class StaticFollower(Follower):
             if urlsplit(path).path:  # GitHub Pages adds it, as for any folder
                 return Step(301, next_hop(address, fragment, urlsplit(path).path + "/", keep_query=True))
             path += "/"  # a bare host: clients ask for "/"
-        base = self._site_of(path)
+        folder = path[: path.rfind("/") + 1]
+        base = self._site_of(folder)
         if not base:
             return Step(0)
         result = answer(self.files(base), "/" + path[len(base):])
@@ -60,14 +61,14 @@ class StaticFollower(Follower):
             return page_step(address, fragment, self._page(base, result.rel))
         # Relative targets resolve against the URL's folder, not the file's: the two
         # differ for /a%2Fb (serves a/b.html), so both are in the key.
-        key = (path[: path.rfind("/") + 1], result.rel, fragment)
+        key = (folder, result.rel, fragment)
         step = self._file_steps.get(key)
         if step is None:
             step = self._file_steps[key] = page_step(address, fragment, self._page(base, result.rel))
         return step
 
-    def _site_of(self, path: str) -> str:
-        folder = path[: path.rfind("/") + 1]
+    def _site_of(self, folder: str) -> str:
+        """The base URL of the site a URL folder (up to its last "/") is in; "" if none."""
         base = self._site_of_folder.get(folder)
         if base is None:
             base = self._site_of_folder[folder] = next((b for b in self._bases if folder.startswith(b)), "")
