@@ -104,7 +104,7 @@ def redirect_work(n: int, scratch: Path) -> tuple[float, float]:
         rules, problems = parse_redirects(data, ["a", "b"])
         plan = plan_redirects(rules, pages)
         assert not problems and not plan.problems
-        files = {f: render_redirect_page(r, linker, f) for r in plan.moved("a") for f in r.files}
+        files = {f: render_redirect_page(r, linker) for r in plan.moved("a") for f in r.files}
     computed = time.perf_counter()
     write_generated_files(out, files, set(), "redirects.yml")
     return computed - start, time.perf_counter() - computed

@@ -16,7 +16,9 @@ _ID = re.compile(r"""id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""")
 _META_REFRESH = re.compile(r"""<meta\s[^<>]*?http-equiv\s*=\s*["']?refresh["']?[^<>]*>""", re.IGNORECASE)
 _CONTENT = re.compile(r"""\scontent\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"^\s*\d+\s*[;,]\s*url\s*=\s*['\"]?([^'\"]*)", re.IGNORECASE)
-_SCRIPT_DATA = re.compile(r"<script>\(function\(\)\{var d=(\{.*?\});var h=location\.hash")
+# The redirect script's data; `function go(){` since it also runs on hashchange
+# (pages built before that lack it and are still read).
+_SCRIPT_DATA = re.compile(r"<script>\(function\(\)\{var d=(\{.*?\});(?:function go\(\)\{)?var h=location\.hash")
 
 
 @dataclass

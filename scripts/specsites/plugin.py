@@ -137,7 +137,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         assert self.plan is not None and self.linker is not None and self.repo is not None
         redirect = self.section_redirects.get(page.file.dest_uri)
         if redirect is not None:
-            output = output.replace("</head>", anchor_script(redirect, self.linker, page.file.dest_uri) + "</head>", 1)
+            output = output.replace("</head>", anchor_script(redirect, self.linker) + "</head>", 1)
         # Links written to other sites' production URLs follow them to a preview or staging copy.
         for site in self.repo.sites:
             if self.linker.base_urls[site.name] != site.production_url:
@@ -156,8 +156,11 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         }
         if self.dirty:
             return  # the preview rebuilds this way only when no redirect changed
+        generated: dict[str, str] = {}
         with collector_paused():
-            generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
+            for r in (r for r in redirects if r.to is not None):
+                page = render_redirect_page(r, self.linker)  # one page for all its files: targets are not relative
+                generated.update(dict.fromkeys(r.files, page))
         generated["_redirects"] = netlify_redirects(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
         if self.linker.base_urls[site.name] == site.production_url:

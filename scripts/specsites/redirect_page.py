@@ -9,17 +9,19 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from specsites.redirect_plan import Destination, Redirect
 from specsites.urls import relative_url
 
 # Runs before anything renders: picks the target for the incoming #fragment, keeps
 # the incoming ?query (unless the target has one) and the #fragment (unless the
-# target has its own anchor: never `#new#old`).
+# target has its own anchor: never `#new#old`). Runs again on `hashchange`, so a
+# link inside a page that stays, to one of its old section ids, moves on too.
 _SCRIPT = (
-    "(function(){var d=%s;var h=location.hash.slice(1);var t=(h&&d.anchors[h])||d.to;"
+    "(function(){var d=%s;function go(){var h=location.hash.slice(1);var t=(h&&d.anchors[h])||d.to;"
     "if(!t)return;var i=t.indexOf('#');var u=i<0?t:t.slice(0,i);var f=i<0?location.hash:t.slice(i);"
-    "if(u.indexOf('?')<0)u+=location.search;location.replace(u+f);})();"
+    "if(u.indexOf('?')<0)u+=location.search;location.replace(u+f);}go();addEventListener('hashchange',go);})();"
 )
 
 
@@ -41,6 +43,20 @@ class Linker:
             return self.absolute(destination)
         return relative_url(destination.url, from_file) + _fragment(destination)
 
+    def target(self, destination: Destination) -> str:
+        """Where a redirect sends a browser: the same place whatever URL served the page.
+
+        A redirect page is one file served at several URLs (`/x` may answer with
+        `x.html` or `x/index.html`, depending on the host), so a target relative to
+        the file lands elsewhere on some hosts (issue 12). Within the site it is the
+        path from the root with the site's base path (staging copies live under
+        one); other sites get their absolute URL.
+        """
+        if destination.site != self.site:
+            return self.absolute(destination)
+        base_path = urlsplit(self.base_urls[self.site]).path or "/"
+        return base_path.rstrip("/") + "/" + destination.url + _fragment(destination)
+
 
 def _fragment(destination: Destination) -> str:
     return f"#{destination.anchor}" if destination.anchor else ""
@@ -51,15 +67,15 @@ def _script_data(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def anchor_script(redirect: Redirect, linker: Linker, from_file: str, to: str | None = None) -> str:
+def anchor_script(redirect: Redirect, linker: Linker, to: str | None = None) -> str:
     """A <script> that forwards the old section anchors (and the page, given `to`)."""
-    anchors = {a: linker.href(d, from_file) for a, d in sorted(redirect.anchors.items())}
+    anchors = {a: linker.target(d) for a, d in sorted(redirect.anchors.items())}
     return "<script>" + _SCRIPT % _script_data({"to": to, "anchors": anchors}) + "</script>"
 
 
-def render_redirect_page(redirect: Redirect, linker: Linker, from_file: str) -> str:
+def render_redirect_page(redirect: Redirect, linker: Linker) -> str:
     assert redirect.to is not None
-    href = linker.href(redirect.to, from_file)
+    href = linker.target(redirect.to)
     canonical = html.escape(linker.absolute(redirect.to), quote=True)
     link = html.escape(href, quote=True)
     return (
@@ -68,7 +84,7 @@ def render_redirect_page(redirect: Redirect, linker: Linker, from_file: str) -> 
         "<title>Page moved</title>\n"
         '<meta name="robots" content="noindex">\n'
         f'<link rel="canonical" href="{canonical}">\n'
-        f"{anchor_script(redirect, linker, from_file, href)}\n"
+        f"{anchor_script(redirect, linker, href)}\n"
         f'<noscript><meta http-equiv="refresh" content="0; url={link}"></noscript>\n'
         "</head>\n<body>\n"
         f'<p>This page has moved to <a href="{link}">{html.escape(linker.absolute(redirect.to))}</a>.</p>\n'
