@@ -60,6 +60,26 @@ def test_old_url_with_fragment_lands_on_the_section(page, local_sites: dict[str,
     assert page.locator(f"[id='{fragment}']").count() == 1
 
 
+def test_link_inside_a_page_to_a_moved_section_follows_it(page, local_sites: dict[str, str]) -> None:
+    # Issue 12, problem 7: the page stays, so only the #hash changes: no page load.
+    base = local_sites["wg3-customer-data"]
+    page.goto(base + "use-cases.html?q=1")
+    assert page.locator("[id='not-in-scope']").count() == 1  # the page stayed
+    page.evaluate("""() => {
+        const link = document.createElement('a');
+        link.href = '#benchmarks'; link.id = 'specsites-test-link'; link.textContent = 'old section';
+        document.querySelector('article').append(link);
+    }""")
+    page.locator("#specsites-test-link").dispatch_event("click")  # the link's own click event, wherever the header floats
+    page.wait_for_url(base + "specs/design-principles.html?q=1#test-suites", timeout=10_000)
+    assert page.locator("[id='test-suites']").count() == 1
+    # a link to a section that did not move stays on the page
+    page.goto(base + "use-cases.html")
+    page.evaluate("() => { location.hash = 'not-in-scope'; }")
+    page.wait_for_function("() => location.hash === '#not-in-scope'")
+    assert page.url == base + "use-cases.html#not-in-scope"
+
+
 def test_banner_shows_outside_production(page, local_sites: dict[str, str]) -> None:
     for base in local_sites.values():
         page.goto(base)
