@@ -19,11 +19,12 @@ ensure_venv() {
     fi
 }
 
-# Debian packages the browser and server tests use; CI machines start without them.
+# Debian packages the browser, server and host-engine tests use; CI machines start without them.
 ensure_test_packages() {
     local missing=()
     [ -x "${SPECSITES_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    command -v npm >/dev/null || missing+=(npm)  # installs the host engines (ensure_host_engines)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "specsites: tests need: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
@@ -32,4 +33,19 @@ ensure_test_packages() {
     echo "specsites: installing ${missing[*]} (Debian packages for the browser and nginx tests)" >&2
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The hosts' own servers and parsers (wrangler, netlify-cli, Netlify's rule parser,
+# with npm's node 22 for wrangler and deno for netlify dev), pinned by the lock file
+# in scripts/host-engines/, installed with npm into .cache/host-engines (not in git).
+ensure_host_engines() {
+    local dir="$SPECSITES_ROOT/.cache/host-engines" want have
+    want="$(cat "$SPECSITES_ROOT/scripts/host-engines/package.json" "$SPECSITES_ROOT/scripts/host-engines/package-lock.json" | sha256sum | cut -c1-16)"
+    have="$(cat "$dir/.specsites-stamp" 2>/dev/null || true)"
+    [ "$want" = "$have" ] && return 0
+    echo "specsites: installing the host engines into $dir (npm, about a minute)" >&2
+    mkdir -p "$dir"
+    cp "$SPECSITES_ROOT/scripts/host-engines/package.json" "$SPECSITES_ROOT/scripts/host-engines/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$want" > "$dir/.specsites-stamp"
 }

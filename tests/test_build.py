@@ -157,7 +157,8 @@ def test_plain_mkdocs_builds_a_site_with_the_same_redirects(repo: Path, built: P
     generated = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "assets" not in p.parts}
     expected = {p.relative_to(built / site).as_posix() for p in (built / site).rglob("*") if p.is_file() and "assets" not in p.parts}
     assert generated == expected
-    assert (out / "_redirects").read_text() == (built / site / "_redirects").read_text()
+    for name in ("_redirects", "netlify.toml", "nginx-redirects.conf"):
+        assert (out / name).read_text() == (built / site / name).read_text(), name
 
 
 def test_two_builds_at_once_never_leave_a_mixed_site(repo: Path) -> None:

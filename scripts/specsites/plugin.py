@@ -23,7 +23,7 @@ from mkdocs.structure.pages import Page
 from specsites.errors import SpecSitesError
 from specsites.redirect_page import Linker, anchor_script, render_redirect_page
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
-from specsites.server_rules import netlify_redirects, nginx_include
+from specsites.server_rules import netlify_toml, nginx_include, pages_redirects
 from specsites.output_files import write_generated_files
 from specsites.urls import page_url, served_forms, url_file
 from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages, watched_paths
@@ -161,7 +161,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             for r in (r for r in redirects if r.to is not None):
                 page = render_redirect_page(r, self.linker)  # one page for all its files: targets are not relative
                 generated.update(dict.fromkeys(r.files, page))
-        generated["_redirects"] = netlify_redirects(redirects, self.linker)
+        generated["_redirects"] = pages_redirects(redirects, self.linker)
+        generated["netlify.toml"] = netlify_toml(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
         if self.linker.base_urls[site.name] == site.production_url:
             generated["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
