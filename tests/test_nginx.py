@@ -1,16 +1,25 @@
-"""Issue 3: the generated nginx include answers 301 for every old URL (real nginx)."""
+"""Issues 3 and 12: the generated nginx include answers 301 for every old URL (real nginx).
+
+nginx runs as it does on a server: a master process and a worker as an
+unprivileged user (`nobody` when the tests run as root), serving a copy of the
+session's build in a folder that user may read.
+"""
 from __future__ import annotations
 
 import http.client
+import os
+import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import SITES, free_port
+from conftest import HOST_TALLIES, SITES, free_port
+from host_urls import canonical_cases, old_url_cases, walk
 from test_redirects_http import FORMS, MOVES
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -21,14 +30,21 @@ def nginx(built: Path, tmp_path_factory: pytest.TempPathFactory):
     if not Path(NGINX).exists():
         pytest.fail("nginx is not installed; scripts/test installs it (Debian package nginx-light)")
     prefix = tmp_path_factory.mktemp("nginx")
+    # pytest's temporary folders are private to their owner: the worker could not read
+    # them. The copy keeps the build's own modes, so unreadable output still fails.
+    public = Path(tempfile.mkdtemp(prefix="specsites-nginx-"))
+    public.chmod(0o755)
+    for site in SITES:
+        shutil.copytree(built / site, public / site)
     port = free_port()
     servers = "\n".join(
-        f"server {{ listen 127.0.0.1:{port}; server_name {host}; root {built / site};"
-        f" include {built / site / 'nginx-redirects.conf'}; }}"
+        f"server {{ listen 127.0.0.1:{port}; server_name {host}; root {public / site};"
+        f" include {public / site / 'nginx-redirects.conf'}; }}"
         for site, host in SITES.items()
     )
+    user = "user nobody nogroup;" if os.geteuid() == 0 else ""  # as a root-started server drops to
     (prefix / "nginx.conf").write_text(
-        f"daemon off; master_process off; worker_processes 1; pid {prefix}/nginx.pid; error_log {prefix}/error.log;\n"
+        f"daemon off; {user} worker_processes 1; pid {prefix}/nginx.pid; error_log {prefix}/error.log;\n"
         f"events {{ worker_connections 64; }}\n"
         f"http {{ access_log off; client_body_temp_path {prefix}; proxy_temp_path {prefix}; fastcgi_temp_path {prefix};"
         f" uwsgi_temp_path {prefix}; scgi_temp_path {prefix};\n{servers}\n}}\n"
@@ -42,9 +58,21 @@ def nginx(built: Path, tmp_path_factory: pytest.TempPathFactory):
         except OSError:
             assert process.poll() is None, process.stderr.read().decode()
             time.sleep(0.05)
+    if user:  # the workers really dropped to nobody: they are the ones reading the files
+        workers = [stat for stat in Path("/proc").glob("[0-9]*/status") if _field(stat, "PPid") == str(process.pid)]
+        assert workers and all(_field(stat, "Uid").split()[0] == str(pwd.getpwnam("nobody").pw_uid) for stat in workers)
     yield port
     process.terminate()
     process.wait(timeout=10)
+    shutil.rmtree(public)
+
+
+def _field(status: Path, name: str) -> str:
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:
+        return ""  # the process ended meanwhile
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(name + ":")), "")
 
 
 def _get(port: int, host: str, path: str) -> http.client.HTTPResponse:
@@ -73,3 +101,16 @@ def test_nginx_answers_301_for_every_old_url_form(nginx: int, old: str) -> None:
 def test_nginx_still_serves_real_pages(nginx: int) -> None:
     assert _get(nginx, "connectivity.carbondataspec.org", "/specs/cdsc-wg1-01/").status == 200
     assert _get(nginx, "customerdata.carbondataspec.org", "/use-cases.html").status == 200
+
+
+def test_nginx_lands_every_url(nginx: int, built: Path) -> None:
+    """Every old URL form gets a 301 and lands; no canonical URL is taken by an alias."""
+    servers = {site: ("127.0.0.1", nginx) for site in SITES}
+    old, canonical = walk(old_url_cases(built.parent), servers), walk(canonical_cases(built), servers)
+    HOST_TALLIES.extend([old.line("nginx", "old URL forms"), canonical.line("nginx", "canonical URLs")])
+    assert not old.failures, old.failures[:10]
+    assert not canonical.failures, canonical.failures[:10]
+    assert old.requested >= 6 * 4 * 3 and old.first_301 == old.requested
+    # /x of a page x.html gets nginx's own 301 to the folder /x/ (no try_files here),
+    # whose alias page lands on /x.html: counted, and it lands.
+    assert canonical.requested >= 2 * 8 * 4

@@ -1,0 +1,195 @@
+"""Issue 12: old URLs land on every host, through each host's own software.
+
+Cloudflare Pages (`wrangler pages dev`), Netlify (`netlify build` then `netlify dev`,
+offline, and Netlify's own rule parser) and our GitHub Pages stand-in serve the
+session's production build on 127.0.0.1 (nginx: tests/test_nginx.py). Each engine
+starts once per module, serving both sites at once. The npm packages are installed
+by scripts/test (scripts/_env.sh) into .cache/host-engines.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conftest import HOST_TALLIES, ROOT, SITES, free_port
+from host_urls import Case, canonical_cases, old_url_cases, walk
+
+ENGINES = Path(os.environ.get("SPECSITES_HOST_ENGINES", ROOT / ".cache" / "host-engines"))
+BIN = ENGINES / "node_modules" / ".bin"
+# No newer than the workerd that wrangler bundles supports (offline it cannot fetch a newer one).
+COMPATIBILITY_DATE = "2025-01-01"
+
+
+def _env() -> dict[str, str]:
+    # npm's node 22 (wrangler needs it) and deno (netlify dev needs it offline) first on PATH.
+    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "WRANGLER_SEND_METRICS": "false",
+            "NETLIFY_TELEMETRY_DISABLED": "1", "BROWSER": "none", "NO_COLOR": "1", "CI": "1"}
+
+
+def _need(tool: str) -> Path:
+    path = BIN / tool
+    if not path.exists():
+        pytest.fail(f"{path} is missing; scripts/test installs it (npm, into {ENGINES})")
+    return path
+
+
+@contextmanager
+def _serving(command: list[str], cwd: Path, port: int, log: Path) -> Iterator[None]:
+    """Runs an engine in its own process group until it accepts connections on port."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120  # a cold start on a busy 2-core machine
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"{command[0]} did not start (exit {process.poll()}):\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the engine's own workers (workerd, the static server)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _copy(built: Path, dest: Path) -> dict[str, Path]:
+    """A private copy of each site: the engines write state next to it (and Netlify's build step edits it)."""
+    folders = {}
+    for site in SITES:
+        folders[site] = dest / site
+        shutil.copytree(built / site, folders[site])
+    return folders
+
+
+@pytest.fixture(scope="module")
+def cases(built: Path) -> dict[str, list[Case]]:
+    return {"old URL forms": old_url_cases(built.parent), "canonical URLs": canonical_cases(built)}
+
+
+def _check(host: str, servers: dict[str, tuple[str, int]], cases: dict[str, list[Case]], expect_301: bool) -> None:
+    tallies = {kind: walk(kind_cases, servers) for kind, kind_cases in cases.items()}
+    HOST_TALLIES.extend(tally.line(host, kind) for kind, tally in tallies.items())
+    old, canonical = tallies["old URL forms"], tallies["canonical URLs"]
+    assert old.requested >= 6 * 4 * 3 and canonical.requested >= 2 * 8 * 4
+    assert not old.failures, old.failures[:10]
+    assert not canonical.failures, canonical.failures[:10]
+    assert canonical.first_301 == 0 or not expect_301  # a real page is never sent away by a rule
+    if expect_301:
+        assert old.first_301 == old.requested, "every old URL form should get the host's 301"
+
+
+# --- Cloudflare Pages -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cloudflare(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, tuple[str, int]], dict[str, str]]]:
+    wrangler = _need("wrangler")
+    scratch = tmp_path_factory.mktemp("cloudflare")
+    folders = _copy(built, scratch)
+    first = free_port(2 * len(SITES))
+    servers, logs = {}, {}
+    with _all_serving([
+        ([str(wrangler), "pages", "dev", str(folders[site]), "--ip", "127.0.0.1", "--port", str(first + 2 * i),
+          "--inspector-port", str(first + 2 * i + 1), "--compatibility-date", COMPATIBILITY_DATE,
+          "--persist-to", str(scratch / f".state-{site}")], scratch, first + 2 * i, scratch / f"{site}.log")
+        for i, site in enumerate(SITES)
+    ]):
+        for i, site in enumerate(SITES):
+            servers[site] = ("127.0.0.1", first + 2 * i)
+            logs[site] = (scratch / f"{site}.log").read_text()
+        yield servers, logs
+
+
+@contextmanager
+def _all_serving(runs: list[tuple[list[str], Path, int, Path]]) -> Iterator[None]:
+    if not runs:
+        yield
+        return
+    command, cwd, port, log = runs[0]
+    with _serving(command, cwd, port, log), _all_serving(runs[1:]):
+        yield
+
+
+def test_cloudflare_parses_every_rule_of_redirects(cloudflare, built: Path) -> None:
+    # Issue 12, problem 2: with `301!` it printed "Parsed 0 valid redirect rules".
+    _, logs = cloudflare
+    for site, log in logs.items():
+        rules = sum(1 for line in (built / site / "_redirects").read_text().splitlines() if line and not line.startswith("#"))
+        assert "invalid redirect rule" not in log, log
+        if rules:
+            assert f"Parsed {rules} valid redirect rules" in log, log
+
+
+def test_cloudflare_lands_every_url(cloudflare, cases) -> None:
+    servers, _ = cloudflare
+    _check("Cloudflare Pages", servers, cases, expect_301=True)
+
+
+# --- Netlify ----------------------------------------------------------------------
+
+def test_netlify_parser_accepts_our_rules_as_forced_301s(built: Path) -> None:
+    """Netlify's own parser (@netlify/redirect-parser) reads netlify.toml and _redirects."""
+    node = _need("node")
+    script = """
+import {parseAllRedirects} from '@netlify/redirect-parser';
+const [toml, file] = process.argv.slice(1);
+const result = await parseAllRedirects({redirectsFiles: [file], netlifyConfigPath: toml, minimal: true});
+console.log(JSON.stringify({errors: result.errors.map(String), redirects: result.redirects}));
+"""
+    for site in SITES:
+        folder = built / site
+        result = subprocess.run([str(node), "--input-type=module", "-e", script, str(folder / "netlify.toml"), str(folder / "_redirects")],
+                                cwd=ENGINES, env=_env(), capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        parsed = json.loads(result.stdout)
+        assert parsed["errors"] == []
+        lines = [line.split() for line in (folder / "_redirects").read_text().splitlines() if line and not line.startswith("#")]
+        from_file = [r for r in parsed["redirects"] if not r["force"]]
+        forced = [r for r in parsed["redirects"] if r["force"]]
+        # _redirects first (unforced, for Cloudflare), then the same rules forced from netlify.toml
+        assert [(r["from"], r["to"], r["status"]) for r in from_file] == [(a, b, 301) for a, b, _ in lines]
+        assert [(r["from"], r["to"], r["status"]) for r in forced] == [(a, b, 301) for a, b, _ in lines]
+        assert parsed["redirects"] == from_file + forced
+
+
+@pytest.fixture(scope="module")
+def netlify(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, int]]]:
+    cli = _need("netlify")
+    _need("deno")
+    scratch = tmp_path_factory.mktemp("netlify")
+    folders = _copy(built, scratch)
+    for site, folder in folders.items():
+        # What a Netlify deploy of the folder runs: the build command of its netlify.toml.
+        result = subprocess.run([str(cli), "build", "--offline"], cwd=folder, env=_env(), capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    first = free_port(len(SITES))
+    runs = [([str(cli), "dev", "--offline", "--dir", ".", "--port", str(first + i)], folders[site], first + i, scratch / f"{site}.log")
+            for i, site in enumerate(SITES)]
+    with _all_serving(runs):
+        yield {site: ("127.0.0.1", first + i) for i, site in enumerate(SITES)}
+
+
+def test_netlify_lands_every_url(netlify, cases) -> None:
+    _check("Netlify", netlify, cases, expect_301=True)
+
+
+# --- GitHub Pages (our stand-in: it has no rules, so redirect pages do it all) ------
+
+def test_github_pages_stand_in_lands_every_url(production_server, cases) -> None:
+    servers = {site: ("127.0.0.1", production_server.port) for site in SITES}
+    _check("GitHub Pages stand-in", servers, cases, expect_301=False)
