@@ -14,6 +14,8 @@ from specsites.build import BuildReport, build_sites
 from specsites.check import CheckReport, check_sites, format_report
 from specsites.errors import Problem, SpecSitesError
 from specsites.git_utils import IDENTITY, GitError, commit_time, git, source_commit
+from specsites.inventory import FILENAME as INVENTORY
+from specsites.inventory import Inventory, dump_inventory, load_inventory, merge
 from specsites.sites import BASE_CONFIG, load_repository, plugin_options, read_yaml_config
 
 
@@ -37,6 +39,7 @@ class PublishReport:
     build: BuildReport
     check: CheckReport
     sites: list[SitePublish]
+    recorded: str = ""  # the commit that added what went live to published-urls.yml
 
 
 class PublishRefused(SpecSitesError):
@@ -101,7 +104,7 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
     os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time(root))
     with tempfile.TemporaryDirectory(prefix="specsites-publish-") as scratch:
         out = Path(scratch) / "site"
-        build = build_sites(root=root, out=out, base_url_pairs=list(base_url_pairs), frozen=True)
+        build = build_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         check = check_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         if not check.ok:
             raise PublishRefused([Problem("", 0, line) for line in format_report(check) if line.startswith("FAIL")])
@@ -117,4 +120,30 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
             for site in prepared:
                 if site.commit:
                     git("push", "--quiet", site.destination.remote, f"{site.commit}:refs/heads/{site.destination.branch}", git_dir=Path(scratch) / f"{site.site}.git")
-    return PublishReport(build, check, prepared)
+            if not base_url_pairs:  # a staging copy is not what readers were given
+                recorded = record_published(root, {r.site: {u: set(i) for u, i in r.published.items()} for r in build.results}, message_source)
+    return PublishReport(build, check, prepared, recorded if not dry_run and not base_url_pairs else "")
+
+
+def record_published(root: Path, published: Inventory, source: str) -> str:
+    """Add what went live to published-urls.yml, in a commit of its own when the
+    sources are a git work tree, so the record is reviewed like any change.
+
+    Returns the commit made ("" when nothing new went live, or outside git).
+    """
+    path = root / INVENTORY
+    repo = load_repository(root)
+    before = load_inventory(repo)
+    after = merge(before, published)
+    if after == before:
+        return ""
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text(dump_inventory(after), encoding="utf-8")
+    os.replace(temporary, path)
+    try:
+        git("rev-parse", "--is-inside-work-tree", cwd=root)
+    except GitError:
+        return ""
+    git("add", "--", INVENTORY, cwd=root)
+    git("commit", "--quiet", "--no-verify", "-m", f"Record what the publish of {source} put live", "--", INVENTORY, cwd=root, env=IDENTITY)
+    return git("rev-parse", "--short", "HEAD", cwd=root)
