@@ -44,28 +44,34 @@ def _need(tool: str) -> Path:
 
 
 @contextmanager
-def _serving(command: list[str], cwd: Path, port: int, log: Path) -> Iterator[None]:
-    """Runs an engine in its own process group until it accepts connections on port."""
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+def _serving(runs: list[tuple[list[str], Path, int, Path]]) -> Iterator[None]:
+    """Runs engines (command, cwd, port, log), each in its own process group, all
+    started at once, until each accepts connections on its port."""
+    processes = []
     try:
-        deadline = time.monotonic() + 120  # a cold start on a busy 2-core machine
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{command[0]} did not start (exit {process.poll()}):\n{log.read_text()[-3000:]}")
-                time.sleep(0.2)
+        for command, cwd, _, log in runs:
+            with open(log, "wb") as out:
+                processes.append(subprocess.Popen(command, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+        deadline = time.monotonic() + 180  # cold starts on a busy 2-core machine
+        for process, (command, _, port, log) in zip(processes, runs):
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{command[0]} did not start (exit {process.poll()}):\n{log.read_text()[-3000:]}")
+                    time.sleep(0.2)
         yield
     finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the engine's own workers (workerd, the static server)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)  # the engine's own workers too (workerd, the static server)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def _copy(built: Path, dest: Path) -> dict[str, Path]:
@@ -103,7 +109,7 @@ def cloudflare(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     folders = _copy(built, scratch)
     first = free_port(2 * len(SITES))
     servers, logs = {}, {}
-    with _all_serving([
+    with _serving([
         ([str(wrangler), "pages", "dev", str(folders[site]), "--ip", "127.0.0.1", "--port", str(first + 2 * i),
           "--inspector-port", str(first + 2 * i + 1), "--compatibility-date", COMPATIBILITY_DATE,
           "--persist-to", str(scratch / f".state-{site}")], scratch, first + 2 * i, scratch / f"{site}.log")
@@ -113,16 +119,6 @@ def cloudflare(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             servers[site] = ("127.0.0.1", first + 2 * i)
             logs[site] = (scratch / f"{site}.log").read_text()
         yield servers, logs
-
-
-@contextmanager
-def _all_serving(runs: list[tuple[list[str], Path, int, Path]]) -> Iterator[None]:
-    if not runs:
-        yield
-        return
-    command, cwd, port, log = runs[0]
-    with _serving(command, cwd, port, log), _all_serving(runs[1:]):
-        yield
 
 
 def test_cloudflare_parses_every_rule_of_redirects(cloudflare, built: Path) -> None:
@@ -173,14 +169,17 @@ def netlify(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     _need("deno")
     scratch = tmp_path_factory.mktemp("netlify")
     folders = _copy(built, scratch)
-    for site, folder in folders.items():
-        # What a Netlify deploy of the folder runs: the build command of its netlify.toml.
-        result = subprocess.run([str(cli), "build", "--offline"], cwd=folder, env=_env(), capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # What a Netlify deploy of the folder runs: the build command of its netlify.toml.
+    builds = [subprocess.Popen([str(cli), "build", "--offline"], cwd=folder, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+              for folder in folders.values()]
+    for build in builds:
+        output = build.communicate(timeout=300)[0]
+        assert build.returncode == 0, output[-3000:]
+    assert not any((folder / "_redirects").exists() for folder in folders.values())
     first = free_port(len(SITES))
     runs = [([str(cli), "dev", "--offline", "--dir", ".", "--port", str(first + i)], folders[site], first + i, scratch / f"{site}.log")
             for i, site in enumerate(SITES)]
-    with _all_serving(runs):
+    with _serving(runs):
         yield {site: ("127.0.0.1", first + i) for i, site in enumerate(SITES)}
 
 
