@@ -43,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
     publish.add_argument("--dry-run", action="store_true", help="show what would change per site; push nothing")
 
+    new = commands.add_parser("new", help="add a spec or a site").add_subparsers(dest="kind", required=True)
+    new_spec = new.add_parser("spec", help="add a spec to a site: its source with metadata, and its overview")
+    new_spec.add_argument("site", metavar="SITE", help="the site's folder, like wg1-connectivity")
+    new_spec.add_argument("id", metavar="ID", help="the spec's id, like CDSC-WG1-04")
+    new_spec.add_argument("title", metavar="TITLE", help='its title, like "Profile Management"')
+    new_site = new.add_parser("site", help="add a working-group site")
+    new_site.add_argument("folder", metavar="FOLDER", help="the site's folder, like wg2-power-systems")
+    new_site.add_argument("--host", required=True, help="its production domain, like powersystems.carbondataspec.org")
+    new_site.add_argument("--title", required=True, help='its name, like "CDSC Power Systems Working Group"')
+    new_site.add_argument("--remote", default="", help="where scripts/publish commits it (a git remote); else pass --dest when publishing")
+    new_site.add_argument("--branch", default="gh-pages", help="the branch at --remote (default: gh-pages)")
+
     serve = commands.add_parser("serve", help="preview every site locally, rebuilding on edits")
     serve.add_argument("--port", type=int, default=8001, help="port of the first site; the others follow (default: 8001)")
     serve.add_argument("--site", action="append", help="serve only this site (repeatable)")
@@ -60,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "publish":
             return _publish(args)
+        if args.command == "new":
+            return _new(args)
         if args.command == "serve":
             from specsites.preview import serve_sites
 
@@ -111,6 +125,21 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(format_report(report)))
     return 0 if report.ok else 1
+
+
+def _new(args: argparse.Namespace) -> int:
+    from specsites.scaffold import plan_site, plan_spec, today, write_scaffold
+    from specsites.sites import BASE_CONFIG, load_repository
+
+    repo = load_repository(args.root)
+    if args.kind == "spec":
+        scaffold = plan_spec(repo, args.site, args.id, args.title, today=today())
+    else:
+        base_text = (repo.root / BASE_CONFIG).read_text(encoding="utf-8")
+        scaffold = plan_site(repo, base_text, args.folder, host=args.host, title=args.title, remote=args.remote, branch=args.branch)
+    for rel in write_scaffold(repo.root, scaffold):
+        print(f"{'changed' if rel == BASE_CONFIG else 'created'} {rel}")
+    return 0
 
 
 def _base_urls(args: argparse.Namespace) -> list[str]:
