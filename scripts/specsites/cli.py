@@ -14,12 +14,11 @@ from pathlib import Path
 from specsites.errors import BuildFailed, SpecSitesError
 from specsites.git_utils import GitError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="specsites", description="Build, check, preview and publish the working-group sites.")
-    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="the repository (default: the one this tool is in)")
+    parser.add_argument("-f", "--config-file", type=Path, metavar="MKDOCS_YML", help="the repository's base mkdocs.yml, or a site's (default: found from the current folder up, as MkDocs does)")
+    parser.add_argument("--root", type=Path, help="the repository's folder (the same as -f ROOT/mkdocs.yml)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -66,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
     args = _parser().parse_args(argv)
     try:
+        args.root = find_root(args.root, args.config_file, Path.cwd())
         if args.command == "build":
             return _build(args)
         if args.command == "check":
@@ -95,6 +95,34 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     return 1
+
+
+def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
+    """The repository to work on: given, or the folder of the base mkdocs.yml (the one
+    that lists the sites), found from a site's config or from cwd upwards."""
+    from specsites.errors import Problem
+    from specsites.sites import BASE_CONFIG, plugin_options, read_yaml_config
+
+    if root is not None:
+        return root.resolve()
+    if config_file is not None:
+        config_file = config_file.resolve()
+        if not config_file.is_file():
+            raise SpecSitesError(Problem(str(config_file), 0, "no such file; pass the repository's mkdocs.yml or a site's"))
+        candidates = [config_file.parent, config_file.parent.parent]
+    else:
+        candidates = [cwd.resolve(), *cwd.resolve().parents]
+    for folder in candidates:
+        base = folder / BASE_CONFIG
+        if base.is_file():
+            try:
+                data, _ = read_yaml_config(base, str(base))
+            except SpecSitesError:
+                continue
+            if plugin_options(data).get("sites"):
+                return folder
+    where = config_file or cwd
+    raise SpecSitesError(Problem(str(where), 0, "no mkdocs.yml listing the specsites plugin's sites here or above; run in the repository, or pass -f path/to/mkdocs.yml"))
 
 
 def _build(args: argparse.Namespace) -> int:
