@@ -167,6 +167,11 @@ def load_repository(root: Path, site_names: list[str] | None = None, redirects: 
         nav = config.get("nav")
         shared = None if nav is None else tuple(nav_pages(nav))
         sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/", shared_pages=shared))
+    if base_text:  # a site folder nobody listed would be left out of every build, silently
+        listed = set(map(str, site_names))
+        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
+            if (folder / "mkdocs.yml").is_file():
+                problems.append(Problem(BASE_CONFIG, line_of(base_text, r"^\s*sites:"), f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
     raise_if_any(problems)
     return Repository(root=root, sites=tuple(sites), redirects_file=root / redirects)
 
