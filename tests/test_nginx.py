@@ -59,8 +59,15 @@ def nginx(built: Path, tmp_path_factory: pytest.TempPathFactory):
             assert process.poll() is None, process.stderr.read().decode()
             time.sleep(0.05)
     if user:  # the workers really dropped to nobody: they are the ones reading the files
-        workers = [stat for stat in Path("/proc").glob("[0-9]*/status") if _field(stat, "PPid") == str(process.pid)]
-        assert workers and all(_field(stat, "Uid").split()[0] == str(pwd.getpwnam("nobody").pw_uid) for stat in workers)
+        nobody = str(pwd.getpwnam("nobody").pw_uid)
+        deadline = time.monotonic() + 30  # a worker is root from its fork until it drops
+        while True:
+            workers = [stat for stat in Path("/proc").glob("[0-9]*/status") if _field(stat, "PPid") == str(process.pid)]
+            uids = [_field(stat, "Uid").split()[:1] for stat in workers]
+            if (uids and all(uid == [nobody] for uid in uids)) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert uids and all(uid == [nobody] for uid in uids), uids
     yield port
     process.terminate()
     process.wait(timeout=10)
