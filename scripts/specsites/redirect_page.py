@@ -58,12 +58,14 @@ def anchor_script(redirect: Redirect, linker: Linker, from_file: str, to: str | 
 
 
 # Seen only without JavaScript, or while a slow target loads: the site's look in a
-# few bytes (system fonts, like the site). With JavaScript the script has already
-# moved on, so the body shows only after a second: no flash of this page.
+# few bytes (system fonts and the consortium bar's colour, like the site). With
+# JavaScript the script has already moved on, so the body shows only after a
+# second: no flash of this page.
 _STYLE = (
     "<style>body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
-    "color:#212121;background:#fff}header{background:#4051b5;color:#fff;padding:12px 16px;font-weight:700}"
-    "main{max-width:40rem;padding:16px}a{color:#4051b5}"
+    "color:#212121;background:#fff}header{background:#263238;color:#fff;padding:12px 16px;font-weight:700}"
+    "main{max-width:40rem;padding:16px;overflow-wrap:anywhere}h1{font-size:1.6em;font-weight:400}"
+    "a{color:#4051b5}small{color:#757575}"
     "@keyframes specsites-show{from{visibility:hidden}}body{animation:specsites-show 0s 1s backwards}</style>\n"
     "<noscript><style>body{animation:none}</style></noscript>\n"
 )
@@ -88,7 +90,7 @@ def render_redirect_page(redirect: Redirect, linker: Linker, from_file: str, tit
         f'<noscript><meta http-equiv="refresh" content="0; url={link}"></noscript>\n'
         f"{_STYLE}"
         "</head>\n<body>\n<header>Carbon Data Specification Consortium</header>\n<main>\n"
-        f'<h1>This page has moved</h1>\n<p>It is now <a href="{link}">{name}</a>'
-        + (f"<br>{html.escape(absolute)}" if title else "")
-        + ".</p>\n</main>\n</body>\n</html>\n"
+        f'<h1>This page has moved</h1>\n<p>It is now <a href="{link}">{name}</a>.</p>\n'
+        + (f"<p><small>{html.escape(absolute)}</small></p>\n" if title else "")
+        + "</main>\n</body>\n</html>\n"
     )
