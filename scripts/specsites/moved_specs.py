@@ -38,8 +38,10 @@ def moved_specs_html(plan: Plan, repo: Repository, linker: Linker, from_file: st
                 items.append(f"<li>{html.escape(old)} was renamed {link}.</li>")
             elif other.name == site:
                 where = html.escape(_site_title(labels, to.site))
-                renamed = "" if new == old else f" as {link}"
-                items.append(f"<li>{link if not renamed else html.escape(old)} moved to the {where} site{renamed}.</li>")
+                if new == old:
+                    items.append(f"<li>{link} moved to the {where} site.</li>")
+                else:
+                    items.append(f"<li>{html.escape(old)} moved to the {where} site as {link}.</li>")
             else:
                 came_from = html.escape(_site_title(labels, other.name))
                 renamed = "" if new == old else f", where it was {html.escape(old)}"
