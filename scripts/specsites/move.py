@@ -20,7 +20,7 @@ from specsites.redirect_map import parse_redirects
 from specsites.redirect_plan import plan_redirects
 from specsites.sites import SPECIFICATIONS, Repository, added_sources, md_to_html
 from specsites.urls import page_key, page_url, served_forms
-from specsites.yaml_text import Entry, Splice, add_entries, append_nav_pages, apply, redirect_entries, remove_nav_pages, rename_nav_paths, retarget
+from specsites.yaml_text import Entry, Splice, add_entries, append_nav_pages, apply, nav_pages, redirect_entries, remove_nav_pages, rename_nav_paths, retarget
 
 Place = tuple[str, str]  # (site, docs path): where a page is published from
 
@@ -138,7 +138,7 @@ def _plan_edits(repo: Repository, plan: MovePlan, moves: dict[Place, Place], old
             if new_text != text:
                 plan.texts[path] = (text, new_text)
 
-    _plan_nav(repo, plan, moves)
+    _plan_nav(repo, plan, moves, sources, after)
     _plan_redirects(repo, plan, moves, old_folder, new_folder, after)
 
 
@@ -154,22 +154,24 @@ def _relink(text: str, page: Place, moves: dict[Place, Place], sources: dict[str
             to_rel, rest = target
             if to_rel not in sources[site]:
                 continue  # already broken: the build says so
-            if (site, to_rel) in moves:
-                to = moves[(site, to_rel)]
+            was = (site, to_rel)
+            if was in moves:
+                to = moves[was]
             elif sources[site][to_rel].is_relative_to(shared):
                 to = (here[0], to_rel)  # a shared page is on every site
             else:
-                to = (site, to_rel)
+                to = was
         else:
             found = _production_target(link.dest, production)
             if found is None:
                 continue
             on, path, rest = found
             to_rel = by_key.get(on, {}).get(page_key(path))
-            if to_rel is None or (on, to_rel) not in moves:
+            was = (on, to_rel)
+            if to_rel is None or was not in moves:
                 continue
-            to = moves[(on, to_rel)]
-        if to == (site, to_rel) and here == page:
+            to = moves[was]
+        if to == was and here == page:
             continue
         dest = relative_link(to[1], here[1]) + rest if to[0] == here[0] else production[to[0]] + _path(to[1]).lstrip("/") + rest
         if dest != link.dest:
@@ -188,23 +190,44 @@ def _production_target(dest: str, production: dict[str, str]) -> tuple[str, str,
     return None
 
 
-def _plan_nav(repo: Repository, plan: MovePlan, moves: dict[Place, Place]) -> None:
+def _generated(site: str, rel: str, sources: dict[str, dict[str, Path]]) -> bool:
+    """Whether the build puts the page in the site's nav itself: a spec and its
+    overview (spec_meta.nav_with_specs), given which spec sources the site has."""
+    parts = rel.split("/")
+    if len(parts) != 3 or parts[0] != "specs" or parts[2] not in ("index.md", "overview.md"):
+        return False
+    spec = sources[site].get(f"specs/{parts[1]}/index.md")
+    return spec is not None and spec.parent.name == SPECIFICATIONS and spec.parent.parent.name == site
+
+
+def _plan_nav(repo: Repository, plan: MovePlan, moves: dict[Place, Place], before: dict[str, dict[str, Path]], after: dict[str, dict[str, Path]]) -> None:
+    """Each moved page's nav entry: renamed within its site, or taken from the old
+    site's nav and added at the end of the new one's; none where the build makes
+    the entry itself (a spec and its overview)."""
     texts = {s.name: s.config_file.read_text(encoding="utf-8") for s in repo.sites}
     edited = dict(texts)
+    listed = {s.name: {p.path for p in nav_pages(texts[s.name], f"{s.name}/mkdocs.yml")} for s in repo.sites}
     appended: dict[str, list[tuple[str, str]]] = {}
     for site in repo.sites:
         display = f"{site.name}/mkdocs.yml"
-        within = {rel: new_rel for (s, rel), (ns, new_rel) in moves.items() if s == site.name and ns == site.name}
+        within = {rel: new_rel for (s, rel), (ns, new_rel) in moves.items() if s == site.name and ns == site.name and not _generated(ns, new_rel, after)}
         edited[site.name] = rename_nav_paths(edited[site.name], within.get, display)
-        away = {rel: to for (s, rel), to in moves.items() if s == site.name and to[0] != site.name}
+        away = {rel: to for (s, rel), to in moves.items() if s == site.name and (to[0] != site.name or _generated(*to, after))}
         if away:
             edited[site.name], gone = remove_nav_pages(edited[site.name], set(away), display)
             for entry in gone:
-                new_site, new_rel = away[entry.path]
-                appended.setdefault(new_site, []).append((entry.title_text, new_rel))
-                plan.notes.append(f"{new_site}/mkdocs.yml: added {new_rel} at the end of the nav; move the line where it belongs")
+                if not _generated(*away[entry.path], after):
+                    appended.setdefault(away[entry.path][0], []).append((entry.title_text, away[entry.path][1]))
+    # a page the build listed itself and no longer does (moved, or its spec moved) needs a line
+    moved_to = {to: was for was, to in moves.items()}
+    for site, pages in after.items():
+        for rel in pages:
+            was = moved_to.get((site, rel), (site, rel))
+            if was[1] not in listed[was[0]] and _generated(*was, before) and not _generated(site, rel, after):
+                appended.setdefault(site, []).append(("", rel))  # MkDocs titles it from the page
     for name, entries in appended.items():
         edited[name] = append_nav_pages(edited[name], entries, f"{name}/mkdocs.yml")
+        plan.notes += [f"{name}/mkdocs.yml: added {path} at the end of the nav; move the line where it belongs" for _, path in entries]
     for site in repo.sites:
         if edited[site.name] != texts[site.name]:
             plan.texts[site.config_file] = (texts[site.name], edited[site.name])
