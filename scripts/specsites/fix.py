@@ -22,11 +22,11 @@ from specsites.git_utils import GitError, git
 from specsites.inventory import Inventory, load_inventory
 from specsites.move import locate
 from specsites.redirect_map import parse_redirects
-from specsites.redirect_plan import Pages, Plan, load_plan, plan_redirects
+from specsites.redirect_plan import Pages, Plan, plan_redirects
 from specsites.site_checks import SiteFacts, find_section
 from specsites.sites import BASE_URLS_ENV, SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
 from specsites.urls import page_key, page_url, served_forms
-from specsites.yaml_text import add_entries
+from specsites.yaml_text import add_entries, retarget
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Fix:
     source: str  # the old URL as published, with #id for a section
     target: str  # as written under `site:`
     reason: str
+    changed: bool = False  # an existing entry's target repaired, not a new entry
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class FixReport:
         return not self.unplaced
 
     def lines(self) -> list[str]:
-        out = [f"added under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
+        out = [f"{'changed' if f.changed else 'added'} under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
         out += [f"cannot place {u.site} {u.url}: {u.why}" for u in self.unplaced]
         if not self.written and not self.unplaced:
             out.append("nothing to fix: every published URL and id has a page or an entry")
@@ -225,25 +226,50 @@ def _with(text: str, fixes: list[Fix], filename: str) -> str:
     return text
 
 
-def _plan(repo: Repository, text: str, pages: Pages) -> Plan:
+def _plan(repo: Repository, text: str, pages: Pages, edited: bool = True) -> Plan:
     """The plan of a redirects.yml text, validated as a build validates it."""
     rules, problems = parse_redirects(text.encode("utf-8"), repo.names, repo.redirects_file.name)
     plan = plan_redirects(rules, pages, repo.redirects_file.name)
     if problems or plan.problems:
-        raise SpecSitesError([Problem(p.file, p.line, f"{p.message} (in redirects.yml as the fixes would leave it; nothing was written)") for p in problems + plan.problems])
+        raise SpecSitesError([Problem(p.file, p.line, f"{p.message}" + (" (in redirects.yml as the fixes would leave it; nothing was written)" if edited else "")) for p in problems + plan.problems])
     return plan
+
+
+def repair_targets(repo: Repository, text: str, pages: Pages) -> tuple[str, list[Fix]]:
+    """Entries whose target is no page, pointed where git shows that page's source
+    renamed to (a page moved again without a redirect)."""
+    rules, _ = parse_redirects(text.encode("utf-8"), repo.names, repo.redirects_file.name)
+    wanted: dict[tuple[str, str], Fix] = {}
+    for rule in rules:
+        target = rule.target
+        if target.external or target.path.endswith("*") or page_key(target.path) in pages.get(target.site, {}):
+            continue
+        if any(r.site == target.site and r.key == page_key(target.path) and not r.anchor and not r.is_folder for r in rules):
+            continue  # a chain: the planner flattens it
+        placed, _ = place_pages(repo, [(target.site, target.path)], pages)
+        for fix in placed:
+            new_site, colon, path = fix.target.partition(":")
+            on, new_path = (new_site, path) if colon else (target.site, fix.target)
+            written = new_path if on == rule.site else f"{on}:{new_path}"
+            anchor = f"#{target.anchor}" if target.anchor else ""
+            source = rule.source + (f"#{rule.anchor}" if rule.anchor else "")
+            wanted[(rule.site, source)] = Fix(rule.site, source, written + anchor, f"its target {target.path} is no page; {fix.reason}", changed=True)
+    repaired = retarget(text, lambda e: wanted[(e.site, e.source)].target if (e.site, e.source) in wanted else None, filename=repo.redirects_file.name)
+    return repaired, list(wanted.values())
 
 
 def fix_redirects(*, root: Path) -> FixReport:
     repo = load_repository(root)
     inventory = load_inventory(repo)
-    plan = load_plan(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     path = repo.redirects_file
     text = path.read_text(encoding="utf-8") if path.exists() else ""
+    repaired, target_fixes = repair_targets(repo, text, pages)
+    plan = _plan(repo, repaired, pages, edited=repaired != text)
 
     page_fixes, unplaced = place_pages(repo, missing_pages(inventory, pages, plan), pages)
-    with_pages = _with(text, page_fixes, path.name)
+    page_fixes = target_fixes + page_fixes
+    with_pages = _with(repaired, [f for f in page_fixes if f not in target_fixes], path.name)
     facts = _facts(repo, plan)
     id_fixes, unplaced_ids = place_ids(inventory, pages, _plan(repo, with_pages, pages), facts)
     final = _with(with_pages, id_fixes, path.name)
