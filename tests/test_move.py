@@ -96,7 +96,11 @@ def test_move_a_spec_to_another_site_source_then_overview_folder(repo: Path) -> 
 
 
 def test_move_a_folder_within_a_site(repo: Path) -> None:
+    # a picture in the folder, shown by a page that stays
+    (repo / WG1 / "docs/specs/cdsc-wg1-01/diagram.svg").write_bytes((repo / "docs/assets/logo.svg").read_bytes())
+    edit(repo / WG1 / "docs/use-cases.md", "# Use Cases", "# Use Cases\n\n![Diagram](specs/cdsc-wg1-01/diagram.svg)")
     mv(repo, f"{WG1}/docs/specs/cdsc-wg1-01", f"{WG1}/docs/specs/server-metadata")
+    assert "![Diagram](specs/server-metadata/diagram.svg)" in (repo / WG1 / "docs/use-cases.md").read_text()
     text = (repo / "redirects.yml").read_text()
     assert text.endswith("\nwg1-connectivity:\n  /specs/cdsc-wg1-01/*: /specs/server-metadata/*\n")
     # an entry of the other site that pointed at the old URL now points at the new one

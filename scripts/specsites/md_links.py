@@ -43,14 +43,15 @@ def find_links(markdown: str) -> list[Link]:
     return sorted(links, key=lambda link: link.start)
 
 
-def relative_target(dest: str, from_rel: str) -> tuple[str, str] | None:
+def relative_target(dest: str, from_rel: str, pages_only: bool = True) -> tuple[str, str] | None:
     """(docs path, "#fragment" or "?query...") of a relative link to a Markdown page
-    written in the page at docs path from_rel; None for any other link."""
+    (or, not pages_only, to any file) written in the page at docs path from_rel;
+    None for any other link."""
     if not dest or dest.startswith(("/", "#")) or _SCHEME.match(dest):
         return None
     cut = min((i for i in (dest.find("#"), dest.find("?")) if i != -1), default=len(dest))
     path, rest = dest[:cut], dest[cut:]
-    if not path.endswith(".md"):
+    if not path or (pages_only and not path.endswith(".md")):
         return None
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), path))
     if joined.startswith("../") or joined == "..":

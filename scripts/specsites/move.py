@@ -134,7 +134,7 @@ def _plan_edits(repo: Repository, plan: MovePlan, moves: dict[Place, Place], old
             if path.is_relative_to(repo.shared_docs):
                 continue  # shared by every site: its links cannot follow one site's move
             text = path.read_text(encoding="utf-8")
-            new_text = _relink(text, (site, rel), moves, sources, repo.shared_docs, by_key, production)
+            new_text = _relink(text, (site, rel), moves, sources, repo.shared_docs, by_key, production, plan.moved_files, lambda name: repo.site(name).docs_dir)
             if new_text != text:
                 plan.texts[path] = (text, new_text)
 
@@ -142,7 +142,7 @@ def _plan_edits(repo: Repository, plan: MovePlan, moves: dict[Place, Place], old
     _plan_redirects(repo, plan, moves, old_folder, new_folder, after)
 
 
-def _relink(text: str, page: Place, moves: dict[Place, Place], sources: dict[str, dict[str, Path]], shared: Path, by_key: dict[str, dict[str, str]], production: dict[str, str]) -> str:
+def _relink(text: str, page: Place, moves: dict[Place, Place], sources: dict[str, dict[str, Path]], shared: Path, by_key: dict[str, dict[str, str]], production: dict[str, str], moved_files: dict[Path, Path], docs_dir) -> str:
     """The page's text with each link to a moved page, and each relative link of a
     moved page, pointing where its target is after the move."""
     site, rel = page
@@ -150,6 +150,16 @@ def _relink(text: str, page: Place, moves: dict[Place, Place], sources: dict[str
     splices = []
     for link in find_links(text):
         target = relative_target(link.dest, rel)
+        if target is None and (files := relative_target(link.dest, rel, pages_only=False)):
+            # a picture or other file beside the pages: where it is after the move
+            to_rel, rest = files
+            now = docs_dir(site) / to_rel
+            after = moved_files.get(now, now)
+            if (here != page or after != now) and now.is_file() and here[0] == site and after.is_relative_to(docs_dir(site)):
+                dest = relative_link(after.relative_to(docs_dir(site)).as_posix(), here[1]) + rest
+                if dest != link.dest:
+                    splices.append(Splice(link.start, link.end, dest))
+            continue
         if target is not None:
             to_rel, rest = target
             if to_rel not in sources[site]:
