@@ -184,10 +184,12 @@ def _move(args: argparse.Namespace) -> int:
 
     repo = load_repository(args.root)
     plan = plan_move(repo, args.old, args.new, Path.cwd())
-    if not args.dry_run:
-        how = "git mv" if write_move(repo, plan) else "moved"
-        print(f"{how}: done; run scripts/build and scripts/check to see the result")
-    print("\n".join(describe(repo, plan, diff=args.dry_run)))
+    if args.dry_run:
+        print("\n".join(describe(repo, plan, diff=True)))
+        return 0
+    how = "with git mv" if write_move(repo, plan) else "(not tracked by git)"
+    print("\n".join(describe(repo, plan, diff=False)))
+    print(f"moved {how}; run scripts/build and scripts/check to see the result")
     return 0
 
 
