@@ -118,15 +118,20 @@ def plan_move(repo: Repository, old_arg: str, new_arg: str, cwd: Path) -> MovePl
 def _plan_edits(repo: Repository, plan: MovePlan, moves: dict[Place, Place], old_folder: str, new_folder: str) -> None:
     sources = site_sources(repo)
     after = {site: dict(pages) for site, pages in sources.items()}
-    for (site, rel), (new_site, new_rel) in moves.items():
-        path = after[site].pop(rel)
-        shared = repo.shared_docs / rel
-        if shared.is_file():  # the shared page this one stood in front of shows again
+    for (site, rel), (new_site, new_rel) in list(moves.items()):
+        path = after[site].pop(rel, None)
+        if path is None:  # in a hidden folder: MkDocs publishes no page for it
+            del moves[(site, rel)]
+            continue
+        shared, chosen = repo.shared_docs / rel, repo.site(site).shared_pages
+        if shared.is_file() and (chosen is None or rel in chosen):  # the shared page it stood in front of shows again
             after[site][rel] = shared
         if _key(new_rel) in {_key(r) for r in after[new_site]}:
             raise SpecSitesError(Problem(str(plan.new.relative_to(repo.root)), 0, f"{_path(new_rel)} is already a page on {new_site}; choose another name"))
         after[new_site][new_rel] = plan.moved_files.get(path, path)
 
+    if not moves:
+        raise SpecSitesError(Problem(str(plan.old.relative_to(repo.root)), 0, "holds no page a site publishes; move it with git mv"))
     production = {s.name: s.production_url for s in repo.sites}
     by_key = {site: {_key(rel): rel for rel in pages} for site, pages in sources.items()}
     for site, pages in sources.items():
