@@ -254,7 +254,7 @@ def test_readme_move_a_page_recipe_works_as_written(repo: Path) -> None:
     for command in commands:
         script, *args = shlex.split(command)
         # scripts/<name> runs `specsites <name>` (after setting up .venv)
-        assert (ROOT / script).read_text().rstrip().endswith(f'exec "$VENV/bin/specsites" {Path(script).name} "$@"')
+        assert (ROOT / script).read_text().rstrip().endswith(f'exec "$VENV/bin/specsites" --root "$SPECSITES_ROOT" {Path(script).name} "$@"')
         result = run_cli(Path(script).name, *args, root=repo)
         assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
     assert (repo / WG3 / "docs/about/use-cases.md").is_file()
