@@ -24,7 +24,8 @@ ensure_test_packages() {
     local missing=()
     [ -x "${SPECSITES_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
-    command -v npm >/dev/null || missing+=(npm)  # installs the host engines (ensure_host_engines)
+    command -v java >/dev/null || missing+=(default-jre-headless)  # the Nu Html Checker
+    command -v npm >/dev/null || missing+=(npm)  # installs the host engines and the Nu Html Checker
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "specsites: tests need: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
@@ -48,4 +49,16 @@ ensure_host_engines() {
     cp "$SPECSITES_ROOT/scripts/host-engines/package.json" "$SPECSITES_ROOT/scripts/host-engines/package-lock.json" "$dir/"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
     echo "$want" > "$dir/.specsites-stamp"
+}
+
+# The Nu Html Checker (npm's vnu-jar, run with java) for the HTML validity tests, in
+# a cache folder git ignores; tests find it through SPECSITES_VNU_JAR.
+VNU_VERSION=26.9.27
+ensure_vnu() {
+    local dir="$SPECSITES_ROOT/.cache/vnu-$VNU_VERSION"
+    export SPECSITES_VNU_JAR="$dir/node_modules/vnu-jar/build/dist/vnu.jar"
+    [ -f "$SPECSITES_VNU_JAR" ] && return 0
+    echo "specsites: installing the Nu Html Checker (npm vnu-jar@$VNU_VERSION) into $dir" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent "vnu-jar@$VNU_VERSION" >&2
 }
