@@ -34,6 +34,7 @@ class SiteResult:
     published: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     crashed: str = ""  # a traceback: a bug, not bad input
+    titles: dict[str, str] = field(default_factory=dict)  # docs path -> page title, for dirty rebuilds
 
 
 @dataclass
@@ -56,13 +57,15 @@ def template_cache():
     return FileSystemBytecodeCache()
 
 
-def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, titles: dict[str, str] | None = None) -> SiteResult:
     """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe.
 
     dirty (the preview's fast path): re-render only the pages whose sources changed,
     into the existing site_dir. bytecode_cache: a jinja2 BytecodeCache kept across
-    builds, so the theme's templates are compiled once per process.
+    builds, so the theme's templates are compiled once per process. titles: the page
+    titles of the last full build (SiteResult.titles), which a dirty build cannot know
+    for the pages it does not read.
     """
     import traceback
 
@@ -89,8 +92,9 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
         config = load_config(config_file, site_dir=site_dir, strict=not dirty)
         plugin = config.plugins["specsites"]
         plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
+        plugin.titles = dict(titles or {})
         build(config, dirty=dirty)
-        result.stats, result.published = plugin.stats, plugin.published
+        result.stats, result.published, result.titles = plugin.stats, plugin.published, plugin.titles
     except (Abort, ConfigurationError, PluginError) as e:
         result.errors = collected or [str(e)]
         if isinstance(e, (ConfigurationError, PluginError)) and str(e) not in result.errors:

@@ -58,6 +58,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # and a template bytecode cache kept across its builds.
         self.dirty = False
         self.bytecode_cache = None
+        # Page titles by docs path: handed in from the last full build, updated by this one.
+        self.titles: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -109,6 +111,16 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files = {f.dest_uri for f in files}
         return files
 
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        # A dirty build reads only the edited pages, so every other page of the nav has
+        # no title (its title comes from its h1), and the theme prints "None" for it.
+        # Give those pages the titles the full build found.
+        if self.dirty:
+            for page in nav.pages:
+                if page.title is None and page.file.src_uri in self.titles:
+                    page.title = self.titles[page.file.src_uri]
+        return nav
+
     def on_env(self, env, config: MkDocsConfig, files: Files):
         if self.bytecode_cache is not None:
             env.bytecode_cache = self.bytecode_cache
@@ -131,6 +143,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # Section ids only: a page's title (h1; level is the heading level despite
         # MkDocs' docstring) is not a place people link to.
         self.published[url] = [item.id for item in _walk_toc(page.toc) if item.level > 1]
+        if page.title is not None:
+            self.titles[page.file.src_uri] = page.title
         return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
