@@ -154,8 +154,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             output = output.replace("</head>", anchor_script(redirect, self.linker, page.file.dest_uri) + "</head>", 1)
         # Links written to other sites' production URLs follow them to a preview or staging copy.
         for site in self.repo.sites:
-            if self.linker.base_urls[site.name] != site.production_url:
-                output = output.replace(f'href="{site.production_url}', f'href="{self.linker.base_urls[site.name]}')
+            copy = self.linker.base_urls[site.name]
+            if copy != site.production_url:
+                output = output.replace(f'href="{site.production_url}', f'href="{copy}')
+                # A link that shows its URL (`<https://...>` in a spec: "Latest version")
+                # shows the copy's URL too, not production's.
+                output = re.sub(f'(<a href="{re.escape(copy)}[^"]*"[^>]*>){re.escape(site.production_url)}', lambda m: m.group(1) + copy, output)
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
