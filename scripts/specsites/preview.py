@@ -250,9 +250,14 @@ def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
     bound: dict[str, socket.socket] = {}
     for offset, name in enumerate(names):
         port = first + offset
+        listening = socket.socket()
         try:
-            bound[name] = socket.create_server(("127.0.0.1", port), backlog=64)
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+            listening.bind(("127.0.0.1", port))
+            listening.listen(64)
+            bound[name] = listening
         except (OSError, OverflowError) as e:
+            listening.close()
             for listening in bound.values():
                 listening.close()
             reason = getattr(e, "strerror", None) or str(e)
