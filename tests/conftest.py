@@ -65,6 +65,15 @@ def free_port(count: int = 1) -> int:
     raise RuntimeError("no free ports on 127.0.0.1")
 
 
+def record_published(root: Path, site: str, url: str, ids: list[str]) -> None:
+    """Add a URL and its ids to a copy's published-urls.yml, as a publish would."""
+    from specsites.inventory import dump_inventory, load_inventory, merge
+    from specsites.sites import load_repository
+
+    path = root / "published-urls.yml"
+    path.write_text(dump_inventory(merge(load_inventory(load_repository(root)), {site: {url: set(ids)}})))
+
+
 def refresh_page(to: str) -> str:
     """A bare redirect page (meta refresh only), as a hand-made or stale output holds."""
     return f'<!doctype html><html><head><meta http-equiv="refresh" content="0; url={to}"></head><body></body></html>'

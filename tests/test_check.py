@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SITES, GitHubPagesServer, copy_sources, free_port, refresh_page, run_cli
+from conftest import ROOT, SITES, GitHubPagesServer, copy_sources, free_port, record_published, refresh_page, run_cli
 
 SCHEMA = json.loads((ROOT / "scripts" / "specsites" / "check-report.schema.json").read_text())
 
@@ -53,7 +53,7 @@ def _remove_page(repo: Path, name: str) -> None:
 def test_removed_page_without_redirect_fails_naming_the_url_and_the_fix(repo: Path) -> None:
     _add_page(repo, "glossary", "# Glossary\n\n## Terms {#terms}\n")
     assert run_cli("build", root=repo).returncode == 0
-    assert "  /glossary:\n    - terms\n" in (repo / "published-urls.yml").read_text()
+    record_published(repo, "wg1-connectivity", "/glossary", ["terms"])  # it went live
     _remove_page(repo, "glossary")
     assert run_cli("build", root=repo).returncode == 0
 
@@ -63,12 +63,15 @@ def test_removed_page_without_redirect_fails_naming_the_url_and_the_fix(repo: Pa
         "FAIL wg1-connectivity /glossary: status 404 (wg1-connectivity:/glossary); "
         "fix: add under `wg1-connectivity:` in redirects.yml:  /glossary: /lfess"
     )
-    # the fix, applied, moves the failure to the page's sections; their fix makes it pass
-    result = _add_redirects_and_check(repo, "wg1-connectivity:\n  /glossary: /lfess\n")
-    assert result.stdout.splitlines()[0] == (
-        "FAIL wg1-connectivity /glossary#terms: lands on wg1-connectivity:/lfess.html, which has no id 'terms'; "
-        "fix: add under `wg1-connectivity:` in redirects.yml:  /glossary#terms: /<page>#<id>  (or restore the heading id)"
-    )
+    # the fix, applied, moves the failure to the page's sections: the build now names it
+    with open(repo / "redirects.yml", "a") as redirects:
+        redirects.write("wg1-connectivity:\n  /glossary: /lfess\n")
+    build = run_cli("build", root=repo)
+    assert build.returncode == 2 and build.stderr.splitlines() == [
+        "error: docs/lfess.md: /glossary#terms was published, and /lfess, where /glossary now lands, has no such id, "
+        "and no heading on any site has that id or its text; restore {#terms} on the heading that replaced it, "
+        "or add under `wg1-connectivity:` in redirects.yml an entry from /glossary#terms to the section that did"
+    ]
     assert _add_redirects_and_check(repo, "  /glossary#terms: /specs/design-principles#be-useful\n").returncode == 0
 
 
@@ -79,28 +82,53 @@ def _add_redirects_and_check(repo: Path, lines: str):
     return run_cli("check", root=repo)
 
 
-def test_removed_heading_id_fails(repo: Path) -> None:
-    page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
-    page.write_text(page.read_text().replace("{#not-in-scope}", "{#out-of-scope}"))
-    assert run_cli("build", root=repo).returncode == 0
-    code, report = check_json(root=repo)
+def _drop_id_from_output(site_dir: Path, page: str, old: str, new: str) -> None:
+    """A served page that lost an id: what a live host may serve, or a hand edit."""
+    file = site_dir / page
+    file.write_text(file.read_text().replace(f'id="{old}"', f'id="{new}"'))
+
+
+def test_id_missing_from_the_output_but_in_the_sources_says_to_publish(built: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = copy_sources(tmp_path / "repo")
+    shutil.copytree(built, root / "site")
+    _drop_id_from_output(root / "site" / "wg3-customer-data", "use-cases.html", "not-in-scope", "gone")
+    code, report = check_json(root=root)
     assert code == 1
     assert report["failures"] == [{
         "site": "wg3-customer-data", "url": "/use-cases#not-in-scope",
-        "problem": "lands on wg3-customer-data:/use-cases, which has no id 'not-in-scope'",
-        "fix": "/use-cases#not-in-scope: /<page>#<id>  (or restore the heading id)",
+        "problem": "lands on wg3-customer-data:/use-cases, which has no id 'not-in-scope'; "
+        "the sources have it, so this output is not what they build: publish them again",
+        "fix": "",
     }]
+
+
+def test_renamed_published_id_fails_the_build_with_the_fix_then_passes_with_it(repo: Path) -> None:
+    page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
+    page.write_text(page.read_text().replace("{#not-in-scope}", "{#out-of-scope}"))
+    build = run_cli("build", root=repo)
+    assert build.returncode == 2
+    assert build.stderr.splitlines() == [
+        "error: wg3-customer-data/docs/use-cases.md:37: /use-cases#not-in-scope was published and /use-cases "
+        "no longer has that id; fix: add under `wg3-customer-data:` in redirects.yml:  "
+        "/use-cases#not-in-scope: /use-cases#out-of-scope  (or restore {#not-in-scope})"
+    ]
+    with open(repo / "redirects.yml", "a") as redirects:
+        redirects.write("  /use-cases#not-in-scope: /use-cases#out-of-scope\n")
+    assert run_cli("build", root=repo).returncode == 0
+    assert run_cli("check", root=repo).returncode == 0
 
 
 def test_moved_heading_id_suggests_where_it_went(repo: Path) -> None:
     page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
     text = page.read_text()
-    page.write_text(text.replace("{#not-in-scope}", "{#out-of-scope}"))
+    page.write_text(text.replace("{#not-in-scope}", "{#out-of-scope}").replace("## Not in scope", "## Outside"))
     other = repo / "wg3-customer-data" / "docs" / "index.md"
     other.write_text(other.read_text() + "\n## What is not in scope {#not-in-scope}\n")
-    assert run_cli("build", root=repo).returncode == 0
-    code, report = check_json(root=repo)
-    assert [f["fix"] for f in report["failures"]] == ["/use-cases#not-in-scope: /#not-in-scope"]
+    build = run_cli("build", root=repo)
+    assert build.returncode == 2
+    assert "in redirects.yml:  /use-cases#not-in-scope: /#not-in-scope  (or restore {#not-in-scope})" in build.stderr
 
 
 def test_redirect_loop_fails(built: Path, tmp_path: Path) -> None:
@@ -142,11 +170,11 @@ def local_build(tmp_path_factory: pytest.TempPathFactory):
     first = free_port(len(SITES))
     ports = {site: first + i for i, site in enumerate(SITES)}
     pairs = [f"{site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
-    assert run_cli("build", *[f"--base-url={p}" for p in pairs], root=root).returncode == 0
+    record_published(root, "wg1-connectivity", "/glossary", ["terms"])  # it went live
     _remove_page(root, "glossary")
-    page = root / "wg3-customer-data" / "docs" / "use-cases.md"
-    page.write_text(page.read_text().replace("{#use-case-benchmarking}", "{#benchmarking}"))
     assert run_cli("build", *[f"--base-url={p}" for p in pairs], root=root).returncode == 0
+    # what the host serves lost an id the sources still have (an older publish, say)
+    _drop_id_from_output(root / "site" / "wg3-customer-data", "use-cases.html", "use-case-benchmarking", "benchmarking")
     servers = [GitHubPagesServer({"": root / "site" / site}, port=port).__enter__() for site, port in ports.items()]
     yield root, pairs
     for server in servers:

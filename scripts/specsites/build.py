@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -20,10 +21,11 @@ from pathlib import Path
 from specsites.build_messages import explain
 from specsites.errors import BuildFailed, Problem, SpecSitesError
 from specsites.forked import map_forked
-from specsites.inventory import FILENAME as INVENTORY
-from specsites.inventory import Inventory, dump_inventory, merge, parse_inventory
+from specsites.inventory import load_inventory, unrecorded
+from specsites.output_stamp import STAMP, source_digests, write_stamp
 from specsites.redirect_plan import Plan, load_plan
-from specsites.sites import BASE_URLS_ENV, Repository, Site, base_urls, load_repository
+from specsites.site_checks import LinkRef, PageFacts, check_links, check_published_ids
+from specsites.sites import BASE_URLS_ENV, Repository, Site, base_urls, load_repository, site_pages
 
 
 @dataclass
@@ -32,6 +34,8 @@ class SiteResult:
     seconds: float
     stats: dict[str, int] = field(default_factory=dict)
     published: dict[str, list[str]] = field(default_factory=dict)
+    facts: dict[str, PageFacts] = field(default_factory=dict)
+    links: list[LinkRef] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     crashed: str = ""  # a traceback: a bug, not bad input
     titles: dict[str, str] = field(default_factory=dict)  # docs path -> page title, for dirty rebuilds
@@ -43,6 +47,7 @@ class BuildReport:
     results: list[SiteResult]
     seconds: float
     notes: list[Problem] = field(default_factory=list)  # chains flattened in redirects.yml
+    unrecorded: dict[str, tuple[int, int]] = field(default_factory=dict)  # site -> new URLs, new ids
 
 
 DIRTY_NOTICE = "A 'dirty' build is being performed"
@@ -57,15 +62,17 @@ def template_cache():
     return FileSystemBytecodeCache()
 
 
-def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, titles: dict[str, str] | None = None) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, titles: dict[str, str] | None = None) -> SiteResult:
     """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe.
 
     dirty (the preview's fast path): re-render only the pages whose sources changed,
     into the existing site_dir. bytecode_cache: a jinja2 BytecodeCache kept across
-    builds, so the theme's templates are compiled once per process. titles: the page
-    titles of the last full build (SiteResult.titles), which a dirty build cannot know
-    for the pages it does not read.
+    builds, so the theme's templates are compiled once per process.
+    defer_site_checks: leave the links to our sites and the published ids to the
+    caller, which checks them against every site's pages (see site_checks).
+    titles: the page titles of the last full build (SiteResult.titles), which a dirty
+    build cannot know for the pages it does not read.
     """
     import traceback
 
@@ -86,12 +93,14 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
     logger.addHandler(handler)
     start = time.perf_counter()
     result = SiteResult(site, 0.0)
+    plugin = None
     try:
         # MkDocs warns on every dirty build, which strict mode would count as a failure;
         # warnings are collected as errors here anyway.
         config = load_config(config_file, site_dir=site_dir, strict=not dirty)
         plugin = config.plugins["specsites"]
         plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
+        plugin.defer_site_checks = defer_site_checks
         plugin.titles = dict(titles or {})
         build(config, dirty=dirty)
         result.stats, result.published, result.titles = plugin.stats, plugin.published, plugin.titles
@@ -106,6 +115,8 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
         result.errors = collected if dirty else []
     finally:
         logger.removeHandler(handler)
+        if plugin is not None:  # also of a failed build: the caller checks links with them
+            result.facts, result.links = plugin.facts, plugin.links
     result.seconds = time.perf_counter() - start
     return result
 
@@ -126,7 +137,7 @@ def _build_lock(repo: Repository, out: Path):
         yield
 
 
-OUTPUT_MARK = ".specsites-output"  # in an output folder: specsites made it and may replace it
+OUTPUT_MARK = STAMP  # in an output folder: specsites made it and may replace it
 
 
 def _check_output(repo: Repository, out: Path) -> None:
@@ -143,7 +154,7 @@ def _sources(repo: Repository) -> list[Path]:
 
 def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
     """Put the new output in place: the whole folder, or only the sites built."""
-    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+    old = _new_folder(out.parent, f".{out.name}.old-")
     try:
         if not only:
             if out.exists():
@@ -160,55 +171,58 @@ def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
         shutil.rmtree(old)
 
 
-def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (), frozen: bool = False) -> BuildReport:
+def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = ()) -> BuildReport:
     """Build every site (or those named) into out/<site>/; raise BuildFailed on any failure.
 
-    Adds what the sites publish to published-urls.yml; with frozen, refuses to change it.
+    Never writes published-urls.yml (publishing records what went live); reports
+    how much of what the sites publish it does not hold yet.
     """
     start = time.perf_counter()
     repo = load_repository(root)
     sites = select_sites(repo, only)
     override = " ".join(base_url_pairs)
-    base_urls(repo, override)  # report a bad --base-url before building anything
+    urls = base_urls(repo, override)  # report a bad --base-url before building anything
     plan = load_plan(repo)  # once for every site, and its problems said once
+    inventory = load_inventory(repo)
+    digests = source_digests(repo)
     out = (out or repo.root / "site").resolve()
     _check_output(repo, out)
     import mkdocs.commands.build  # noqa: F401  (imported once, before forking the workers)
 
     with _build_lock(repo, out):
-        inventory_file = repo.root / INVENTORY
-        inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
-        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+        staging = _new_folder(out.parent, f".{out.name}.new-")
         (staging / OUTPUT_MARK).touch()
         try:
             results = _run_builds(sites, staging, override, plan)
-            _raise_if_failed(results, repo)
-            updated = merge(inventory, {r.site: {u: set(i) for u, i in r.published.items()} for r in results})
-            if frozen and updated != inventory:
-                raise BuildFailed(Problem(INVENTORY, 0, f"the sites now publish URLs or ids it lacks ({_first_new(inventory, updated)}); run scripts/build and commit {INVENTORY}"))
+            _raise_if_failed(results, repo, _site_problems(repo, results, plan, inventory))
             _swap_in(staging, out, [s.name for s in sites] if only else None)
-            if updated != inventory:
-                _write_atomically(inventory_file, dump_inventory(updated))
+            write_stamp(out, digests, urls, {r.site: r.facts for r in results})
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
-    return BuildReport(out, results, time.perf_counter() - start, plan.notes)
+    published = {r.site: {u: set(i) for u, i in r.published.items()} for r in results}
+    return BuildReport(out, results, time.perf_counter() - start, plan.notes, unrecorded(inventory, published))
 
 
-def _first_new(old: Inventory, new: Inventory) -> str:
-    for site, pages in new.items():
-        for url, ids in sorted(pages.items()):
-            extra = ids - old.get(site, {}).get(url, set())
-            if url not in old.get(site, {}) or extra:
-                return f"{site} {url}" + (f"#{sorted(extra)[0]}" if extra else "")
-    return ""
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A fresh folder readable as the umask allows, like any other: a web server's
+    workers (nginx runs them as nobody) must read the output, and mkdtemp makes 0700."""
+    folder = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+    return folder
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, path)
+def _site_problems(repo: Repository, results: list[SiteResult], plan: Plan, inventory) -> list[Problem]:
+    """Links into our sites and the published ids, judged with every site's pages known."""
+    facts = {r.site: r.facts for r in results}
+    pages = {s.name: site_pages(repo, s) for s in repo.sites}
+    production = {s.name: s.production_url for s in repo.sites}
+    problems = check_links([link for r in results for link in r.links], facts, pages, plan, production)
+    for result in results:
+        problems += check_published_ids(result.site, inventory, facts, pages, plan)
+    return problems
 
 
 def select_sites(repo: Repository, only: list[str] | None) -> list[Site]:
@@ -227,7 +241,7 @@ def _run_builds(sites: list[Site], staging: Path, override: str, plan: Plan) -> 
     os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
     try:
         cache = template_cache()
-        return map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache), sites)
+        return map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache, defer_site_checks=True), sites)
     finally:
         if previous is None:
             os.environ.pop(BASE_URLS_ENV, None)
@@ -241,16 +255,21 @@ def error_lines(result: SiteResult, repo: Repository) -> list[str]:
     site = repo.site(result.site)
     for error in result.errors:
         for line in error.splitlines():
-            # Problems of the shared input files name the file, not the site.
-            lines.append(line if line.startswith(("redirects.yml:", "published-urls.yml:")) else explain(line, repo, site))
+            # Problems of the shared input files name the file, not the site; the
+            # plugin's own are already `file:line: ...`.
+            lines.append(line if line.startswith(("redirects.yml:", "published-urls.yml:")) or _ALREADY_PLACED.match(line) else explain(line, repo, site))
     if result.crashed:
         lines.append(f"{result.site}: internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
     return lines
 
 
-def _raise_if_failed(results: list[SiteResult], repo: Repository) -> None:
+_ALREADY_PLACED = re.compile(r"[^\s:]+\.(?:md|yml):\d+: ")
+
+
+def _raise_if_failed(results: list[SiteResult], repo: Repository, more: list[Problem]) -> None:
     lines: list[str] = []
     for result in results:
         lines.extend(line for line in error_lines(result, repo) if line not in lines)  # shared files' problems once
+    lines.extend(line for line in map(str, sorted(set(more))) if line not in lines)
     if lines:
         raise BuildFailed([Problem("", 0, line) for line in lines], [r.crashed for r in results if r.crashed])

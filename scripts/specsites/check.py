@@ -18,11 +18,12 @@ from specsites.follow import FetchFollower, Follower, Landing
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower
 from specsites.static_host import IndexedFiles
-from specsites.inventory import FILENAME as INVENTORY
-from specsites.inventory import Inventory, parse_inventory
+from specsites.inventory import Inventory, load_inventory
+from specsites.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirect_plan import Plan, collector_paused, load_plan
+from specsites.site_checks import SiteFacts, entry_fix, find_section
 from specsites.sites import base_urls, load_repository, site_pages
-from specsites.urls import old_url_forms, served_forms, url_file
+from specsites.urls import old_url_forms, page_key, served_forms, url_file
 
 MAX_HOPS = 3  # e.g. /x -> 301 /x/ -> redirect page -> new page
 
@@ -96,7 +97,7 @@ def plan_check(inventory: Inventory, plan: Plan, base_urls: dict[str, str]) -> l
     return jobs
 
 
-def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory, workers: int = 1, with_results: bool = False) -> CheckReport:
+def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], workers: int = 1, with_results: bool = False) -> CheckReport:
     summaries = {site: SiteSummary(site) for site in base_urls}
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -112,7 +113,7 @@ def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], p
         summary = summaries[job.site]
         summary.anchors += job.kind == "anchor"
         summary.redirects += job.kind == "redirect"
-        failure = _judge(job, landing, base_urls, pages, inventory)
+        failure = _judge(job, landing, base_urls, pages, facts)
         if with_results:
             start = job.start[len(base_urls[job.site].rstrip("/")):]
             results.append(Result(job.site, start, job.kind, _short(landing.url, base_urls), landing.redirects, failure is None))
@@ -125,7 +126,7 @@ def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], p
     return CheckReport(list(summaries.values()), failures, results)
 
 
-def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], inventory: Inventory) -> Failure | None:
+def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> Failure | None:
     shown = job.url + (f"#{job.anchor}" if job.anchor else "")
     if landing.error:
         hops = " -> ".join(_short(u, base_urls) for u, _ in landing.hops)
@@ -138,19 +139,33 @@ def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[s
     fragment = landing.url.partition("#")[2]
     if fragment and fragment not in landing.ids:
         page = _short(landing.url.partition("#")[0], base_urls)
-        return Failure(job.site, shown, f"lands on {page}, which has no id {fragment!r}", _suggest_anchor(job, pages, inventory))
+        problem = f"lands on {page}, which has no id {fragment!r}"
+        if _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
+            return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
+        found = _find_landed_section(job, landing.url, base_urls, pages, facts)
+        if not found:
+            return Failure(job.site, shown, f"{problem}, and no heading on any site has that id or its text; restore {{#{job.anchor}}} on the heading that replaced it, or add a redirect from {shown} to the section that did")
+        return Failure(job.site, shown, problem, f"{shown}: {found}")
     return None
 
 
-def _suggest_anchor(job: _Job, pages: dict[str, dict[str, str]], inventory: Inventory) -> str:
-    """Where the id lives now, from what the sites publish; or restore the heading."""
-    live = {(site, served_forms(url)[0]) for site, urls in pages.items() for url in urls.values()}
-    for site in [job.site] + sorted(s for s in inventory if s != job.site):
-        for url, ids in sorted(inventory.get(site, {}).items()):
-            if job.anchor in ids and (site, url) in live and url != job.url:
-                target = url if site == job.site else f"{site}:{url}"
-                return f"{job.url}#{job.anchor}: {target}#{job.anchor}"
-    return f"{job.url}#{job.anchor}: /<page>#<id>  (or restore the heading id)"
+def _built_page_has(landed: str, anchor: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> bool:
+    """Whether a build of the sources gives the landed page that id."""
+    site, _, path = _short(landed, base_urls).partition(":")
+    url = pages.get(site, {}).get(page_key(path))
+    page = facts.get(site, {}).get(url) if url is not None else None
+    return page is not None and anchor in page.ids
+
+
+def _find_landed_section(job: _Job, landed: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> str:
+    """Where the section stands now (see site_checks.find_section), as written under job.site."""
+    where = _short(landed.partition("#")[0], base_urls)
+    site, _, path = where.partition(":")
+    url = pages.get(site, {}).get(page_key(path))
+    found = find_section(site, url if url is not None else path.lstrip("/"), job.anchor, facts)
+    if found and site != job.site and ":" not in found.partition("#")[0]:
+        found = f"{site}:{found}"  # found on the page's site, written under job.site
+    return found
 
 
 def _suggest(job: _Job, pages: dict[str, dict[str, str]]) -> str:
@@ -172,7 +187,7 @@ def format_report(report: CheckReport) -> list[str]:
     for failure in report.failures:
         line = f"FAIL {failure.site} {failure.url}: {failure.problem}"
         if failure.fix:
-            line += f"; fix: add under `{failure.site}:` in redirects.yml:  {failure.fix}"
+            line += "; " + entry_fix(failure.site, failure.fix)
         lines.append(line)
     for s in report.sites:
         lines.append(f"{s.site:<20} {s.urls:>5} URLs  {s.anchors:>5} anchors  {s.redirects:>6} redirects  {s.failures:>4} failures")
@@ -199,22 +214,36 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     """The check, on the built folders (static) or over HTTP (live)."""
     repo = load_repository(root)
     urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
-    inventory_file = repo.root / INVENTORY
     with collector_paused():  # many small objects and no cycles
-        inventory = parse_inventory(inventory_file.read_bytes() if inventory_file.exists() else b"", repo.names)
+        inventory = load_inventory(repo)
     plan = load_plan(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
-    if live:
+    out = (out or repo.root / "site").resolve()
+    stamp = read_stamp(out)
+    if live:  # where sections stand now, from a build of the work tree when there is one
+        digests = source_digests(repo)
+        fresh = {site: f for site, f in stamped_facts(stamp).items() if not staleness(stamp, site, digests, stamp[site].get("base_url", ""))}
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, plan, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, inventory, workers or default_workers(), with_results=with_results)
-    out = (out or repo.root / "site").resolve()
+            return run_check(plan_check(inventory, plan, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
+    _refuse_stale(repo, out, stamp, urls)
+    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, plan, pages, stamped_facts(stamp), with_results)
+    with collector_paused():  # some 100,000 small objects and no cycles
+        return _merge(map_forked(static.site, repo.names))
+
+
+def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
+    """The check judges the sources as they are: an output built from other sources
+    (or for other URLs) is refused, saying what to run."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
         raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
-    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, plan, pages, with_results)
-    with collector_paused():  # some 100,000 small objects and no cycles
-        return _merge(map_forked(static.site, repo.names))
+    digests = source_digests(repo)
+    for site in repo.names:
+        if why := staleness(stamp, site, digests, urls[site]):
+            again = "scripts/build" + ("" if out == repo.root / "site" else f" --out {out}")
+            again += "" if urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
+            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
 
 
 @dataclass
@@ -227,6 +256,7 @@ class _StaticCheck:
     inventory: Inventory
     plan: Plan
     pages: dict[str, dict[str, str]]
+    facts: dict[str, SiteFacts]
     with_results: bool
     follower: StaticFollower | None = None
 
@@ -234,7 +264,7 @@ class _StaticCheck:
         if self.follower is None:
             self.follower = StaticFollower(self.folders, MAX_HOPS)
         jobs = plan_check(self.inventory, self.plan, {site: self.base_urls[site]})
-        report = run_check(jobs, self.follower, self.base_urls, self.pages, self.inventory, with_results=self.with_results)
+        report = run_check(jobs, self.follower, self.base_urls, self.pages, self.facts, with_results=self.with_results)
         summary = next(s for s in report.sites if s.site == site)
         orphans = orphaned_redirect_pages(self.follower.files(self.base_urls[site]), site, self.pages[site], self.plan)
         summary.failures += len(orphans)

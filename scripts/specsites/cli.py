@@ -28,7 +28,6 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--site", action="append", help="build only this site (repeatable)")
     build.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="serve SITE from URL instead of its production URL (staging copies)")
     build.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
-    build.add_argument("--frozen", action="store_true", help="fail instead of adding newly published URLs to published-urls.yml (CI)")
 
     check = commands.add_parser("check", help="prove every published URL and section id still lands")
     check.add_argument("--out", type=Path, help="the built output to check (default: site/ in the repository)")
@@ -90,13 +89,17 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from specsites.build import build_sites
 
-    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args), frozen=args.frozen)
+    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args))
     for note in report.notes:
         print(f"note: {note}")
     for result in report.results:
         s = result.stats
         print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s")
     print(f"built {len(report.results)} sites into {report.out} in {report.seconds:.2f} s")
+    new = {site: counts for site, counts in report.unrecorded.items() if any(counts)}
+    if new:
+        said = ", ".join(f"{site} {urls} URLs and {ids} ids" for site, (urls, ids) in new.items())
+        print(f"not yet published: {said} (published-urls.yml records them when scripts/publish puts them live)")
     return 0
 
 
@@ -139,6 +142,8 @@ def _publish(args: argparse.Namespace) -> int:
     print("\n".join(format_report(report.check)[-1:]))
     for site in report.sites:
         print("\n".join(publish_summary(site, dry_run=args.dry_run, every_file=args.list)))
+    if report.recorded:
+        print(f"recorded what went live in published-urls.yml: commit {report.recorded}")
     return 0
 
 
@@ -181,7 +186,7 @@ def _publish_status(args: argparse.Namespace) -> int:
         elif not status.published:
             print(f"{where}: never published; current source {current}")
             behind_any = True
-        elif source.commit.startswith(status.published):
+        elif status.behind == 0:
             print(f"{where}: published from {status.published[:12]}, the current source: up to date")
         else:
             since = "not an ancestor of the current source" if status.behind is None else f"{status.behind} commits behind"

@@ -1,10 +1,13 @@
 """published-urls.yml: every page URL and section id each site has ever published.
 
-Pure: parse (with line numbers for errors), merge what a build published (add
-only: nothing ever leaves the inventory), and dump in a stable, diff-friendly form.
+Pure but for load_inventory: parse (with line numbers for errors), merge what a
+publish put live (add only: nothing ever leaves the inventory), and dump in a
+stable, diff-friendly form. Only publishing records (issue 12): a local build,
+the preview or a test never writes it, so an experiment never becomes a demand.
 """
 from __future__ import annotations
 
+from pathlib import Path
 
 import yaml
 
@@ -18,9 +21,10 @@ Inventory = dict[str, dict[str, set[str]]]  # site -> URL path ("/x", "/x/") -> 
 
 HEADER = """\
 # Every page URL and section id each site has ever published. Old links point at
-# them, so `specsites check` proves each one still lands on a page that has the id,
-# directly or through redirects.yml. `specsites build` adds what it publishes;
-# nothing is ever removed (a page that goes away needs a redirect instead).
+# them, so `specsites check` and `specsites build` prove each one still lands on a
+# page that has the id, directly or through redirects.yml. `specsites publish`
+# records here what it put live (in a commit of its own); builds and previews never
+# write this file. Nothing is ever removed: a page that goes away needs a redirect.
 """
 
 
@@ -86,3 +90,20 @@ def dump_inventory(inventory: Inventory) -> str:
             lines.append(f"  {url}:" + ("" if ids else " []"))
             lines.extend(f"    - {i}" for i in ids)
     return "\n".join(lines) + "\n"
+
+
+def load_inventory(repo) -> Inventory:
+    """The repository's published-urls.yml (empty when there is none yet)."""
+    path: Path = repo.root / FILENAME
+    return parse_inventory(path.read_bytes() if path.exists() else b"", repo.names)
+
+
+def unrecorded(inventory: Inventory, published: Inventory) -> dict[str, tuple[int, int]]:
+    """Per site, how many URLs and ids a build publishes that the inventory lacks."""
+    counts = {}
+    for site, pages in published.items():
+        known = inventory.get(site, {})
+        new_urls = sum(1 for url in pages if url not in known)
+        new_ids = sum(len(ids - known.get(url, set())) for url, ids in pages.items())
+        counts[site] = (new_urls, new_ids)
+    return counts

@@ -58,10 +58,15 @@ def parse_page(text: str) -> PageInfo:
 
 def _ids(text: str) -> frozenset[str]:
     """The values of id attributes: `id=` after a space, inside a tag's angle brackets."""
-    ids = set()
+    return frozenset(id_values(text))
+
+
+def id_values(text: str) -> list[str]:
+    """Every id attribute's value in order, repeats included (a page's ids must be unique)."""
+    ids = []
     for match in _ID.finditer(text):
         at = match.start()
         if at > 0 and text[at - 1].isspace() and text.rfind("<", 0, at) > text.rfind(">", 0, at):
             a, b, c = match.groups()
-            ids.add(html.unescape(a or b or c))
-    return frozenset(ids)
+            ids.append(html.unescape(a or b or c))
+    return ids

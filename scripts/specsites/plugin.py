@@ -28,6 +28,11 @@ from specsites.output_files import write_generated_files
 from specsites.urls import page_url, served_forms, url_file
 from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
+from specsites.inventory import Inventory, load_inventory
+from specsites.page_html import id_values
+from specsites.site_checks import (
+    LinkRef, PageFacts, check_links, check_published_ids, line_of_heading, line_of_id, line_of_text, links_to_sites, unclosed_attributes,
+)
 
 log = logging.getLogger("mkdocs.plugins.specsites")
 
@@ -51,6 +56,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
         self.stats: dict[str, int] = {}
+        self.inventory: Inventory = {}
+        self.facts: dict[str, PageFacts] = {}  # site-relative page URL -> its ids and headings
+        self.links: list[LinkRef] = []  # links to our sites' production URLs
+        # Set by `specsites build`, which checks links and published ids itself once
+        # every site is built (it knows every site's ids; one site's build does not).
+        self.defer_site_checks = False
         # `specsites build` plans once for every site and hands the plan in here;
         # a plain `mkdocs build` plans in on_pre_build.
         self.preplanned: Plan | None = None
@@ -87,6 +98,10 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         assert self.repo is not None
         try:
             plan = self.preplanned or load_plan(self.repo)
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        try:
+            self.inventory = load_inventory(self.repo)
         except SpecSitesError as e:
             raise PluginError(str(e))
         own_lines = {r.line for r in plan.moved(self.site_name)}
@@ -134,9 +149,38 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             page.edit_url = self.config.source_url + rel
             note = f'<p class="specsites-source">Source: <a href="{html.escape(page.edit_url)}">{html.escape(rel)}</a></p>\n\n'
             markdown = _after_title(markdown, note)
+        for number, text in unclosed_attributes(_source_text(page)):
+            log.warning(f"{self._shown(page)}:{number}: '{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}")
         if MOVED_SPECS_MARKER in markdown:
             markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri))
         return markdown
+
+    def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.repo is not None
+        source, shown = _source_text(page), self._shown(page)
+        ids = id_values(html_text)
+        seen: set[str] = set()
+        for id_ in ids:
+            if id_ in seen:
+                log.warning(f"{shown}:{line_of_id(source, id_, 1) or line_of_id(source, id_)}: the id '{id_}' is used twice in this page; give each section its own id")
+            seen.add(id_)
+        sections = [item for item in _walk_toc(page.toc) if item.level > 1]
+        url = page_url(page.file.dest_uri)
+        self.facts[url] = PageFacts(
+            url, shown, frozenset(ids),
+            {item.id: item.title for item in sections},
+            {item.id: line_of_heading(source, item.id, item.title) for item in sections},
+        )
+        production = {site.name: site.production_url for site in self.repo.sites}
+        for href, site, path, anchor in links_to_sites(html_text, production):
+            self.links.append(LinkRef(shown, line_of_text(source, href) if href in source else line_of_text(source, href.partition("#")[0]), href, site, path, anchor))
+        return html_text
+
+    def _shown(self, page: Page) -> str:
+        """The page's source file as an editor finds it, relative to the repository."""
+        assert self.repo is not None
+        path = Path(page.file.abs_src_path or "")
+        return path.relative_to(self.repo.root).as_posix() if path.is_relative_to(self.repo.root) else path.as_posix()
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         url = served_forms(page_url(page.file.dest_uri))[0]
@@ -172,6 +216,14 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             "redirects": sum(1 for r in moved if r.to is not None),
             "aliases": sum(1 for r in redirects if r.is_alias),
         }
+        if not self.defer_site_checks:
+            pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
+            production = {s.name: s.production_url for s in self.repo.sites}
+            facts = {self.site_name: self.facts}
+            problems = check_links(self.links, facts, pages, self.plan, production)
+            problems += check_published_ids(self.site_name, self.inventory, facts, pages, self.plan)
+            for problem in problems:
+                log.warning(str(problem))
         if self.dirty:
             return  # the preview rebuilds this way only when no redirect changed
         with collector_paused():
@@ -199,6 +251,14 @@ def _after_title(markdown: str, text: str) -> str:
     if not match:
         return text + markdown
     return markdown[: match.end()] + "\n\n" + text + markdown[match.end():]
+
+
+def _source_text(page: Page) -> str:
+    """The page's Markdown as written (line numbers count in it)."""
+    try:
+        return Path(page.file.abs_src_path or "").read_text(encoding="utf-8")
+    except OSError:
+        return page.markdown or ""
 
 
 def _walk_toc(items):

@@ -21,6 +21,8 @@ from specsites.check import CheckReport, check_sites, format_report
 from specsites.destinations import Destination, destinations
 from specsites.errors import Problem, SpecSitesError
 from specsites.git_utils import IDENTITY, GitError, Source, git, read_source
+from specsites.inventory import FILENAME as INVENTORY
+from specsites.inventory import Inventory, dump_inventory, load_inventory, merge
 from specsites.sites import BASE_CONFIG, base_urls, load_repository, read_yaml_config
 
 SOURCE_TRAILER = "Source-Commit"  # in each publish commit's message: what it was built from
@@ -44,6 +46,7 @@ class PublishReport:
     build: BuildReport
     check: CheckReport
     sites: list[SitePublish]
+    recorded: str = ""  # the commit that added what went live to published-urls.yml
 
 
 class PublishRefused(SpecSitesError):
@@ -69,7 +72,7 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
     os.environ.setdefault("SOURCE_DATE_EPOCH", source.time)
     with tempfile.TemporaryDirectory(prefix="specsites-publish-") as scratch:
         out = Path(scratch) / "site"
-        build = build_sites(root=root, out=out, base_url_pairs=list(base_url_pairs), frozen=True)
+        build = build_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         check = check_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         if not check.ok:
             raise PublishRefused([Problem("", 0, line) for line in format_report(check) if line.startswith("FAIL")])
@@ -81,15 +84,42 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
         pages = {r.site: page_files(r.published) for r in build.results}
         for site in prepared:
             site.pages = {posixpath.join(site.folder, f) for f in pages[site.site]}
+        recorded = ""
         if not dry_run:
             push_all(prepared)
-    return PublishReport(build, check, prepared)
+            if not base_url_pairs:  # a staging copy is not what readers were given
+                recorded = record_published(root, {r.site: {u: set(i) for u, i in r.published.items()} for r in build.results}, source.describe())
+    return PublishReport(build, check, prepared, recorded)
 
 
 def page_files(published: dict[str, list[str]]) -> set[str]:
     """The files of a site's pages, from the URLs the build published (`/a`, `/a/`, `/`);
     the other HTML files are redirect pages for old URL forms."""
     return {url.strip("/") + "/index.html" if url.endswith("/") and url != "/" else "index.html" if url == "/" else url.lstrip("/") + ".html" for url in published}
+
+
+def record_published(root: Path, published: Inventory, source: str) -> str:
+    """Add what went live to published-urls.yml, in a commit of its own when the
+    sources are a git work tree, so the record is reviewed like any change.
+
+    Returns the commit made ("" when nothing new went live, or outside git).
+    """
+    path = root / INVENTORY
+    repo = load_repository(root)
+    before = load_inventory(repo)
+    after = merge(before, published)
+    if after == before:
+        return ""
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text(dump_inventory(after), encoding="utf-8")
+    os.replace(temporary, path)
+    try:
+        git("rev-parse", "--is-inside-work-tree", cwd=root)
+    except GitError:
+        return ""
+    git("add", "--", INVENTORY, cwd=root)
+    git("commit", "--quiet", "--no-verify", "-m", f"Record what the publish of {source} put live", "--", INVENTORY, cwd=root, env=IDENTITY)
+    return git("rev-parse", "--short", "HEAD", cwd=root)
 
 
 def read_destinations(root: Path, names: list[str], overrides: list[str]) -> dict[str, Destination]:
@@ -293,7 +323,10 @@ def _published_from(destination: Destination, git_dir: Path) -> tuple[str, str]:
 
 
 def _commits_since(root: Path, published: str) -> int | None:
+    """Commits since published that change what is built: the record of what went live
+    (published-urls.yml, committed by the publish itself) does not count."""
     try:
-        return int(git("rev-list", "--count", f"{published}..HEAD", cwd=root))
+        git("merge-base", "--is-ancestor", published, "HEAD", cwd=root)  # fails when it is not
+        return int(git("rev-list", "--count", f"{published}..HEAD", "--", ".", f":(exclude){INVENTORY}", cwd=root))
     except (GitError, ValueError):
         return None  # not in this clone's history, or not an ancestor
