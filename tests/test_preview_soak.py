@@ -2,8 +2,8 @@
 requests while edits land, some of them broken.
 
 Bounded by count, not time: REQUESTS requests from CLIENTS concurrent clients while
-EDITS edits land (SPECSITES_SOAK_REQUESTS / _EDITS for a longer run by hand; the
-figures of the long run are in the README's Preview section). Checks: no traceback,
+EDITS edits land (about 35 s; SPECSITES_SOAK_REQUESTS / _EDITS for a longer run by
+hand; a run's figures are in the README's Preview section). Checks: no traceback,
 every answer complete and either the last good build or a newer one (never a broken
 edit, never older than what the same client saw before), and the serving processes'
 memory and open files flat.
@@ -22,8 +22,8 @@ import pytest
 from conftest import SITES, free_port
 from test_preview import Preview
 
-REQUESTS = int(os.environ.get("SPECSITES_SOAK_REQUESTS", "800"))
-EDITS = int(os.environ.get("SPECSITES_SOAK_EDITS", "8"))
+REQUESTS = int(os.environ.get("SPECSITES_SOAK_REQUESTS", "2000"))
+EDITS = int(os.environ.get("SPECSITES_SOAK_EDITS", "20"))
 CLIENTS = 4
 WARM_UP = 200  # requests, and one edit of each kind, before memory is first measured
 
