@@ -24,7 +24,7 @@ REMOTE_SCHEMES = ("https", "ssh", "git", "file")
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.+)")
 # scp-like `[user@]host:path`: a host name, then a path that is not itself an option.
 _SCP = re.compile(r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!-)[^:].*")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # spaces are harmless: git gets one argument
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def remote_problem(value: object, cwd: Path) -> tuple[str, str]:
     if value.startswith("-"):
         return "", f"{value!r} would be read by git as an option; give a URL (https://, ssh://, git://, file://), user@host:path or a local path"
     if _CONTROL.search(value):
-        return "", f"{value!r} holds a space or control character; give a URL, user@host:path or a local path without them"
+        return "", f"{value!r} holds a control character; give a URL, user@host:path or a local path without one"
     if url := _URL.fullmatch(value):
         if url.group("scheme").lower() not in REMOTE_SCHEMES:
             return "", f"{value!r}: the scheme {url.group('scheme')}:// is not allowed; use one of {', '.join(s + '://' for s in REMOTE_SCHEMES)}"
@@ -64,7 +64,7 @@ def branch_problem(value: object) -> str:
     """"" when value is a branch name git accepts (`git check-ref-format`), else what is wrong."""
     if not isinstance(value, str) or not value:
         return "a branch must be text, like gh-pages"
-    if value.startswith("-") or _CONTROL.search(value):
+    if value.startswith("-") or _CONTROL.search(value) or " " in value:
         return f"{value!r} is not a valid branch name; use a name like gh-pages"
     # The full ref name cannot be read as an option, whatever the value.
     checked = subprocess.run(["git", "check-ref-format", f"refs/heads/{value}"], capture_output=True)
