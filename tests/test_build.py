@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ENV, SITES, run_cli, tree_snapshot
 from specsites.page_html import parse_page
@@ -72,9 +73,11 @@ def test_site_output_is_ready_to_publish(built: Path, site: str) -> None:
 @pytest.mark.parametrize(("site", "spec"), [("wg1-connectivity", "cdsc-wg1-01"), ("wg1-connectivity", "cdsc-wg1-02"), ("wg3-customer-data", "cdsc-wg3-01")])
 def test_spec_page_renders_its_source_and_links_to_it(built: Path, site: str, spec: str) -> None:
     source = (Path(__file__).parents[1] / site / "specifications" / f"{spec}.md").read_text()
-    title = source.splitlines()[0].lstrip("# ").split("{")[0].strip()
+    meta = yaml.safe_load(source.split("---\n")[1])  # the front matter
     html = (built / site / "specs" / spec / "index.html").read_text()
-    assert title in html
+    assert f"<title>{meta['id']} {meta['title']} - " in html
+    assert f'<h1 id="{spec}">{meta["id"]}: {meta["title"]}' in html
+    assert 'id="introduction"' in html  # and the body follows
     assert f'href="https://github.com/carbon-data-specification/specsites/blob/main/{site}/specifications/{spec}.md"' in html
 
 

@@ -14,12 +14,11 @@ from pathlib import Path
 from specsites.errors import BuildFailed, SpecSitesError
 from specsites.git_utils import GitError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="specsites", description="Build, check, preview and publish the working-group sites.")
-    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="the repository (default: the one this tool is in)")
+    parser.add_argument("-f", "--config-file", type=Path, metavar="MKDOCS_YML", help="the repository's base mkdocs.yml, or a site's (default: found from the current folder up, as MkDocs does)")
+    parser.add_argument("--root", type=Path, help="the repository's folder (the same as -f ROOT/mkdocs.yml)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -46,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--allow-dirty", action="store_true", help="publish even with uncommitted changes (the commit message says so)")
     publish.add_argument("--status", action="store_true", help="per site, the source commit its branch was published from, against the current one; build nothing")
 
+    new = commands.add_parser("new", help="add a spec or a site").add_subparsers(dest="kind", required=True)
+    new_spec = new.add_parser("spec", help="add a spec to a site: its source with metadata, and its overview")
+    new_spec.add_argument("site", metavar="SITE", help="the site's folder, like wg1-connectivity")
+    new_spec.add_argument("id", metavar="ID", help="the spec's id, like CDSC-WG1-04")
+    new_spec.add_argument("title", metavar="TITLE", help='its title, like "Profile Management"')
+    new_site = new.add_parser("site", help="add a working-group site")
+    new_site.add_argument("folder", metavar="FOLDER", help="the site's folder, like wg2-power-systems")
+    new_site.add_argument("--host", required=True, help="its production domain, like powersystems.carbondataspec.org")
+    new_site.add_argument("--title", required=True, help='its name, like "CDSC Power Systems Working Group"')
+    new_site.add_argument("--remote", default="", help="where scripts/publish commits it (a git remote); else pass --dest when publishing")
+    new_site.add_argument("--branch", default="gh-pages", help="the branch at --remote (default: gh-pages)")
+
     serve = commands.add_parser("serve", help="preview every site locally, rebuilding on edits")
     serve.add_argument("--port", type=int, default=8001, help="port of the first site; the others follow (default: 8001)")
     serve.add_argument("--site", action="append", help="serve only this site (repeatable)")
@@ -57,12 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
     args = _parser().parse_args(argv)
     try:
+        args.root = find_root(args.root, args.config_file, Path.cwd())
         if args.command == "build":
             return _build(args)
         if args.command == "check":
             return _check(args)
         if args.command == "publish":
             return _publish(args)
+        if args.command == "new":
+            return _new(args)
         if args.command == "serve":
             from specsites.preview import serve_sites
 
@@ -84,6 +98,34 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     return 1
+
+
+def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
+    """The repository to work on: given, or the folder of the base mkdocs.yml (the one
+    that lists the sites), found from a site's config or from cwd upwards."""
+    from specsites.errors import Problem
+    from specsites.sites import BASE_CONFIG, plugin_options, read_yaml_config
+
+    if root is not None:
+        return root.resolve()
+    if config_file is not None:
+        config_file = config_file.resolve()
+        if not config_file.is_file():
+            raise SpecSitesError(Problem(str(config_file), 0, "no such file; pass the repository's mkdocs.yml or a site's"))
+        candidates = [config_file.parent, config_file.parent.parent]
+    else:
+        candidates = [cwd.resolve(), *cwd.resolve().parents]
+    for folder in candidates:
+        base = folder / BASE_CONFIG
+        if base.is_file():
+            try:
+                data, _ = read_yaml_config(base, str(base))
+            except SpecSitesError:
+                continue
+            if plugin_options(data).get("sites"):
+                return folder
+    where = config_file or cwd
+    raise SpecSitesError(Problem(str(where), 0, "no mkdocs.yml listing the specsites plugin's sites here or above; run in the repository, or pass -f path/to/mkdocs.yml"))
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -114,6 +156,21 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(format_report(report)))
     return 0 if report.ok else 1
+
+
+def _new(args: argparse.Namespace) -> int:
+    from specsites.scaffold import plan_site, plan_spec, today, write_scaffold
+    from specsites.sites import BASE_CONFIG, load_repository
+
+    repo = load_repository(args.root)
+    if args.kind == "spec":
+        scaffold = plan_spec(repo, args.site, args.id, args.title, today=today())
+    else:
+        base_text = (repo.root / BASE_CONFIG).read_text(encoding="utf-8")
+        scaffold = plan_site(repo, base_text, args.folder, host=args.host, title=args.title, remote=args.remote, branch=args.branch)
+    for rel in write_scaffold(repo.root, scaffold):
+        print(f"{'changed' if rel == BASE_CONFIG else 'created'} {rel}")
+    return 0
 
 
 def _base_urls(args: argparse.Namespace) -> list[str]:

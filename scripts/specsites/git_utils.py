@@ -63,6 +63,15 @@ def read_source(root: Path) -> Source:
     return Source(commit, short, subject, when, changed)
 
 
+def last_changed(root: Path, path: str) -> str:
+    """The date (YYYY-MM-DD) of the last commit that changed path; "" outside git or
+    for a file never committed (a tarball's build then shows the spec's own date)."""
+    try:
+        return git("log", "-1", "--format=%cs", "--", path, cwd=root)
+    except (GitError, OSError):
+        return ""
+
+
 def commit_time(root: Path) -> str:
     """HEAD's commit time in seconds since the epoch (now, outside a repository)."""
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 from pathlib import Path
 
 from mkdocs.config import base
@@ -26,8 +25,10 @@ from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_redirects, nginx_include
 from specsites.output_files import write_generated_files
 from specsites.urls import page_url, served_forms, url_file
-from specsites.sites import BASE_URLS_ENV, Repository, added_sources, base_urls, load_repository, shared_assets, site_pages, watched_paths
+from specsites.sites import BASE_URLS_ENV, Repository, added_sources, all_specs, base_urls, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
+from specsites.git_utils import last_changed
+from specsites.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, nav_with_specs, other_drafts, spec_header, spec_heading, specs_table
 from specsites.inventory import Inventory, load_inventory
 from specsites.page_html import id_values
 from specsites.site_checks import (
@@ -52,6 +53,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.linker: Linker | None = None
         self.plan: Plan | None = None
         self.spec_sources: dict[str, Path] = {}
+        self.specs: list = []  # every site's SpecMeta
         self.section_redirects: dict[str, Redirect] = {}
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
@@ -87,6 +89,11 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         elif config.site_url and config.site_url.rstrip("/") + "/" != site.production_url:
             urls[site.name] = config.site_url.rstrip("/") + "/"  # `mkdocs serve` sets its own address
         self.linker = Linker(site.name, urls)
+        try:
+            self.specs = all_specs(self.repo)
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        config.nav = nav_with_specs(config.nav, [s for s in self.specs if s.site == site.name])
         # The banner script compares the browser's host with this one (overrides/main.html).
         config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
         snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -144,16 +151,33 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.repo is not None and self.plan is not None and self.linker is not None
         source = self.spec_sources.get(page.file.src_uri)
-        if source is not None and self.config.source_url:
-            rel = source.relative_to(self.repo.root).as_posix()
-            page.edit_url = self.config.source_url + rel
-            note = f'<p class="specsites-source">Source: <a href="{html.escape(page.edit_url)}">{html.escape(rel)}</a></p>\n\n'
-            markdown = _after_title(markdown, note)
+        if source is not None:
+            markdown = self._spec_page(markdown, page, source)
+        if SPECS_TABLE_MARKER in markdown:
+            markdown = markdown.replace(SPECS_TABLE_MARKER, specs_table([s for s in self.specs if s.site == self.site_name], page.file.src_uri))
         for number, text in unclosed_attributes(_source_text(page)):
             log.warning(f"{self._shown(page)}:{number}: '{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}")
         if MOVED_SPECS_MARKER in markdown:
             markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri))
         return markdown
+
+    def _spec_page(self, markdown: str, page: Page, source: Path) -> str:
+        """A spec's title, header and lists, from its metadata (spec_meta)."""
+        assert self.repo is not None and self.linker is not None
+        spec = next(s for s in self.specs if s.site == self.site_name and s.page == page.file.src_uri)
+        page.meta["title"] = spec.name  # the browser's title: "CDSC-WG1-01 Server Metadata"
+        rel = source.relative_to(self.repo.root).as_posix()
+        latest = self.linker.base_urls[self.site_name] + f"specs/{spec.slug}/"
+        parts = [spec_heading(spec), spec_header(spec, latest, last_changed(self.repo.root, rel) or spec.date)]
+        if self.config.source_url:
+            page.edit_url = self.config.source_url + rel
+            parts.append(f'<p class="specsites-source">Source: <a href="{html.escape(page.edit_url)}">{html.escape(rel)}</a></p>\n')
+        if spec.status == "Draft":
+            summary = " A plain-language summary is available in the [overview](overview.md)." if spec.has_overview else ""
+            parts.append(f'!!! warning "Draft"\n    This is a working draft. It may change in incompatible ways before it is published as a final specification.{summary}\n')
+        production = {s.name: s.production_url for s in self.repo.sites}
+        body = markdown.replace(OTHER_DRAFTS_MARKER, other_drafts(spec, self.specs, production))
+        return "\n".join(parts) + "\n" + body
 
     def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.repo is not None
@@ -243,14 +267,6 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         for path in watched_paths(self.repo, self.repo.site(self.site_name)):
             server.watch(str(path))
         return server
-
-
-def _after_title(markdown: str, text: str) -> str:
-    """Insert text after the page's first `# ` heading (or at the top)."""
-    match = re.search(r"^# .*$", markdown, re.MULTILINE)
-    if not match:
-        return text + markdown
-    return markdown[: match.end()] + "\n\n" + text + markdown[match.end():]
 
 
 def _source_text(page: Page) -> str:

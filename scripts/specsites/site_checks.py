@@ -103,7 +103,7 @@ def check_links(links: list[LinkRef], facts: dict[str, SiteFacts], pages: Pages,
             if moved is not None and moved.to is not None:
                 to = moved.to
                 anchor = to.anchor or link.anchor
-                instead = to.url if not to.site else _absolute(production_urls, to.site, to.url, anchor)
+                instead = to.url if not to.site else _absolute(production_urls, to.site, to.url, anchor)  # as it was written: absolute
                 problems.append(Problem(*where, f"the link '{link.href}' only lands through a redirect; link to {instead} instead"))
                 continue
             known = sorted(served_forms(u)[0] for u in pages.get(link.site, {}).values())

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from specsites.errors import Problem, SpecSitesError, raise_if_any
+from specsites.spec_meta import SpecMeta, nav_pages, parse_spec_meta
 from specsites.urls import page_key, page_url, usable_http_url
 
 BASE_CONFIG = "mkdocs.yml"
@@ -28,6 +29,9 @@ class Site:
     name: str  # the site's folder name: how redirects.yml and the CLI name it
     folder: Path
     production_url: str  # always ends with "/"
+    # The shared pages (docs/ paths) the site chose by naming them in its nav; None
+    # when it has no nav (MkDocs then lists every page, so it gets them all).
+    shared_pages: tuple[str, ...] | None = None
 
     @property
     def config_file(self) -> Path:
@@ -160,7 +164,14 @@ def load_repository(root: Path, site_names: list[str] | None = None, redirects: 
         if not (root / name / "docs").is_dir():
             problems.append(Problem(display, 1, f"the site has no pages; create {name}/docs/ with an index.md"))
             continue
-        sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/"))
+        nav = config.get("nav")
+        shared = None if nav is None else tuple(nav_pages(nav))
+        sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/", shared_pages=shared))
+    if base_text:  # a site folder nobody listed would be left out of every build, silently
+        listed = set(map(str, site_names))
+        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
+            if (folder / "mkdocs.yml").is_file():
+                problems.append(Problem(BASE_CONFIG, line_of(base_text, r"^\s*sites:"), f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
     raise_if_any(problems)
     return Repository(root=root, sites=tuple(sites), redirects_file=root / redirects)
 
@@ -181,18 +192,51 @@ def _markdown_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
 
 
 def added_sources(repo: Repository, site: Site) -> dict[str, Path]:
-    """Pages the plugin adds to a site: shared docs and spec sources, by docs path.
+    """Pages the plugin adds to a site: the shared pages its nav names, and its spec
+    sources, by docs path.
 
     A spec source `specifications/<id>.md` becomes the page `specs/<id>/index.md`, so
     the published spec is rendered from its single source. A site's own page wins
     over a shared page of the same path.
     """
-    added = {rel: repo.shared_docs / rel for rel in _markdown_files(repo.shared_docs, SHARED_NOT_PAGES)}
+    added = {rel: repo.shared_docs / rel for rel in _markdown_files(repo.shared_docs, SHARED_NOT_PAGES) if site.shared_pages is None or rel in site.shared_pages}
     for rel in _markdown_files(site.specifications_dir):
         if "/" not in rel:
             added[f"specs/{rel[:-3]}/index.md"] = site.specifications_dir / rel
     own = set(_markdown_files(site.docs_dir))
     return {rel: path for rel, path in added.items() if rel not in own}
+
+
+def site_specs(repo: Repository, site: Site) -> tuple[list[SpecMeta], list[Problem]]:
+    """The metadata of each spec a site publishes, read from its sources' front matter."""
+    specs, problems = [], []
+    for rel in _markdown_files(site.specifications_dir):
+        if "/" in rel:
+            continue
+        slug = rel[:-3]
+        path = site.specifications_dir / rel
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            problems.append(Problem(f"{site.name}/{SPECIFICATIONS}/{rel}", 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
+            continue
+        has_overview = (site.docs_dir / "specs" / slug / "overview.md").is_file()
+        meta, found = parse_spec_meta(text, f"{site.name}/{SPECIFICATIONS}/{rel}", site.name, slug, has_overview)
+        problems.extend(found)
+        if meta is not None:
+            specs.append(meta)
+    return specs, problems
+
+
+def all_specs(repo: Repository) -> list[SpecMeta]:
+    """Every site's specs; SpecSitesError naming every bad front matter."""
+    specs, problems = [], []
+    for site in repo.sites:
+        found, bad = site_specs(repo, site)
+        specs.extend(found)
+        problems.extend(bad)
+    raise_if_any(problems)
+    return specs
 
 
 def shared_assets(repo: Repository) -> list[str]:

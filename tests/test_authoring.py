@@ -1,0 +1,158 @@
+"""Issue 13: spec metadata in one place, and the scaffolding commands, run as the
+README's recipes say."""
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import ENV, ROOT, SITES, free_port, run_cli, tree_snapshot
+
+README = (ROOT / "README.md").read_text()
+
+
+def recipe(title: str) -> list[list[str]]:
+    """The commands of the README section's ```sh block, split as a shell would."""
+    section = README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block, f"no sh block under '## {title}'"
+    return [shlex.split(line) for line in block.group(1).splitlines() if line.strip()]
+
+
+def run_recipe(title: str, root: Path) -> None:
+    for command in recipe(title):
+        assert command[0].startswith("scripts/") and (ROOT / command[0]).exists(), command
+        verb = command[0].removeprefix("scripts/")
+        result = run_cli(*([verb] if verb != "new" else ["new"]), *command[1:], root=root)
+        assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
+
+
+def page(root: Path, site: str, path: str) -> str:
+    return (root / "site" / site / path).read_text()
+
+
+def test_a_new_spec_appears_everywhere_from_its_metadata_alone(repo: Path) -> None:
+    before = tree_snapshot(repo)
+    run_recipe("Add a spec", repo)
+    created = set(tree_snapshot(repo)) - set(before)
+    assert {p for p in created if not p.startswith("site/")} == {
+        "wg1-connectivity/specifications/cdsc-wg1-04.md", "wg1-connectivity/docs/specs/cdsc-wg1-04/overview.md",
+    }
+    spec = page(repo, "wg1-connectivity", "specs/cdsc-wg1-04/index.html")
+    assert "<title>CDSC-WG1-04 Profile Management - CDSC Connectivity Working Group</title>" in spec
+    assert '<h1 id="cdsc-wg1-04">CDSC-WG1-04: Profile Management' in spec
+    assert "<strong>Status:</strong> Draft" in spec
+    assert "<strong>Latest version:</strong> <a href=\"https://connectivity.carbondataspec.org/specs/cdsc-wg1-04/\">" in spec
+    assert "<strong>Working group:</strong> CDSC-WG1 Connectivity" in spec
+    # the nav of every page, and both tables
+    for path in ("index.html", "specs/index.html", "use-cases.html"):
+        assert 'href="' in page(repo, "wg1-connectivity", path) and "CDSC-WG1-04 Profile Management" in page(repo, "wg1-connectivity", path)
+    for path, link in (("index.html", "specs/cdsc-wg1-04/index.html"), ("specs/index.html", "cdsc-wg1-04/index.html")):
+        row = re.search(r"<tr>\s*<td><a href=\"" + re.escape(link) + r"\">CDSC-WG1-04: Profile Management</a></td>.*?</tr>", page(repo, "wg1-connectivity", path), re.DOTALL)
+        assert row and "Draft" in row.group(0), path
+    # the other specs list it among their other drafts, across sites too
+    other = page(repo, "wg3-customer-data", "specs/cdsc-wg3-01/index.html")
+    assert 'href="https://connectivity.carbondataspec.org/specs/cdsc-wg1-04/">CDSC-WG1-04: Profile Management</a>' in other
+
+
+def test_metadata_edits_change_every_copy(repo: Path) -> None:
+    source = repo / "wg1-connectivity" / "specifications" / "cdsc-wg1-02.md"
+    source.write_text(source.read_text().replace("status: Draft", "status: Candidate").replace("title: Client Registration", "title: Client Enrolment"))
+    assert run_cli("build", root=repo).returncode == 0
+    home = page(repo, "wg1-connectivity", "index.html")
+    assert "CDSC-WG1-02: Client Enrolment" in home and "Candidate" in home
+    assert "CDSC-WG1-02: Client Enrolment" in page(repo, "wg3-customer-data", "specs/cdsc-wg3-01/index.html")
+    spec = page(repo, "wg1-connectivity", "specs/cdsc-wg1-02/index.html")
+    assert "<strong>Status:</strong> Candidate" in spec and 'class="admonition warning"' not in spec  # no draft warning
+
+
+def test_last_updated_comes_from_git_and_is_stable_without_it(repo: Path) -> None:
+    assert run_cli("build", root=repo).returncode == 0
+    assert "<strong>Last updated:</strong> 2024-06-27" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    env = {**ENV, "GIT_AUTHOR_DATE": "2025-03-04T12:00:00Z", "GIT_COMMITTER_DATE": "2025-03-04T12:00:00Z"}
+    subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@example.org", "commit", "-qm", "x"], cwd=repo, check=True, env=env)
+    assert run_cli("build", root=repo).returncode == 0
+    assert "<strong>Last updated:</strong> 2025-03-04" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
+
+
+def test_a_staging_copy_names_itself_as_the_latest_version(repo: Path) -> None:
+    assert run_cli("build", "--staging-base", "https://editor.github.io/preview", root=repo).returncode == 0
+    spec = page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
+    assert "https://editor.github.io/preview/wg1-connectivity/specs/cdsc-wg1-01/" in spec
+    assert "connectivity.carbondataspec.org/specs/cdsc-wg1-01/" not in spec
+
+
+def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Path, tmp_path: Path) -> None:
+    run_recipe("Add a site", repo)  # new site, a spec in it, build, check
+    assert "wg2-power-systems" in (repo / "mkdocs.yml").read_text()
+    home = page(repo, "wg2-power-systems", "index.html")
+    assert "CDSC-WG2-01: Grid Topology" in home
+    assert (repo / "site" / "wg2-power-systems" / "CNAME").read_text() == "powersystems.carbondataspec.org\n"
+
+    # serve: only the new site, on a free port
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, "-m", "specsites", "--root", str(repo), "serve", "--site", "wg2-power-systems", "--port", str(port)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**ENV, "TMPDIR": str(tmp_path)})
+    try:
+        deadline, body = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and "Grid Topology" not in body:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/specs/cdsc-wg2-01/", timeout=5) as response:
+                    body = response.read().decode()
+            except OSError:
+                assert serve.poll() is None
+                time.sleep(0.2)
+        assert "CDSC-WG2-01: Grid Topology" in body
+    finally:
+        serve.terminate()
+        serve.wait(timeout=20)
+
+    # publish every site to local bare repositories (the new one too)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@example.org", "commit", "-qm", "Add WG2"], cwd=repo, check=True)
+    dests = []
+    for site in [*SITES, "wg2-power-systems"]:
+        remote = tmp_path / f"{site}.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+        dests.append(f"--dest={site}={remote}")
+    result = run_cli("publish", *dests, root=repo)
+    assert result.returncode == 0, result.stderr
+    files = subprocess.run(["git", "--git-dir", str(tmp_path / "wg2-power-systems.git"), "ls-tree", "-r", "--name-only", "gh-pages"], capture_output=True, text=True, check=True).stdout.split()
+    assert {"CNAME", "index.html", "specs/cdsc-wg2-01/index.html"} <= set(files)
+
+
+def test_a_site_folder_not_listed_is_an_error(repo: Path) -> None:
+    folder = repo / "wg2-power-systems"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text("INHERIT: ../mkdocs.yml\nsite_name: WG2\nsite_url: https://wg2.example.org/\n")
+    result = run_cli("build", root=repo)
+    line = next(n for n, text in enumerate((repo / "mkdocs.yml").read_text().splitlines(), 1) if text.strip() == "sites:")
+    assert result.returncode == 2 and result.stderr.splitlines() == [
+        f"error: mkdocs.yml:{line}: wg2-power-systems/mkdocs.yml makes wg2-power-systems a site, but it is not listed under sites:; "
+        "add `- wg2-power-systems` there (specsites new site does both), or remove the folder"
+    ]
+
+
+def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path) -> None:
+    before = tree_snapshot(repo)
+    cases = [
+        (["new", "spec", "wg9", "CDSC-WG9-01", "X"], "error: SITE: unknown site 'wg9'; use one of: wg1-connectivity, wg3-customer-data"),
+        (["new", "spec", "wg1-connectivity", "WG1-4", "X"], "error: ID: 'WG1-4' is not a specification id; write it like CDSC-WG1-04"),
+        (["new", "spec", "wg1-connectivity", "CDSC-WG1-01", "Again"], "error: wg1-connectivity/docs/specs/cdsc-wg1-01/overview.md: already exists; CDSC-WG1-01 is a spec of wg1-connectivity already, or pick another id"),
+        (["new", "spec", "wg1-connectivity", "CDSC-WG1-05", "<b>x</b>"], "error: TITLE: the title '<b>x</b>' must be one line of plain text without < > \" \\ ` { } [ ] | #; like \"Profile Management\""),
+        (["new", "site", "../outside", "--host", "x.example.org", "--title", "X"], "error: FOLDER: '../outside' is not a site folder name; use lower-case letters, digits and -, like wg2-power-systems"),
+        (["new", "site", "wg2", "--host", "connectivity.carbondataspec.org", "--title", "X"], "error: --host: connectivity.carbondataspec.org is already another site's domain; give each site its own"),
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--remote", "--upload-pack=touch /tmp/x"], "error: --remote: '--upload-pack=touch /tmp/x' is not a remote; give an https:// or ssh:// URL or a path"),
+    ]
+    for args, expected in cases:
+        result = run_cli(*args, root=repo)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert expected in result.stderr.splitlines(), result.stderr
+    assert tree_snapshot(repo) == before
