@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import base
