@@ -38,7 +38,7 @@ class SiteResult:
     links: list[LinkRef] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     crashed: str = ""  # a traceback: a bug, not bad input
-    titles: dict[str, str] = field(default_factory=dict)  # docs path -> page title, for dirty rebuilds
+    page_state: dict[str, dict] = field(default_factory=dict)  # docs path -> title and meta, for dirty rebuilds
 
 
 @dataclass
@@ -62,7 +62,7 @@ def template_cache():
     return FileSystemBytecodeCache()
 
 
-def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, titles: dict[str, str] | None = None) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, page_state: dict[str, dict] | None = None) -> SiteResult:
     """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe.
 
@@ -71,8 +71,9 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
     builds, so the theme's templates are compiled once per process.
     defer_site_checks: leave the links to our sites and the published ids to the
     caller, which checks them against every site's pages (see site_checks).
-    titles: the page titles of the last full build (SiteResult.titles), which a dirty
-    build cannot know for the pages it does not read.
+    page_state: each page's title and metadata from the last full build
+    (SiteResult.page_state), which a dirty build cannot know for the pages it does not
+    read, though the navigation of the pages it renders shows them.
     """
     import traceback
 
@@ -101,9 +102,9 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
         plugin = config.plugins["specsites"]
         plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
         plugin.defer_site_checks = defer_site_checks
-        plugin.titles = dict(titles or {})
+        plugin.page_state = dict(page_state or {})
         build(config, dirty=dirty)
-        result.stats, result.published, result.titles = plugin.stats, plugin.published, plugin.titles
+        result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
     except (Abort, ConfigurationError, PluginError) as e:
         result.errors = collected or [str(e)]
         if isinstance(e, (ConfigurationError, PluginError)) and str(e) not in result.errors:

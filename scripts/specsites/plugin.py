@@ -72,8 +72,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # and a template bytecode cache kept across its builds.
         self.dirty = False
         self.bytecode_cache = None
-        # Page titles by docs path: handed in from the last full build, updated by this one.
-        self.titles: dict[str, str] = {}
+        # Each page's title and metadata by docs path: handed in from the last full
+        # build, updated by this one (for dirty rebuilds).
+        self.page_state: dict[str, dict] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -136,12 +137,14 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         # A dirty build reads only the edited pages, so every other page of the nav has
-        # no title (its title comes from its h1), and the theme prints "None" for it.
-        # Give those pages the titles the full build found.
+        # no title (its title comes from its h1: the theme prints "None") and no
+        # metadata (a spec's status badge). Give them what the full build found.
         if self.dirty:
             for page in nav.pages:
-                if page.title is None and page.file.src_uri in self.titles:
-                    page.title = self.titles[page.file.src_uri]
+                state = self.page_state.get(page.file.src_uri)
+                if page.markdown is None and state is not None:
+                    page.title = state["title"]
+                    page.meta = dict(state["meta"])
         return nav
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
@@ -212,8 +215,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # Section ids only: a page's title (h1; level is the heading level despite
         # MkDocs' docstring) is not a place people link to.
         self.published[url] = [item.id for item in _walk_toc(page.toc) if item.level > 1]
-        if page.title is not None:
-            self.titles[page.file.src_uri] = page.title
+        self.page_state[page.file.src_uri] = {"title": page.title, "meta": dict(page.meta)}
         return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:

@@ -57,7 +57,7 @@ class PreviewSite:
         self._templates = template_cache()
         self._plan: Plan | None = None  # of the last good full build; page edits keep it
         self._needs_full = True  # until a full build succeeds, every rebuild is one
-        self._titles: dict[str, str] = {}  # of the pages served, for the nav of a page-only rebuild
+        self._page_state: dict[str, dict] = {}  # titles and metadata of the pages served, for the nav of a page-only rebuild
 
     def rebuild(self, edited_pages: list[str] | None = None) -> bool:
         """Build afresh and swap, or, given the output files of edited pages only,
@@ -84,10 +84,10 @@ class PreviewSite:
         folder = self.current.resolve()
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
-            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates, titles=self._titles)
+            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates, page_state=self._page_state)
             failed = bool(result.errors or result.crashed)
             if not failed:
-                self._titles = result.titles
+                self._page_state = result.page_state
             for rel, data in saved.items():
                 if failed or rel in _KEEP_ACROSS_PAGE_EDITS:
                     (folder / rel).write_bytes(data)
@@ -109,7 +109,7 @@ class PreviewSite:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
-        self._plan, self._needs_full, self._titles = plan, False, result.titles
+        self._plan, self._needs_full, self._page_state = plan, False, result.page_state
         old = os.readlink(self.current) if self.current.is_symlink() else None
         link = self.workdir / "next"
         os.symlink(new, link)
