@@ -288,5 +288,6 @@ def test_a_destination_cannot_run_commands(source: Path, remotes: dict[str, Path
     config.write_text(config.read_text().replace("remote: https://github.com/carbon-data-specification/Connectivity.git", f'remote: "--upload-pack=touch {marker};"'))
     commit_all(source, "A hostile destination")
     from_config = run_cli("publish", "--dry-run", f"--dest=wg3-customer-data={remotes['wg3-customer-data']}", root=source)
-    assert from_config.returncode == 2 and from_config.stderr.startswith("error: mkdocs.yml:53: destinations: wg1-connectivity: remote ")
+    line = next(n for n, text in enumerate(config.read_text().splitlines(), 1) if "--upload-pack" in text)
+    assert from_config.returncode == 2 and from_config.stderr.startswith(f"error: mkdocs.yml:{line}: destinations: wg1-connectivity: remote ")
     assert not marker.exists()
