@@ -6,7 +6,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import copy_sources, run_cli  # noqa: E402
-from test_bad_input import CASES, apply_case  # noqa: E402
+from test_bad_input import CASES, apply_case, case_args  # noqa: E402
 import tempfile  # noqa: E402
 
 for path in CASES if len(sys.argv) < 2 else [Path(a) for a in sys.argv[1:]]:
@@ -15,8 +15,9 @@ for path in CASES if len(sys.argv) < 2 else [Path(a) for a in sys.argv[1:]]:
     with tempfile.TemporaryDirectory() as tmp:
         repo = copy_sources(Path(tmp) / "repo")
         apply_case(case, repo)
-        result = run_cli("build", root=repo)
-    lines = [line.removeprefix("error: ") for line in result.stderr.splitlines()]
+        result = run_cli(*case_args(case, Path(tmp)), root=repo)
+        tmp = str(Path(tmp))
+    lines = [line.removeprefix("error: ").replace(tmp, "{tmp}") for line in result.stderr.splitlines()]
     head = "".join(l + "\n" for l in text.splitlines() if l.startswith("#"))
     case["errors"] = lines
     path.write_text(head + yaml.safe_dump(case, sort_keys=False, width=400, allow_unicode=False))

@@ -1,8 +1,9 @@
-"""Issues 3 and 8: a catalogue of malformed and hostile input, one golden file a case.
+"""Issues 3, 8 and 15: a catalogue of malformed and hostile input, one golden file a case.
 
 Each file in cases/ holds the input (the text of one repository file, or files to
-delete) and the exact error lines `specsites build` must print. Every case must exit
-2 with no traceback, write nothing anywhere, and leave the previous site/ as it was.
+delete), the command line (`args`, default `build`; publish cases name hostile
+destinations) and the exact error lines it must print. Every case must exit 2 with no
+traceback, write nothing anywhere, and leave the previous site/ as it was.
 """
 from __future__ import annotations
 
@@ -40,13 +41,20 @@ def previous_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "site"
 
 
+def case_args(case: dict, tmp_path: Path) -> list[str]:
+    """The case's command line; `{tmp}` stands for the test's folder, so a command a
+    hostile value might run would leave its marker where the snapshot sees it."""
+    return [arg.replace("{tmp}", str(tmp_path)) for arg in case.get("args", ["build"])]
+
+
 def apply_case(case: dict, repo: Path) -> None:
     for rel in case.get("delete", []):
         target = repo / rel
         shutil.rmtree(target) if target.is_dir() else target.unlink()
     data = case_input(case)
     if data is not None:
-        (repo / case["file"]).write_bytes(data)
+        # `{tmp}` as in case_args: the folder that holds the repository copy
+        (repo / case["file"]).write_bytes(data.replace(b"{tmp}", str(repo.parent).encode()))
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -57,11 +65,11 @@ def test_bad_input_is_refused_with_its_exact_errors(path: Path, tmp_path: Path, 
     apply_case(case, repo)
     before = tree_snapshot(tmp_path)
 
-    result = run_cli("build", root=repo)
+    result = run_cli(*case_args(case, tmp_path), root=repo)
 
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == [f"error: {line}" for line in case["errors"]]
+    assert result.stderr.splitlines() == [f"error: {line}".replace("{tmp}", str(tmp_path)) for line in case["errors"]]
     assert result.stdout == ""
     after = tree_snapshot(tmp_path)
     assert after == before, "files were written: " + ", ".join(sorted(set(after) ^ set(before)))[:500]

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -147,3 +150,101 @@ def test_plain_mkdocs_serve_serves_a_site_with_its_redirects(repo: Path, tmp_pat
         assert any("Watching paths for changes" in line and "redirects.yml" in line for line in server.lines)
     finally:
         server.stop()
+
+
+def nav_of(html: str) -> str:
+    """The primary navigation of a page, as served (with the page's own contents)."""
+    start = html.index('<nav class="md-nav md-nav--primary"')
+    return html[start:html.index('<div class="md-content"', start)]
+
+
+def test_a_page_only_rebuild_keeps_the_navigation(preview: Preview, repo: Path, chromium) -> None:
+    """Issue 15: after an in-place re-render the nav showed "None" for untitled entries."""
+    full = {path: nav_of(preview.get("wg1-connectivity", path)) for path in ("use-cases.html", "specs/cdsc-wg1-01/")}
+    assert ">Specifications<" in full["use-cases.html"].replace("\n", "").replace(" ", "")
+    page = repo / "wg1-connectivity" / "docs" / "use-cases.md"
+    page.write_text(page.read_text() + "\nNav-marker paragraph.\n")
+    preview.wait_for(lambda: "Nav-marker" in preview.get("wg1-connectivity", "use-cases.html"), "the page-only rebuild")
+    spec = repo / "wg1-connectivity" / "specifications" / "cdsc-wg1-01.md"
+    spec.write_text(spec.read_text() + "\nSpec-nav-marker paragraph.\n")
+    preview.wait_for(lambda: "Spec-nav-marker" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/"), "the spec's rebuild")
+    # both re-rendered in place: the first full build is still the one served
+    assert [p.name for p in preview.tmpdir.glob("specsites-serve-wg1-connectivity-*/build-*")] == ["build-1"]
+    for path, nav in full.items():
+        assert nav_of(preview.get("wg1-connectivity", path)) == nav, path
+
+    browser = chromium()
+    try:
+        tab = browser.new_page()
+        tab.goto(preview.url("wg1-connectivity", "use-cases.html"))
+        labels = tab.locator("nav.md-nav--primary .md-nav__link").all_inner_texts()
+        assert "Specifications" in labels and "None" not in labels, labels
+    finally:
+        browser.close()
+
+
+def test_a_taken_port_stops_the_preview_before_it_announces_anything(repo: Path, tmp_path: Path) -> None:
+    """Issue 15: it announced a URL that another process was serving, and kept running."""
+    port = free_port(len(SITES))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port + 1))  # the second site's port
+        taken.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "specsites", "--root", str(repo), "serve", "--port", str(port)],
+            capture_output=True, text=True, env={**ENV, "TMPDIR": str(tmp_path)}, timeout=120,
+        )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: --port: cannot listen on 127.0.0.1:{port + 1} for wg3-customer-data (Address already in use); stop what uses it or pick another --port"
+    ]
+    with socket.socket() as first:
+        first.bind(("127.0.0.1", port))  # the first port was let go too
+
+
+def test_head_is_answered_like_get(preview: Preview) -> None:
+    url = preview.url("wg1-connectivity", "use-cases.html")
+    with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=10) as response:
+        assert response.status == 200 and response.read() == b""
+        length = int(response.headers["Content-Length"])
+    assert length == len(preview.get("wg1-connectivity", "use-cases.html").encode())
+    missing = urllib.request.Request(preview.url("wg1-connectivity", "no-such-page"), method="HEAD")
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(missing, timeout=10)
+    assert answer.value.code == 404 and answer.value.read() == b""
+
+
+def hang_up_early(port: int, path: str) -> None:
+    """A client that sends its request and drops the connection at once (a closed tab)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not FIN
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+
+
+def test_clients_that_hang_up_leave_no_tracebacks(preview: Preview, repo: Path) -> None:
+    port = preview.port
+    for _ in range(30):
+        hang_up_early(port, "/specs/cdsc-wg1-01/")
+        hang_up_early(port, "/search/search_index.json")
+    # an open tab's long poll, then the tab closes while the page is rebuilt
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as poll:
+        poll.sendall(b"GET /.specsites/reload?epoch=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        poll.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    page = repo / "wg1-connectivity" / "docs" / "use-cases.md"
+    page.write_text(page.read_text().replace("# ", "# After-hangups ", 1))
+    preview.wait_for(lambda: "After-hangups" in preview.get("wg1-connectivity", "use-cases.html"), "the rebuild")
+    assert "<h1" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
+    assert not [line for line in preview.lines if "Traceback" in line or "Error" in line], "\n".join(preview.lines)
+
+
+def test_a_same_page_anchor_warning_names_the_spec_source_line(preview: Preview, repo: Path) -> None:
+    spec = repo / "wg1-connectivity" / "specifications" / "cdsc-wg1-01.md"
+    lines = spec.read_text().splitlines()
+    lines.insert(20, "See [client processing](#client-procesing).")
+    spec.write_text("\n".join(lines) + "\n")
+    expected = (
+        "wg1-connectivity: error: wg1-connectivity/specifications/cdsc-wg1-01.md:21: the link '#client-procesing' "
+        "names no section of this page; did you mean #client-processing?"
+    )
+    preview.wait_for(lambda: expected in preview.lines, "the warning, rewritten")
+    assert not any("Doc file" in line for line in preview.lines)

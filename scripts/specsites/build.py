@@ -38,6 +38,7 @@ class SiteResult:
     links: list[LinkRef] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     crashed: str = ""  # a traceback: a bug, not bad input
+    page_state: dict[str, dict] = field(default_factory=dict)  # docs path -> title and meta, for dirty rebuilds
 
 
 @dataclass
@@ -61,7 +62,7 @@ def template_cache():
     return FileSystemBytecodeCache()
 
 
-def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, page_state: dict[str, dict] | None = None) -> SiteResult:
     """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe.
 
@@ -70,6 +71,9 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
     builds, so the theme's templates are compiled once per process.
     defer_site_checks: leave the links to our sites and the published ids to the
     caller, which checks them against every site's pages (see site_checks).
+    page_state: each page's title and metadata from the last full build
+    (SiteResult.page_state), which a dirty build cannot know for the pages it does not
+    read, though the navigation of the pages it renders shows them.
     """
     import traceback
 
@@ -98,8 +102,9 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
         plugin = config.plugins["specsites"]
         plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
         plugin.defer_site_checks = defer_site_checks
+        plugin.page_state = dict(page_state or {})
         build(config, dirty=dirty)
-        result.stats, result.published = plugin.stats, plugin.published
+        result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
     except (Abort, ConfigurationError, PluginError) as e:
         result.errors = collected or [str(e)]
         if isinstance(e, (ConfigurationError, PluginError)) and str(e) not in result.errors:

@@ -13,6 +13,10 @@ from specsites.sites import Repository, Site, added_sources
 
 _BROKEN_LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target (?:'([^']+)' )?is not found among documentation files\.")
 _MISSING_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an anchor '#([^']+)'\.")
+_SAME_PAGE_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '(#[^']*)', but there is no such anchor on this page\.(?: .*)?")
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_HEADING_ID = re.compile(r"\{[^}]*#([\w.:-]+)[^}]*\}\s*$")
+_HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 _NAV_MISSING = re.compile(r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.")
 
 
@@ -27,6 +31,11 @@ def explain(message: str, repo: Repository, site: Site) -> str:
     if match := _MISSING_ANCHOR.fullmatch(message):
         page, href, target, anchor = match.groups()
         return f"{_where(repo, site, page, href)}: the link '{href}' names no section of {target}; use one of its heading ids, or add {{#{anchor}}} to a heading"
+    if match := _SAME_PAGE_ANCHOR.fullmatch(message):
+        page, href = match.groups()
+        near = difflib.get_close_matches(href[1:], _source_ids(_source(repo, site, page)), n=1)
+        hint = f"did you mean #{near[0]}?" if near else "use one of the page's heading ids, or add {" + href + "} to a heading"
+        return f"{_where(repo, site, page, href)}: the link '{href}' names no section of this page; {hint}"
     if match := _NAV_MISSING.fullmatch(message):
         config = site.config_file
         return f"{site.name}/mkdocs.yml:{_line_of(config, match.group(1))}: nav names {match.group(1)}, which does not exist; create it or fix the nav entry"
@@ -38,11 +47,32 @@ def _pages(repo: Repository, site: Site) -> list[str]:
     return own + list(added_sources(repo, site))
 
 
+def _source(repo: Repository, site: Site, page: str) -> Path:
+    """The file a docs path is rendered from: the site's own page, a shared page or a
+    spec source (whose docs path, specs/<id>/index.md, is generated)."""
+    source = site.docs_dir / page
+    return source if source.exists() else added_sources(repo, site).get(page, source)
+
+
+def _source_ids(source: Path) -> list[str]:
+    """The ids a page's headings and HTML give it, as the toc extension makes them."""
+    from markdown.extensions.toc import slugify
+
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    ids = _HTML_ID.findall(text)
+    for line in text.splitlines():
+        if heading := _HEADING.match(line):
+            explicit = _HEADING_ID.search(heading.group(1))
+            ids.append(explicit.group(1) if explicit else slugify(heading.group(1), "-"))
+    return ids
+
+
 def _where(repo: Repository, site: Site, page: str, needle: str) -> str:
     """`path:line` of a docs page (own, shared or spec source) where needle appears."""
-    source = site.docs_dir / page
-    if not source.exists():
-        source = added_sources(repo, site).get(page, source)
+    source = _source(repo, site, page)
     shown = source.relative_to(repo.root).as_posix() if source.is_relative_to(repo.root) else str(source)
     return f"{shown}:{_line_of(source, needle)}"
 

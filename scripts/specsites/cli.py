@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--dest", action="append", default=[], metavar="SITE=REMOTE[#BRANCH]", help="publish SITE elsewhere than the base mkdocs.yml says")
     publish.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="publish a staging copy for SITE served at URL")
     publish.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
-    publish.add_argument("--dry-run", action="store_true", help="show what would change per site; push nothing")
+    publish.add_argument("--dry-run", action="store_true", help="show what would change per site and the commit it would make; push nothing")
+    publish.add_argument("--list", action="store_true", help="with --dry-run, list every file added, changed and removed, not only the pages")
+    publish.add_argument("--allow-dirty", action="store_true", help="publish even with uncommitted changes (the commit message says so)")
+    publish.add_argument("--status", action="store_true", help="per site, the source commit its branch was published from, against the current one; build nothing")
 
     new = commands.add_parser("new", help="add a spec or a site").add_subparsers(dest="kind", required=True)
     new_spec = new.add_parser("spec", help="add a spec to a site: its source with metadata, and its overview")
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return 1 if crashes else 2
     except GitError as e:
-        print(f"error: {e}; nothing more was pushed", file=sys.stderr)
+        print(f"error: {e}; nothing was pushed", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -214,22 +217,67 @@ def _base_urls(args: argparse.Namespace) -> list[str]:
 
 def _publish(args: argparse.Namespace) -> int:
     from specsites.check import format_report
-    from specsites.publish import publish_sites
+    from specsites.publish import PushFailed, publish_sites
 
-    report = publish_sites(root=args.root, dest_overrides=args.dest, base_url_pairs=_base_urls(args), dry_run=args.dry_run)
+    if args.status:
+        return _publish_status(args)
+    try:
+        report = publish_sites(root=args.root, dest_overrides=args.dest, base_url_pairs=_base_urls(args), dry_run=args.dry_run, allow_dirty=args.allow_dirty)
+    except PushFailed as e:  # not the input's fault, and part may be published: say which
+        for line in str(e).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 1
     print("\n".join(format_report(report.check)[-1:]))
     for site in report.sites:
-        where = f"{site.destination.remote} {site.destination.branch}"
-        if not site.commit:
-            print(f"{site.site}: {where}: unchanged, no commit")
-            continue
-        counts = ", ".join(f"{len(paths)} {kind}" for kind, paths in site.changes.items())
-        verb = "would commit" if args.dry_run else "pushed"
-        print(f"{site.site}: {where}: {verb} {site.commit[:12]} ({counts})")
-        if args.dry_run:
-            for kind, paths in site.changes.items():
-                for path in paths:
-                    print(f"  {kind:<8} {path}")
+        print("\n".join(publish_summary(site, dry_run=args.dry_run, every_file=args.list)))
     if report.recorded:
         print(f"recorded what went live in published-urls.yml: commit {report.recorded}")
     return 0
+
+
+def publish_summary(site, *, dry_run: bool, every_file: bool) -> list[str]:
+    """A site's lines: where, the commit, counts; with dry_run the pages among the
+    changes (with every_file, every file: the search index alone is dozens)."""
+    where = f"{site.site}: {site.destination}" + (f" (under {site.folder}/)" if site.folder else "")
+    if not site.commit:
+        return [f"{where}: unchanged, no commit"]
+    counts = ", ".join(f"{len(paths)} {kind}" for kind, paths in site.changes.items())
+    verb = "would commit" if dry_run else "pushed"
+    lines = [f"{where}: {verb} {site.commit[:12]} ({counts})"]
+    if not dry_run:
+        return lines
+    redirects = others = 0
+    for kind, paths in site.changes.items():
+        for path in paths:
+            if every_file or path in site.pages:
+                lines.append(f"  {kind:<8} {path}")
+            elif path.endswith(".html"):
+                redirects += 1
+            else:
+                others += 1
+    if redirects or others:
+        lines.append(f"  and {redirects} redirect and error pages, {others} other files (search index, sitemap, assets); --list shows them")
+    return lines
+
+
+def _publish_status(args: argparse.Namespace) -> int:
+    from specsites.publish import publish_status
+
+    source, statuses = publish_status(root=args.root, dest_overrides=args.dest)
+    current = source.commit[:12] if source.commit else "an unversioned tree"
+    behind_any = False
+    for status in statuses:
+        where = f"{status.site}: {status.destination}"
+        if status.problem:
+            print(f"{where}: cannot tell: {status.problem}")
+            behind_any = True
+        elif not status.published:
+            print(f"{where}: never published; current source {current}")
+            behind_any = True
+        elif status.behind == 0:
+            print(f"{where}: published from {status.published[:12]}, the current source: up to date")
+        else:
+            since = "not an ancestor of the current source" if status.behind is None else f"{status.behind} commits behind"
+            print(f"{where}: published from {status.published[:12]}, {since} {current}; run scripts/publish")
+            behind_any = True
+    return 1 if behind_any else 0

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -34,6 +36,33 @@ def source_commit(root: Path) -> str:
     return head + (" (with uncommitted changes)" if dirty else "")
 
 
+@dataclass(frozen=True)
+class Source:
+    """The state of the sources being published."""
+
+    commit: str  # HEAD's full hash; "" outside a git repository
+    short: str = ""  # HEAD's abbreviated hash
+    subject: str = ""
+    time: str = ""  # HEAD's commit time in seconds since the epoch (now, outside a repository)
+    changed: list[str] = field(default_factory=list)  # paths with uncommitted changes, untracked ones too
+
+    def describe(self) -> str:
+        if not self.commit:
+            return "an unversioned tree"
+        return f"{self.short} {self.subject}" + (" (with uncommitted changes)" if self.changed else "")
+
+
+def read_source(root: Path) -> Source:
+    try:
+        commit, short, when, subject = git("log", "-1", "--format=%H%n%h%n%ct%n%s", cwd=root).split("\n", 3)
+    except (GitError, ValueError):
+        return Source("", time=str(int(time.time())))
+    # Not through git(): its stripping would cut the first entry's leading status column.
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, cwd=root)
+    changed = [line[3:] for line in status.stdout.splitlines() if len(line) > 3]
+    return Source(commit, short, subject, when, changed)
+
+
 def last_changed(root: Path, path: str) -> str:
     """The date (YYYY-MM-DD) of the last commit that changed path; "" outside git or
     for a file never committed (a tarball's build then shows the spec's own date)."""
@@ -48,8 +77,6 @@ def commit_time(root: Path) -> str:
     try:
         return git("log", "-1", "--format=%ct", cwd=root)
     except GitError:
-        import time
-
         return str(int(time.time()))
 
 

@@ -10,6 +10,7 @@ import html
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -74,6 +75,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # and a template bytecode cache kept across its builds.
         self.dirty = False
         self.bytecode_cache = None
+        # Each page's title and metadata by docs path: handed in from the last full
+        # build, updated by this one (for dirty rebuilds).
+        self.page_state: dict[str, dict] = {}
         # Issue 14, what readers see around a page: each site's name and page titles.
         self.labels: dict[str, SiteLabel] = {}
         self.titles: dict[str, dict[str, str]] = {}
@@ -138,6 +142,18 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
                 files.append(File.generated(config, rel, abs_src_path=str(self.repo.shared_docs / rel)))
         self.page_files = {f.dest_uri for f in files}
         return files
+
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        # A dirty build reads only the edited pages, so every other page of the nav has
+        # no title (its title comes from its h1: the theme prints "None") and no
+        # metadata (a spec's status badge). Give them what the full build found.
+        if self.dirty:
+            for page in nav.pages:
+                state = self.page_state.get(page.file.src_uri)
+                if page.markdown is None and state is not None:
+                    page.title = state["title"]
+                    page.meta = dict(state["meta"])
+        return nav
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         if self.bytecode_cache is not None:
@@ -207,6 +223,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # Section ids only: a page's title (h1; level is the heading level despite
         # MkDocs' docstring) is not a place people link to.
         self.published[url] = [item.id for item in _walk_toc(page.toc) if item.level > 1]
+        self.page_state[page.file.src_uri] = {"title": page.title, "meta": dict(page.meta)}
         return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
@@ -216,8 +233,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             output = output.replace("</head>", anchor_script(redirect, self.linker) + "</head>", 1)
         # Links written to other sites' production URLs follow them to a preview or staging copy.
         for site in self.repo.sites:
-            if self.linker.base_urls[site.name] != site.production_url:
-                output = output.replace(f'href="{site.production_url}', f'href="{self.linker.base_urls[site.name]}')
+            copy = self.linker.base_urls[site.name]
+            if copy != site.production_url:
+                output = output.replace(f'href="{site.production_url}', f'href="{copy}')
+                # A link that shows its URL (`<https://...>` in a spec: "Latest version")
+                # shows the copy's URL too, not production's.
+                output = re.sub(f'(<a href="{re.escape(copy)}[^"]*"[^>]*>){re.escape(site.production_url)}', lambda m: m.group(1) + copy, output)
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:

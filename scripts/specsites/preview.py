@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from specsites.build import SiteResult, build_one_site, error_lines, select_sites, template_cache
-from specsites.errors import SpecSitesError
+from specsites.errors import Problem, SpecSitesError
 from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html, watched_paths
 from specsites.static_host import Answer, answer, send_answer
@@ -56,6 +57,7 @@ class PreviewSite:
         self._templates = template_cache()
         self._plan: Plan | None = None  # of the last good full build; page edits keep it
         self._needs_full = True  # until a full build succeeds, every rebuild is one
+        self._page_state: dict[str, dict] = {}  # titles and metadata of the pages served, for the nav of a page-only rebuild
 
     def rebuild(self, edited_pages: list[str] | None = None) -> bool:
         """Build afresh and swap, or, given the output files of edited pages only,
@@ -82,8 +84,10 @@ class PreviewSite:
         folder = self.current.resolve()
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
-            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates)
+            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates, page_state=self._page_state)
             failed = bool(result.errors or result.crashed)
+            if not failed:
+                self._page_state = result.page_state
             for rel, data in saved.items():
                 if failed or rel in _KEEP_ACROSS_PAGE_EDITS:
                     (folder / rel).write_bytes(data)
@@ -105,7 +109,7 @@ class PreviewSite:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
-        self._plan, self._needs_full = plan, False
+        self._plan, self._needs_full, self._page_state = plan, False, result.page_state
         old = os.readlink(self.current) if self.current.is_symlink() else None
         link = self.workdir / "next"
         os.symlink(new, link)
@@ -123,8 +127,34 @@ class PreviewSite:
             return self.epoch
 
 
+# A browser closing a tab, or a client giving up, ends its connection mid-answer:
+# nothing is wrong with the preview, so nothing is printed.
+_CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+
+
+class _PreviewServer(ThreadingHTTPServer):
+    """Serves on a socket bound beforehand (by serve_sites, before any URL is announced)."""
+
+    daemon_threads = True
+
+    def __init__(self, listening: socket.socket, handler: type[BaseHTTPRequestHandler], site: str) -> None:
+        super().__init__(listening.getsockname(), handler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = listening
+        self.site = site
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, _CLIENT_GONE):
+            return
+        print(f"{self.site}: internal error: answering a request: {error!r}; the preview goes on", file=sys.stderr, flush=True)
+
+
 def _handler(preview: PreviewSite):
     class Handler(BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.do_GET()  # send_answer writes no body for HEAD
+
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             if url.path == RELOAD_PATH:
@@ -185,8 +215,9 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _serve_one(repo: Repository, site: Site, port: int) -> None:
-    """Runs in its own process until SIGTERM: build, serve, rebuild on change."""
+def _serve_one(repo: Repository, site: Site, listening: socket.socket) -> None:
+    """Runs in its own process until SIGTERM: build, serve, rebuild on change.
+    Requests that come during the first build wait in the socket's queue."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     workdir = Path(tempfile.mkdtemp(prefix=f"specsites-serve-{site.name}-"))
@@ -194,12 +225,7 @@ def _serve_one(repo: Repository, site: Site, port: int) -> None:
         preview = PreviewSite(repo, site, workdir)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
-        try:
-            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(preview))
-        except OSError as e:
-            print(f"{site.name}: error: --port: cannot listen on 127.0.0.1:{port} ({e.strerror}); pick another port", file=sys.stderr, flush=True)
-            return
-        server.daemon_threads = True
+        server = _PreviewServer(listening, _handler(preview), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         # Polling a few hundred files takes about a millisecond, and reacts faster than
         # watchdog's inotify buffer, which holds events back for half a second.
@@ -218,10 +244,32 @@ def _serve_one(repo: Repository, site: Site, port: int) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
+    """A listening socket on 127.0.0.1 per site, on consecutive ports from first; all
+    of them or none (SpecSitesError naming the port that is taken)."""
+    bound: dict[str, socket.socket] = {}
+    for offset, name in enumerate(names):
+        port = first + offset
+        listening = socket.socket()
+        try:
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+            listening.bind(("127.0.0.1", port))
+            listening.listen(64)
+            bound[name] = listening
+        except (OSError, OverflowError) as e:
+            listening.close()
+            for listening in bound.values():
+                listening.close()
+            reason = getattr(e, "strerror", None) or str(e)
+            raise SpecSitesError(Problem("--port", 0, f"cannot listen on 127.0.0.1:{port} for {name} ({reason}); stop what uses it or pick another --port"))
+    return bound
+
+
 def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) -> int:
     repo = load_repository(root)
     sites = select_sites(repo, only)
     ports = {site.name: port + i for i, site in enumerate(sites)}
+    sockets = bind_ports(list(ports), port)  # before any URL is announced
     # Every served site links and redirects to the others' previews, not production.
     os.environ[BASE_URLS_ENV] = " ".join(f"{name}=http://127.0.0.1:{p}/" for name, p in ports.items())
     for site in sites:
@@ -230,12 +278,14 @@ def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) 
     import mkdocs.commands.build  # noqa: F401  (imported once, before forking)
 
     context = multiprocessing.get_context("fork")
-    processes = [context.Process(target=_serve_one, args=(repo, site, ports[site.name]), name=site.name) for site in sites]
+    processes = [context.Process(target=_serve_one, args=(repo, site, sockets[site.name]), name=site.name) for site in sites]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     for process in processes:
         process.start()
+    for listening in sockets.values():
+        listening.close()  # each child holds its own copy
     while not stop.wait(0.2):
         if not any(p.is_alive() for p in processes):
             break

@@ -122,7 +122,8 @@ def send_answer(handler: BaseHTTPRequestHandler, result: Answer, query: str, bod
     handler.send_header("Content-Length", str(len(body)))
     handler.send_header("Cache-Control", "no-store")
     handler.end_headers()
-    handler.wfile.write(body)
+    if handler.command != "HEAD":  # HEAD: the same headers, no body
+        handler.wfile.write(body)
 
 
 class GitHubPagesServer:
