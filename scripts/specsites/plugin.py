@@ -148,46 +148,55 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
 
     def _add_versions(self, files: Files, config: MkDocsConfig) -> None:
         """Each tagged version's page and changes page: rendered when the cache does
-        not hold them as they would come out now, else written from it afterwards."""
+        not hold them as they would come out now, else written from it afterwards.
+
+        The cache key is made of the page's inputs (the frame, the blobs, the version
+        list), so a hit costs no Markdown work at all, not even the diff."""
         assert self.repo is not None and self.versions is not None and self.linker is not None
         self.version_pages, self.cached_versions = {}, {}
         own = [s for s in self.specs if s.site == self.site_name and self.versions.versions.get(s.slug)]
         if not own:
             return
         frame = version_frame(self.repo, self.specs, self.linker.base_urls)
-        for spec, version, kind, markdown in self._version_markdown(own):
-            key = version_cache.version_key(frame, kind, markdown)
-            shown = f"{version.source} at tag {version.tag}"
-            entry = version_cache.load(key)
-            if entry is not None and not self.dirty:
-                self.cached_versions[md_to_html(version.page if kind == "page" else version.changes_page)] = {**entry, "spec": spec.slug}
-                continue
-            path = version.page if kind == "page" else version.changes_page
-            self.version_pages[path] = (shown, key)
-            files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+        for spec in own:
+            versions = self.versions.versions[spec.slug]
+            listed = [(v.tag, v.blob) for v in versions]
+            for index, version in enumerate(versions):
+                previous = versions[index - 1].blob if index else ""
+                for kind, path, inputs in (("page", version.page, listed), ("changes", version.changes_page, previous)):
+                    key = version_cache.version_key(frame, kind, version.tag, version.blob, inputs)
+                    entry = None if self.dirty else version_cache.load(key)
+                    if entry is not None:
+                        self.cached_versions[md_to_html(path)] = {**entry, "spec": spec.slug}
+                        continue
+                    markdown = self._version_markdown(spec, versions, index, kind)
+                    self.version_pages[path] = (f"{version.source} at tag {version.tag}", key)
+                    files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
 
-    def _version_markdown(self, own: list[SpecMeta]):
-        """(spec, version, "page" or "changes", Markdown) of every version of the specs."""
+    def _version_markdown(self, spec: SpecMeta, versions: list[Version], index: int, kind: str) -> str:
+        """The Markdown of a version's page, or of its changes page."""
         assert self.repo is not None and self.versions is not None and self.linker is not None
         base = self.linker.base_urls[self.site_name]
         production = {s.name: s.production_url for s in self.repo.sites}
-        for spec in own:
-            versions = self.versions.versions[spec.slug]
-            others = absolute_links(other_drafts(spec, self.specs, production), spec.page, base)
-            bodies = {}
-            for version in versions:
-                text = self.versions.texts[version.blob]
-                front, body = split_source(text)
-                old_site = version.source.split("/", 1)[0]
-                tag_slug = version.tag.split("/", 1)[0]
-                body = absolute_links(body, f"specs/{tag_slug}/index.md", production.get(old_site, base) if old_site != self.site_name else base)
-                bodies[version] = body
-                meta = _meta_at(text, front, spec, version)
-                lists = version_list(spec, base, version, versions) + "\n" + others
-                yield spec, version, "page", version_page_markdown(meta, spec, version, versions, body, base, lists)
-            for index, version in enumerate(versions):
-                previous = (versions[index - 1], bodies[versions[index - 1]]) if index else None
-                yield spec, version, "changes", changes_page_markdown(spec, version, previous, bodies[version], base)
+        version = versions[index]
+        if kind == "changes":
+            previous = (versions[index - 1], self._version_body(versions[index - 1])[1]) if index else None
+            return changes_page_markdown(spec, version, previous, self._version_body(version)[1], base)
+        front, body = self._version_body(version)
+        others = absolute_links(other_drafts(spec, self.specs, production), spec.page, base)
+        lists = version_list(spec, base, version, versions) + "\n" + others
+        meta = _meta_at(self.versions.texts[version.blob], front, spec, version)
+        return version_page_markdown(meta, spec, version, versions, body, base, lists)
+
+    def _version_body(self, version: Version) -> tuple[str, str]:
+        """A version's front matter and body, its relative links made absolute URLs of
+        the pages they named on the site it was published on."""
+        assert self.repo is not None and self.versions is not None and self.linker is not None
+        base = self.linker.base_urls[self.site_name]
+        front, body = split_source(self.versions.texts[version.blob])
+        old_site = version.source.split("/", 1)[0]
+        tag_slug = version.tag.split("/", 1)[0]
+        return front, absolute_links(body, f"specs/{tag_slug}/index.md", self.linker.base_urls.get(old_site, base))
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         if self.bytecode_cache is not None:
