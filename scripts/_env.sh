@@ -24,6 +24,8 @@ ensure_test_packages() {
     local missing=()
     [ -x "${SPECSITES_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    command -v java >/dev/null || missing+=(default-jre-headless)  # the Nu Html Checker
+    command -v npm >/dev/null || missing+=(npm)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "specsites: tests need: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
@@ -32,4 +34,16 @@ ensure_test_packages() {
     echo "specsites: installing ${missing[*]} (Debian packages for the browser and nginx tests)" >&2
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The Nu Html Checker (npm's vnu-jar, run with java) for the HTML validity tests, in
+# a cache folder git ignores; tests find it through SPECSITES_VNU_JAR.
+VNU_VERSION=26.9.27
+ensure_vnu() {
+    local dir="$SPECSITES_ROOT/.cache/vnu-$VNU_VERSION"
+    export SPECSITES_VNU_JAR="$dir/node_modules/vnu-jar/build/dist/vnu.jar"
+    [ -f "$SPECSITES_VNU_JAR" ] && return 0
+    echo "specsites: installing the Nu Html Checker (npm vnu-jar@$VNU_VERSION) into $dir" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent "vnu-jar@$VNU_VERSION" >&2
 }

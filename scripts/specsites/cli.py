@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=0, help="concurrent requests with --live (default: 4 per core, at most 16)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (shape: README, 'Checking')")
     check.add_argument("--all", action="store_true", help="with --json, also list every URL followed and where it landed")
+    check.add_argument("--fix", action="store_true", help="write into redirects.yml the entries git renames and moved headings justify; list the rest")
+
+    move = commands.add_parser("mv", help="move a page or folder; update links, nav and redirects.yml")
+    move.add_argument("old", help="a page (.md) or folder of pages")
+    move.add_argument("new", help="where it goes (within its site or into another site's folder)")
+    move.add_argument("--dry-run", action="store_true", help="print the changes as a diff; change nothing")
 
     publish = commands.add_parser("publish", help="build, check, then commit each site to its branch")
     publish.add_argument("--dest", action="append", default=[], metavar="SITE=REMOTE[#BRANCH]", help="publish SITE elsewhere than the base mkdocs.yml says")
@@ -69,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             return _build(args)
         if args.command == "check":
-            return _check(args)
+            return _fix(args) if args.fix else _check(args)
+        if args.command == "mv":
+            return _move(args)
         if args.command == "publish":
             return _publish(args)
         if args.command == "new":
@@ -168,6 +176,29 @@ def _new(args: argparse.Namespace) -> int:
     for rel in write_scaffold(repo.root, scaffold):
         print(f"{'changed' if rel == BASE_CONFIG else 'created'} {rel}")
     return 0
+
+
+def _move(args: argparse.Namespace) -> int:
+    from specsites.move import describe, plan_move, write_move
+    from specsites.sites import load_repository
+
+    repo = load_repository(args.root)
+    plan = plan_move(repo, args.old, args.new, Path.cwd())
+    if args.dry_run:
+        print("\n".join(describe(repo, plan, diff=True)))
+        return 0
+    how = "with git mv" if write_move(repo, plan) else "(not tracked by git)"
+    print("\n".join(describe(repo, plan, diff=False)))
+    print(f"moved {how}; run scripts/build and scripts/check to see the result")
+    return 0
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from specsites.fix import fix_redirects
+
+    report = fix_redirects(root=args.root)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def _base_urls(args: argparse.Namespace) -> list[str]:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
+from collections.abc import Mapping
 
 from specsites.redirect_page import Linker
 from specsites.redirect_plan import Plan
+from specsites.readers import SiteLabel
 from specsites.sites import Repository
 
 MOVED_SPECS_MARKER = "<!-- specsites:moved-specs -->"
@@ -18,8 +19,12 @@ def _spec_id(path: str) -> str | None:
     return match.group(1).upper() if match else None
 
 
-def moved_specs_html(plan: Plan, repo: Repository, linker: Linker, from_file: str) -> str:
-    """An escaped HTML list: specs that left or were renamed on this site, and specs that came here."""
+def moved_specs_html(plan: Plan, repo: Repository, linker: Linker, from_file: str, labels: Mapping[str, SiteLabel]) -> str:
+    """An escaped HTML list: specs that left or were renamed on this site, and specs that came here.
+
+    Sites are named by their titles, not their hosts: the same sentence reads right
+    in production, in the preview (127.0.0.1:port) and in a staging copy.
+    """
     site = linker.site
     items = []
     for other in repo.sites:
@@ -29,14 +34,23 @@ def moved_specs_html(plan: Plan, repo: Repository, linker: Linker, from_file: st
                 continue
             new = _spec_id(to.url) or to.url
             link = f'<a href="{html.escape(linker.href(to, from_file))}">{html.escape(new)}</a>'
-            where = html.escape(urlsplit(linker.base_urls[to.site]).netloc)
             if other.name == site and to.site == site:
                 items.append(f"<li>{html.escape(old)} was renamed {link}.</li>")
             elif other.name == site:
-                items.append(f"<li>{html.escape(old)} moved to {where}: {link}.</li>")
+                where = html.escape(_site_title(labels, to.site))
+                if new == old:
+                    items.append(f"<li>{link} moved to the {where} site.</li>")
+                else:
+                    items.append(f"<li>{html.escape(old)} moved to the {where} site as {link}.</li>")
             else:
-                came_from = html.escape(urlsplit(linker.base_urls[other.name]).netloc)
-                items.append(f"<li>{html.escape(old)} was published on {came_from} before; it is now {link}.</li>")
+                came_from = html.escape(_site_title(labels, other.name))
+                renamed = "" if new == old else f", where it was {html.escape(old)}"
+                items.append(f"<li>{link} moved here from the {came_from} site{renamed}.</li>")
     if not items:
         return "<p>No specifications have moved.</p>"
     return '<ul class="specsites-moved">\n' + "\n".join(items) + "\n</ul>"
+
+
+def _site_title(labels: Mapping[str, SiteLabel], site: str) -> str:
+    label = labels.get(site)
+    return label.title if label else site

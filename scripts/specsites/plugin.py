@@ -7,9 +7,11 @@ plain `mkdocs build -f <site>/mkdocs.yml` or `mkdocs serve` does everything the
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -24,7 +26,7 @@ from specsites.redirect_page import Linker, anchor_script, render_redirect_page
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_redirects, nginx_include
 from specsites.output_files import write_generated_files
-from specsites.urls import page_url, served_forms, url_file
+from specsites.urls import page_key, page_url, served_forms, url_file
 from specsites.sites import BASE_URLS_ENV, Repository, added_sources, all_specs, base_urls, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 from specsites.git_utils import last_changed
@@ -34,6 +36,7 @@ from specsites.versions import LATEST_IDS, Version, absolute_links, changes_page
 from specsites import version_cache
 from specsites.inventory import Inventory, load_inventory
 from specsites.page_html import id_values
+from specsites.readers import KNOWN_URLS_FILE, SiteLabel, known_urls, page_titles, site_labels, switcher_entries
 from specsites.site_checks import (
     LinkRef, PageFacts, check_links, check_published_ids, line_of_heading, line_of_id, line_of_text, links_to_sites, unclosed_attributes,
 )
@@ -79,6 +82,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # and a template bytecode cache kept across its builds.
         self.dirty = False
         self.bytecode_cache = None
+        # Issue 14, what readers see around a page: each site's name and page titles.
+        self.labels: dict[str, SiteLabel] = {}
+        self.titles: dict[str, dict[str, str]] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -110,6 +116,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
         snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
         snippets["base_path"] = [str(self.repo.shared_docs / "snippets")]
+        self._readers_config(config)
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -131,6 +138,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # Pages that stay but had sections moved out: they get a script for the old anchors.
         own = site_pages(self.repo, self.repo.site(self.site_name))
         self.section_redirects = {url_file(own[r.key]): r for r in plan.moved(self.site_name) if r.to is None}
+        self._readers_pre_build(config)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.repo is not None
@@ -213,7 +221,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         for number, text in unclosed_attributes(_source_text(page)):
             log.warning(f"{self._shown(page)}:{number}: '{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}")
         if MOVED_SPECS_MARKER in markdown:
-            markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri))
+            markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri, self.labels))
         return markdown
 
     def _spec_page(self, markdown: str, page: Page, source: Path) -> str:
@@ -335,16 +343,55 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         if self.dirty:
             return  # the preview rebuilds this way only when no redirect changed
         with collector_paused():
-            generated = {f: render_redirect_page(r, self.linker, f) for r in redirects if r.to is not None for f in r.files}
+            generated = {f: render_redirect_page(r, self.linker, f, self._destination_title(r)) for r in redirects if r.to is not None for f in r.files}
         generated["_redirects"] = netlify_redirects(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
         if self.linker.base_urls[site.name] == site.production_url:
             generated["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
         generated[".nojekyll"] = ""
+        generated.update(self._readers_files())
         try:
             write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)
         except SpecSitesError as e:
             raise PluginError(str(e))
+
+    # Issue 14: the site switcher, footer, banner and 404 page read these from
+    # config.extra.specsites (docs/overrides); kept apart from the checks above.
+    def _readers_config(self, config: MkDocsConfig) -> None:
+        assert self.repo is not None and self.linker is not None
+        try:
+            self.labels = site_labels(self.repo)
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        site = self.repo.site(self.site_name)
+        config.extra["specsites"].update({
+            "sites": switcher_entries(self.repo, self.labels, self.linker),
+            # The banner links to the production site even in a copy whose other links
+            # were moved to the copy (the script sets it: on_post_page leaves scripts alone).
+            "production_url": site.production_url,
+            # A path, not a URL: the 404 page fetches it from wherever it is served.
+            "known_urls": urlsplit(self.linker.base_urls[site.name]).path + KNOWN_URLS_FILE,
+        })
+
+    def _readers_pre_build(self, config: MkDocsConfig) -> None:
+        assert self.repo is not None and self.linker is not None and self.plan is not None
+        self.titles = {s.name: page_titles(self.repo, s.name) for s in self.repo.sites}
+
+    def _readers_files(self) -> dict[str, str]:
+        """The 404 page's "did you mean" index: a file of its own, fetched only on a
+        miss, so a site with thousands of moved pages keeps a small 404 page."""
+        assert self.repo is not None and self.linker is not None and self.plan is not None
+        known = known_urls(self.repo, self.site_name, self.plan, self.linker, self.titles)
+        return {KNOWN_URLS_FILE: json.dumps(known, ensure_ascii=True, separators=(",", ":")) + "\n"}
+
+    def _destination_title(self, redirect: Redirect) -> str:
+        """The title of the page a redirect lands on, for its redirect page."""
+        to = redirect.to
+        if to is None or not to.site:
+            return ""
+        title = self.titles.get(to.site, {}).get(page_key(to.url), "")
+        label = self.labels.get(to.site)
+        return f"{title} - {label.title}" if title and label and to.site != self.site_name else title
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         assert self.repo is not None

@@ -57,21 +57,40 @@ def anchor_script(redirect: Redirect, linker: Linker, from_file: str, to: str | 
     return "<script>" + _SCRIPT % _script_data({"to": to, "anchors": anchors}) + "</script>"
 
 
-def render_redirect_page(redirect: Redirect, linker: Linker, from_file: str) -> str:
+# Seen only without JavaScript, or while a slow target loads: the site's look in a
+# few bytes (system fonts and the consortium bar's colour, like the site). With
+# JavaScript the script has already moved on, so the body shows only after a
+# second: no flash of this page.
+_STYLE = (
+    "<style>body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
+    "color:#212121;background:#fff}header{background:#263238;color:#fff;padding:12px 16px;font-weight:700}"
+    "main{max-width:40rem;padding:16px;overflow-wrap:anywhere}h1{font-size:1.6em;font-weight:400}"
+    "a{color:#4051b5}small{color:#757575}"
+    "@keyframes specsites-show{from{visibility:hidden}}body{animation:specsites-show 0s 1s backwards}</style>\n"
+    "<noscript><style>body{animation:none}</style></noscript>\n"
+)
+
+
+def render_redirect_page(redirect: Redirect, linker: Linker, from_file: str, title: str = "") -> str:
+    """The redirect page; `title` is the destination page's title, when known."""
     assert redirect.to is not None
     href = linker.href(redirect.to, from_file)
-    canonical = html.escape(linker.absolute(redirect.to), quote=True)
+    absolute = linker.absolute(redirect.to)
+    canonical = html.escape(absolute, quote=True)
     link = html.escape(href, quote=True)
+    name = html.escape(title or absolute)
     return (
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        "<title>Page moved</title>\n"
+        '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
+        f"<title>Moved: {name}</title>\n"
         '<meta name="robots" content="noindex">\n'
         f'<link rel="canonical" href="{canonical}">\n'
         f"{anchor_script(redirect, linker, from_file, href)}\n"
         f'<noscript><meta http-equiv="refresh" content="0; url={link}"></noscript>\n'
-        "</head>\n<body>\n"
-        f'<p>This page has moved to <a href="{link}">{html.escape(linker.absolute(redirect.to))}</a>.</p>\n'
-        "</body>\n</html>\n"
+        f"{_STYLE}"
+        "</head>\n<body>\n<header>Carbon Data Specification Consortium</header>\n<main>\n"
+        f'<h1>This page has moved</h1>\n<p>It is now <a href="{link}">{name}</a>.</p>\n'
+        + (f"<p><small>{html.escape(absolute)}</small></p>\n" if title else "")
+        + "</main>\n</body>\n</html>\n"
     )
-

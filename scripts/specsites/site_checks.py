@@ -127,13 +127,19 @@ def find_section(site: str, url: str, anchor: str, facts: dict[str, SiteFacts]) 
     """Where the section once at site:url#anchor stands now, as a redirects.yml target
     ("/page#id" on the same site, "other-site:/page#id" on another); "" if nowhere.
 
-    Looks on the same site first, then on the others; on each, for the same id on
-    another page, then for a heading whose words give that id (a renamed id keeps
-    its heading's words), on the same page first.
+    Looks first on the page itself for a heading whose words give that id (a renamed
+    id keeps its heading's words: ids like #goals recur on many pages, so the same
+    id elsewhere is a worse guess); then on the same site, then on the others; on
+    each, for the same id on another page, then for a heading whose words give it.
     """
     def target(on: str, page: PageFacts, id_: str) -> str:
         path = served_forms(page.url)[0]
         return f"{path}#{id_}" if on == site else f"{on}:{path}#{id_}"
+
+    own = facts.get(site, {}).get(url)
+    for id_, title in (own.headings.items() if own else ()):
+        if id_ != anchor and heading_slug(title) == anchor:
+            return target(site, own, id_)
 
     for on in [site] + sorted(s for s in facts if s != site):
         pages = sorted(facts[on].items(), key=lambda item: (not (on == site and item[0] == url), item[0]))
