@@ -173,7 +173,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
                 previous = versions[index - 1].blob if index else ""
                 for kind, path, inputs in (("page", version.page, listed), ("changes", version.changes_page, previous)):
                     key = version_cache.version_key(frame, kind, version.tag, version.blob, inputs)
-                    entry = None if self.dirty else version_cache.load(key)
+                    entry = version_cache.load(key)
                     if entry is not None:
                         self.cached_versions[md_to_html(path)] = {**entry, "spec": spec.slug}
                         continue
