@@ -164,6 +164,9 @@ def test_the_banner_follows_the_readers_section_in_a_browser(versioned: Path, ch
                 tab.goto(old + fragment)
                 href = tab.get_attribute(".specsites-latest-link", "href")
                 assert href == WG1 + "specs/cdsc-wg1-01/" + expected, (fragment, href)
+                if fragment:  # the banner stays in view, and the section lands below it
+                    banner, heading = tab.locator(".specsites-old-version").bounding_box(), tab.locator(fragment).bounding_box()
+                    assert banner["y"] >= 0 and banner["y"] + banner["height"] <= heading["y"] + 1, (banner, heading)
         finally:
             browser.close()
 
