@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, ROOT, SITES, copy_sources, run_cli
+from conftest import ENV, ROOT, SITES, copy_sources, free_port, run_cli
 from specsites.follow import follow
 from specsites.http_fetch import HttpFetch
 from specsites.static_host import GitHubPagesServer
@@ -280,3 +280,21 @@ def test_bad_version_tags_are_refused_one_line_each(versioned: Path, tmp_path: P
         "error: git tag cdsc-wg9-09/2024-01-01: no specification CDSC-WG9-09 now (nor one with it in previous_ids); restore its source, or add CDSC-WG9-09 to the previous_ids of the spec it became",
     ]
     assert not (clone / "site").exists()
+
+
+def test_the_preview_publishes_a_version_when_it_is_tagged(tmp_path: Path) -> None:
+    from test_preview import Preview
+
+    root = copy_sources(tmp_path / "repo")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Sources")
+    preview = Preview(root, free_port(), tmp_path)
+    try:
+        preview.wait_for(lambda: "Server Metadata" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/"), "the first build")
+        assert "No dated version of this specification is published yet." in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
+        git(root, "tag", "cdsc-wg1-01/2024-06-27")
+        preview.wait_for(lambda: "Keep the document small" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/"), "the tagged version")
+        assert "2024-06-27/changes" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
+    finally:
+        assert preview.stop() == 0

@@ -57,6 +57,16 @@ def tags(root: Path) -> list[tuple[str, str]]:
     return found
 
 
+def tag_files(root: Path) -> list[Path]:
+    """Where git keeps the tags (to watch them in the preview); [] outside git."""
+    try:
+        common = Path(git("rev-parse", "--git-common-dir", cwd=root))
+    except (GitError, OSError):
+        return []
+    common = common if common.is_absolute() else root / common
+    return [common / "refs" / "tags", common / "packed-refs"]
+
+
 def _batch(root: Path, option: str, lines: list[str]) -> bytes:
     """One `git cat-file --batch*` run over many objects (one process for them all)."""
     result = subprocess.run(["git", "cat-file", option], input="".join(f"{line}\n" for line in lines).encode(), capture_output=True, cwd=root)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from specsites.errors import Problem, SpecSitesError, raise_if_any
-from specsites.git_utils import GitError, blob_ids, read_blobs, tags
+from specsites.git_utils import GitError, blob_ids, read_blobs, tag_files, tags
 from specsites.spec_meta import SpecMeta, nav_pages, parse_spec_meta
 from specsites.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates, split_source
 from specsites.urls import page_key, page_url, usable_http_url
@@ -349,5 +349,5 @@ def base_urls(repo: Repository, override: str = "", source: str = "--base-url") 
 
 def watched_paths(repo: Repository, site: Site) -> list[Path]:
     """What a site's build reads, to rebuild when it changes: the site's folder, the
-    shared docs, the base config and the map."""
-    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file) if p.exists()]
+    shared docs, the base config and the map, and git's tags (the spec versions)."""
+    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file, *tag_files(repo.root)) if p.exists()]
