@@ -28,7 +28,8 @@ WG3 = "https://customerdata.carbondataspec.org/"
 V1 = "wg1-connectivity/specifications/cdsc-wg1-01.md"
 V2 = "wg1-connectivity/specifications/cdsc-wg1-02.md"
 V3 = "wg3-customer-data/specifications/cdsc-wg3-01.md"
-OLD_NOTES = "\n### 1.3 Old notes {#old-notes}\n\nThis section was dropped before the 2024-06-27 version.\n"
+# With a flaw the build refuses today (an id used twice): history is kept as it was.
+OLD_NOTES = '\n### 1.3 Old notes {#old-notes}\n\nThis section was dropped before the 2024-06-27 version.<span id="goals"></span>\n'
 
 
 def git(root: Path, *args: str) -> str:
@@ -165,7 +166,7 @@ def test_the_banner_follows_the_readers_section_in_a_browser(versioned: Path, ch
                 href = tab.get_attribute(".specsites-latest-link", "href")
                 assert href == WG1 + "specs/cdsc-wg1-01/" + expected, (fragment, href)
                 if fragment:  # the banner stays in view, and the section lands below it
-                    banner, heading = tab.locator(".specsites-old-version").bounding_box(), tab.locator(fragment).bounding_box()
+                    banner, heading = tab.locator(".specsites-old-version").bounding_box(), tab.locator(fragment).first.bounding_box()
                     assert banner["y"] >= 0 and banner["y"] + banner["height"] <= heading["y"] + 1, (banner, heading)
         finally:
             browser.close()

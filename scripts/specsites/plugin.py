@@ -218,7 +218,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             markdown = self._spec_page(markdown, page, source)
         if SPECS_TABLE_MARKER in markdown:
             markdown = markdown.replace(SPECS_TABLE_MARKER, specs_table([s for s in self.specs if s.site == self.site_name], page.file.src_uri))
-        for number, text in unclosed_attributes(_source_text(page)):
+        # A tagged version's text is history: what it got wrong cannot be fixed there.
+        historic = page.file.src_uri in self.version_pages
+        for number, text in [] if historic else unclosed_attributes(_source_text(page)):
             log.warning(f"{self._shown(page)}:{number}: '{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}")
         if MOVED_SPECS_MARKER in markdown:
             markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri, self.labels))
@@ -252,7 +254,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         ids = id_values(html_text)
         seen: set[str] = set()
         for id_ in ids:
-            if id_ in seen:
+            if id_ in seen and page.file.src_uri not in self.version_pages:
                 log.warning(f"{shown}:{line_of_id(source, id_, 1) or line_of_id(source, id_)}: the id '{id_}' is used twice in this page; give each section its own id")
             seen.add(id_)
         sections = [item for item in _walk_toc(page.toc) if item.level > 1]
