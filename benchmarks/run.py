@@ -39,7 +39,8 @@ ANALYSIS = "## Where the time goes"
 def timed(command: list[str], **kwargs) -> float:
     os.sync()  # start each measurement without the last one's writes still pending
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=ENV, **kwargs)
+    kwargs.setdefault("env", ENV)
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{result.stdout}\n{result.stderr}")
@@ -222,6 +223,57 @@ def preview_latency(repo: Path, reps: int) -> None:
     row("preview edit -> page, specsites serve (200 pages)", ours, f"{ratio:.2f}x (target <= 0.5x)")
 
 
+def versioned_repo(scratch: Path, count: int) -> tuple[Path, Path]:
+    """The two real sites as git repositories: one whose CDSC-WG1-01 has `count`
+    tagged versions (each a commit changing its intro and date), and the same
+    sources without tags."""
+    import datetime
+    import re
+
+    def git(root: Path, *args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@example.org", *args], cwd=root, check=True, capture_output=True)
+
+    with_tags = scratch / "versions" / "tagged"
+    with_tags.mkdir(parents=True)
+    for name in ("mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", "wg1-connectivity", "wg3-customer-data"):
+        source = ROOT / name
+        shutil.copytree(source, with_tags / name) if source.is_dir() else shutil.copy2(source, with_tags / name)
+    spec = with_tags / "wg1-connectivity/specifications/cdsc-wg1-01.md"
+    now = spec.read_text()
+    git(with_tags, "init", "-q")
+    last = datetime.date.fromisoformat(re.search(r"^date: (\S+)", now, re.MULTILINE).group(1))
+    for n in range(count):
+        date = (last - datetime.timedelta(days=14 * (count - 1 - n))).isoformat()
+        text = now if n == count - 1 else re.sub(r"^date: .*$", f"date: {date}", now, count=1, flags=re.MULTILINE).replace(
+            "## 2. Terminology", f"Revision {n} of this draft.\n\n## 2. Terminology", 1)
+        spec.write_text(text)
+        git(with_tags, "add", "-A")
+        git(with_tags, "commit", "-qm", f"version {date}")
+        git(with_tags, "tag", f"cdsc-wg1-01/{date}")
+    without = scratch / "versions" / "untagged"
+    shutil.copytree(with_tags, without)
+    for tag in subprocess.run(["git", "tag"], cwd=without, capture_output=True, text=True, check=True).stdout.split():
+        git(without, "tag", "-d", tag)
+    return with_tags, without
+
+
+def version_builds(reps: int, scratch: Path, count: int = 20) -> None:
+    """Issue 17: a spec with `count` tagged versions, built with a warm cache, against
+    the same build without versions (target: within 10 %)."""
+    with_tags, without = versioned_repo(scratch, count)
+    cache = {**ENV, "SPECSITES_CACHE_DIR": str(scratch / "versions" / "cache")}
+    cold = timed(specsites("build", "--out", scratch / "v-cold", root=with_tags), env=cache)
+    plain, warm = [], []
+    for _ in range(reps):
+        plain.append(timed(specsites("build", "--out", scratch / "v-plain", root=without), env=cache))
+        warm.append(timed(specsites("build", "--out", scratch / "v-warm", root=with_tags), env=cache))
+    row("two real sites, no versions: specsites build", plain)
+    ROWS.append((f"two real sites + {count} versions of a spec: first build (cold cache)", f"{cold:.3f} s", "", ""))
+    print(f"  first build with {count} versions (cold cache): {cold:.3f} s", flush=True)
+    ratio = statistics.median(warm) / statistics.median(plain)
+    row(f"two real sites + {count} versions of a spec, warm cache", warm, f"{(ratio - 1) * 100:+.0f}% (target <= +10%)")
+
+
 def versions() -> str:
     names = ["mkdocs", "mkdocs-material", "mkdocs-redirects", "PyYAML"]
     packages = ", ".join(f"{n} {importlib.metadata.version(n)}" for n in names)
@@ -232,10 +284,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
-    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview")
+    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview, versions")
     args = parser.parse_args()
     reps = 2 if args.quick else 3
-    parts = set(args.only or ["build", "redirects", "check", "preview"])
+    parts = set(args.only or ["build", "redirects", "check", "preview", "versions"])
     print(f"specsites benchmark: {versions()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="specsites-bench-") as tmp:
         scratch = Path(tmp)
@@ -246,7 +298,11 @@ def main() -> None:
                 source = ROOT / name
                 shutil.copytree(source, real / name) if source.is_dir() else shutil.copy2(source, real / name)
             compare_builds("the two real sites", real, ["wg1-connectivity", "wg3-customer-data"], reps, 0.5, scratch)
-        big = consortium.generate(scratch / "consortium", sites=6, pages=150, redirects=10_000)
+        if "versions" in parts:
+            version_builds(max(reps, 5), scratch)
+        if parts == {"versions"}:
+            parts.clear()  # nothing else asked for: skip generating the consortium
+        big = consortium.generate(scratch / "consortium", sites=6, pages=150, redirects=10_000) if parts else None
         if "build" in parts:
             compare_builds("6 sites x 150 pages, 10k redirects", big, consortium.site_names(6), max(2, reps - 2), 0.4, scratch)
         if "redirects" in parts:

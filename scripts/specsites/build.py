@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.build_messages import explain
-from specsites.errors import BuildFailed, Problem, SpecSitesError
+from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any
 from specsites.forked import map_forked
 from specsites.inventory import load_inventory, unrecorded
 from specsites.output_stamp import STAMP, source_digests, write_stamp
 from specsites.redirect_plan import Plan, load_plan
 from specsites.site_checks import LinkRef, PageFacts, check_links, check_published_ids
-from specsites.sites import BASE_URLS_ENV, Repository, Site, all_specs, base_urls, load_repository, site_pages
+from specsites.sites import BASE_URLS_ENV, Repository, Site, all_specs, base_urls, load_repository, site_pages, spec_versions
 
 
 @dataclass
@@ -185,7 +185,8 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
     urls = base_urls(repo, override)  # report a bad --base-url before building anything
     plan = load_plan(repo)  # once for every site, and its problems said once
     inventory = load_inventory(repo)
-    all_specs(repo)  # every spec's metadata problems said once, before building
+    specs = all_specs(repo)  # every spec's metadata problems said once, before building
+    raise_if_any(spec_versions(repo, specs)[1])  # and every bad version tag
     digests = source_digests(repo)
     out = (out or repo.root / "site").resolve()
     _check_output(repo, out)

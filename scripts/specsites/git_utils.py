@@ -1,4 +1,5 @@
-"""Small git calls for publishing; each failure raises GitError with git's own words."""
+"""Small git calls for publishing and for reading tagged versions (blobs, never a
+checkout); each failure raises GitError with git's own words."""
 from __future__ import annotations
 
 import os
@@ -70,6 +71,64 @@ def last_changed(root: Path, path: str) -> str:
         return git("log", "-1", "--format=%cs", "--", path, cwd=root)
     except (GitError, OSError):
         return ""
+
+
+def tags(root: Path) -> list[tuple[str, str]]:
+    """Every tag as (name, the commit it points at); [] outside git."""
+    try:
+        out = git("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)", "refs/tags/", cwd=root)
+    except (GitError, OSError):
+        return []
+    found = []
+    for line in out.splitlines():
+        name, obj, peeled = line.split("\0")
+        found.append((name, peeled or obj))
+    return found
+
+
+def tag_files(root: Path) -> list[Path]:
+    """Where git keeps the tags (to watch them in the preview); [] outside git."""
+    try:
+        common = Path(git("rev-parse", "--git-common-dir", cwd=root))
+    except (GitError, OSError):
+        return []
+    common = common if common.is_absolute() else root / common
+    return [common / "refs" / "tags", common / "packed-refs"]
+
+
+def _batch(root: Path, option: str, lines: list[str]) -> bytes:
+    """One `git cat-file --batch*` run over many objects (one process for them all)."""
+    result = subprocess.run(["git", "cat-file", option], input="".join(f"{line}\n" for line in lines).encode(), capture_output=True, cwd=root)
+    if result.returncode != 0:
+        raise GitError(f"git cat-file: {result.stderr.decode(errors='replace').strip() or 'failed'}")
+    return result.stdout
+
+
+def blob_ids(root: Path, objects: list[str]) -> dict[str, str]:
+    """`<commit>:<path>` -> the blob id there, for those that exist (no checkout)."""
+    if not objects:
+        return {}
+    found = {}
+    for name, line in zip(objects, _batch(root, "--batch-check", objects).decode().splitlines()):
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            found[name] = parts[0]
+    return found
+
+
+def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
+    """Blob id -> its content, read in one `git cat-file --batch`."""
+    blobs = sorted(set(blobs))
+    if not blobs:
+        return {}
+    out, at, contents = _batch(root, "--batch", blobs), 0, {}
+    for blob in blobs:
+        end = out.index(b"\n", at)
+        sha, kind, size = out[at:end].split()
+        start = end + 1
+        contents[blob] = out[start: start + int(size)]
+        at = start + int(size) + 1
+    return contents
 
 
 def commit_time(root: Path) -> str:

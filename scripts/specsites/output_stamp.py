@@ -12,11 +12,13 @@ import json
 import os
 from pathlib import Path
 
+from specsites.errors import SpecSitesError
 from specsites.site_checks import PageFacts, SiteFacts
 from specsites.sites import BASE_CONFIG, Repository
 
 STAMP = ".specsites-output"  # in an output folder: specsites made it, and from what
 _TOOL = Path(__file__).resolve().parent
+VERSION_TAGS = "the version tags (git tag -l 'cdsc-*')"
 
 
 def source_digests(repo: Repository) -> dict[str, str]:
@@ -31,6 +33,13 @@ def source_digests(repo: Repository) -> dict[str, str]:
     for folder in (repo.shared_docs, *(site.folder for site in repo.sites)):
         for file in _walk(folder):
             digests[file.relative_to(repo.root).as_posix()] = _digest(file)
+    # Versions come from git tags, which no file shows: a moved or deleted tag is a change too.
+    from specsites.sites import all_specs_lenient, spec_versions
+
+    try:
+        digests[VERSION_TAGS] = spec_versions(repo, all_specs_lenient(repo))[0].digest
+    except SpecSitesError:
+        digests[VERSION_TAGS] = "unreadable"
     for file in _walk(_TOOL):
         if file.suffix in (".py", ".json", ".html"):
             digests["specsites/" + file.relative_to(_TOOL).as_posix()] = _digest(file)

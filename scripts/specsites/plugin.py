@@ -19,7 +19,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from specsites.errors import SpecSitesError
@@ -31,7 +31,10 @@ from specsites.urls import page_key, page_url, served_forms, url_file
 from specsites.sites import BASE_URLS_ENV, Repository, added_sources, all_specs, base_urls, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 from specsites.git_utils import last_changed
-from specsites.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, nav_with_specs, other_drafts, spec_header, spec_heading, specs_table
+from specsites.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, nav_with_specs, other_drafts, parse_spec_meta, spec_heading, specs_table
+from specsites.sites import SpecVersions, md_to_html, spec_versions
+from specsites.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_header, version_list, version_page_markdown
+from specsites import version_cache
 from specsites.inventory import Inventory, load_inventory
 from specsites.page_html import id_values
 from specsites.readers import KNOWN_URLS_FILE, SiteLabel, known_urls, page_titles, site_labels, switcher_entries
@@ -58,6 +61,11 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.plan: Plan | None = None
         self.spec_sources: dict[str, Path] = {}
         self.specs: list = []  # every site's SpecMeta
+        self.versions: SpecVersions | None = None
+        # Version pages: docs path -> (what the page shows, its cache key); those found
+        # in the cache are not rendered but written from it, by output path.
+        self.version_pages: dict[str, tuple[str, str]] = {}
+        self.cached_versions: dict[str, dict] = {}
         self.section_redirects: dict[str, Redirect] = {}
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
@@ -101,6 +109,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             self.specs = all_specs(self.repo)
         except SpecSitesError as e:
             raise PluginError(str(e))
+        try:
+            self.versions, problems = spec_versions(self.repo, self.specs)
+        except SpecSitesError as e:
+            raise PluginError(str(e))
+        if problems:
+            raise PluginError("\n".join(map(str, problems)))
         config.nav = nav_with_specs(config.nav, [s for s in self.specs if s.site == site.name])
         # The banner script compares the browser's host with this one (overrides/main.html).
         config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
@@ -140,6 +154,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         for rel in shared_assets(self.repo):
             if files.get_file_from_path(rel) is None:
                 files.append(File.generated(config, rel, abs_src_path=str(self.repo.shared_docs / rel)))
+        self._add_versions(files, config)
         self.page_files = {f.dest_uri for f in files}
         return files
 
@@ -155,6 +170,58 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
                     page.meta = dict(state["meta"])
         return nav
 
+    def _add_versions(self, files: Files, config: MkDocsConfig) -> None:
+        """Each tagged version's page and changes page: rendered when the cache does
+        not hold them as they would come out now, else written from it afterwards.
+
+        The cache key is made of the page's inputs (the frame, the blobs, the version
+        list), so a hit costs no Markdown work at all, not even the diff."""
+        assert self.repo is not None and self.versions is not None and self.linker is not None
+        self.version_pages, self.cached_versions = {}, {}
+        own = [s for s in self.specs if s.site == self.site_name and self.versions.versions.get(s.slug)]
+        if not own:
+            return
+        frame = version_frame(self.repo, self.specs, self.linker.base_urls)
+        for spec in own:
+            versions = self.versions.versions[spec.slug]
+            listed = [(v.tag, v.blob) for v in versions]
+            for index, version in enumerate(versions):
+                previous = versions[index - 1].blob if index else ""
+                for kind, path, inputs in (("page", version.page, listed), ("changes", version.changes_page, previous)):
+                    key = version_cache.version_key(frame, kind, version.tag, version.blob, inputs)
+                    entry = version_cache.load(key)
+                    if entry is not None:
+                        self.cached_versions[md_to_html(path)] = {**entry, "spec": spec.slug}
+                        continue
+                    markdown = self._version_markdown(spec, versions, index, kind)
+                    self.version_pages[path] = (f"{version.source} at tag {version.tag}", key)
+                    files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+
+    def _version_markdown(self, spec: SpecMeta, versions: list[Version], index: int, kind: str) -> str:
+        """The Markdown of a version's page, or of its changes page."""
+        assert self.repo is not None and self.versions is not None and self.linker is not None
+        base = self.linker.base_urls[self.site_name]
+        production = {s.name: s.production_url for s in self.repo.sites}
+        version = versions[index]
+        if kind == "changes":
+            previous = (versions[index - 1], self._version_body(versions[index - 1])[1]) if index else None
+            return changes_page_markdown(spec, version, previous, self._version_body(version)[1], base)
+        front, body = self._version_body(version)
+        others = absolute_links(other_drafts(spec, self.specs, production), spec.page, base)
+        lists = version_list(spec, base, version, versions) + "\n" + others
+        meta = _meta_at(self.versions.texts[version.blob], front, spec, version)
+        return version_page_markdown(meta, spec, version, versions, body, base, lists)
+
+    def _version_body(self, version: Version) -> tuple[str, str]:
+        """A version's front matter and body, its relative links made absolute URLs of
+        the pages they named on the site it was published on."""
+        assert self.repo is not None and self.versions is not None and self.linker is not None
+        base = self.linker.base_urls[self.site_name]
+        front, body = split_source(self.versions.texts[version.blob])
+        old_site = version.source.split("/", 1)[0]
+        tag_slug = version.tag.split("/", 1)[0]
+        return front, absolute_links(body, f"specs/{tag_slug}/index.md", self.linker.base_urls.get(old_site, base))
+
     def on_env(self, env, config: MkDocsConfig, files: Files):
         if self.bytecode_cache is not None:
             env.bytecode_cache = self.bytecode_cache
@@ -167,7 +234,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             markdown = self._spec_page(markdown, page, source)
         if SPECS_TABLE_MARKER in markdown:
             markdown = markdown.replace(SPECS_TABLE_MARKER, specs_table([s for s in self.specs if s.site == self.site_name], page.file.src_uri))
-        for number, text in unclosed_attributes(_source_text(page)):
+        # A tagged version's text is history: what it got wrong cannot be fixed there.
+        historic = page.file.src_uri in self.version_pages
+        for number, text in [] if historic else unclosed_attributes(_source_text(page)):
             log.warning(f"{self._shown(page)}:{number}: '{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}")
         if MOVED_SPECS_MARKER in markdown:
             markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri, self.labels))
@@ -180,7 +249,10 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         page.meta["title"] = spec.name  # the browser's title: "CDSC-WG1-01 Server Metadata"
         rel = source.relative_to(self.repo.root).as_posix()
         latest = self.linker.base_urls[self.site_name] + f"specs/{spec.slug}/"
-        parts = [spec_heading(spec), spec_header(spec, latest, last_changed(self.repo.root, rel) or spec.date)]
+        assert self.versions is not None
+        versions = self.versions.versions.get(spec.slug, [])
+        base = self.linker.base_urls[self.site_name]
+        parts = [spec_heading(spec), version_header(spec, base, None, versions, last_changed(self.repo.root, rel) or spec.date)]
         if self.config.source_url:
             page.edit_url = self.config.source_url + rel
             parts.append(f'<p class="specsites-source">Source: <a href="{html.escape(page.edit_url)}">{html.escape(rel)}</a></p>\n')
@@ -188,7 +260,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             summary = " A plain-language summary is available in the [overview](overview.md)." if spec.has_overview else ""
             parts.append(f'!!! warning "Draft"\n    This is a working draft. It may change in incompatible ways before it is published as a final specification.{summary}\n')
         production = {s.name: s.production_url for s in self.repo.sites}
-        body = markdown.replace(OTHER_DRAFTS_MARKER, other_drafts(spec, self.specs, production))
+        lists = version_list(spec, base, None, versions) + "\n" + other_drafts(spec, self.specs, production)
+        body = markdown.replace(OTHER_DRAFTS_MARKER, lists)
         return "\n".join(parts) + "\n" + body
 
     def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -197,7 +270,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         ids = id_values(html_text)
         seen: set[str] = set()
         for id_ in ids:
-            if id_ in seen:
+            if id_ in seen and page.file.src_uri not in self.version_pages:
                 log.warning(f"{shown}:{line_of_id(source, id_, 1) or line_of_id(source, id_)}: the id '{id_}' is used twice in this page; give each section its own id")
             seen.add(id_)
         sections = [item for item in _walk_toc(page.toc) if item.level > 1]
@@ -208,6 +281,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             {item.id: line_of_heading(source, item.id, item.title) for item in sections},
         )
         production = {site.name: site.production_url for site in self.repo.sites}
+        if page.file.src_uri in self.version_pages:
+            return html_text  # an old text's links are as they were; the redirects keep them working
         for href, site, path, anchor in links_to_sites(html_text, production):
             self.links.append(LinkRef(shown, line_of_text(source, href) if href in source else line_of_text(source, href.partition("#")[0]), href, site, path, anchor))
         return html_text
@@ -215,6 +290,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def _shown(self, page: Page) -> str:
         """The page's source file as an editor finds it, relative to the repository."""
         assert self.repo is not None
+        if page.file.src_uri in self.version_pages:
+            return self.version_pages[page.file.src_uri][0]
         path = Path(page.file.abs_src_path or "")
         return path.relative_to(self.repo.root).as_posix() if path.is_relative_to(self.repo.root) else path.as_posix()
 
@@ -239,13 +316,40 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
                 # A link that shows its URL (`<https://...>` in a spec: "Latest version")
                 # shows the copy's URL too, not production's.
                 output = re.sub(f'(<a href="{re.escape(copy)}[^"]*"[^>]*>){re.escape(site.production_url)}', lambda m: m.group(1) + copy, output)
+        if page.file.src_uri in self.version_pages:
+            url = page_url(page.file.dest_uri)
+            facts = self.facts[url]
+            version_cache.store(self.version_pages[page.file.src_uri][1], {
+                "html": output, "published": self.published.get(served_forms(url)[0], []), "ids": sorted(facts.ids),
+                "headings": facts.headings, "heading_lines": facts.heading_lines, "source": facts.source,
+            })
+            output = self._with_latest_ids(output, page.file.src_uri.split("/")[1])
         return output
+
+    def _with_latest_ids(self, output: str, slug: str) -> str:
+        """The old-version banner learns which sections the latest version still has."""
+        latest = self.facts.get(f"specs/{slug}/")
+        return output.replace(LATEST_IDS, html.escape(" ".join(sorted(latest.ids)) if latest else ""), 1)
+
+    def _write_cached_versions(self, config: MkDocsConfig) -> None:
+        """The version pages the cache held: their facts as if rendered, and their files."""
+        files = {}
+        for dest, entry in self.cached_versions.items():
+            url = page_url(dest)
+            self.published[served_forms(url)[0]] = list(entry.get("published", []))
+            self.facts[url] = PageFacts(url, entry.get("source", ""), frozenset(entry.get("ids", [])), dict(entry.get("headings", {})), dict(entry.get("heading_lines", {})))
+            files[dest] = self._with_latest_ids(entry["html"], entry["spec"])
+        try:
+            write_generated_files(Path(config.site_dir), files, self.page_files, "the version cache")
+        except SpecSitesError as e:
+            raise PluginError(str(e))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         assert self.plan is not None and self.linker is not None and self.repo is not None
         site = self.repo.site(self.site_name)
         redirects = self.plan.redirects.get(self.site_name, [])
         moved = self.plan.moved(self.site_name)
+        self._write_cached_versions(config)
         self.stats = {
             "pages": len(self.published),
             "redirects": sum(1 for r in moved if r.to is not None),
@@ -321,6 +425,31 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         for path in watched_paths(self.repo, self.repo.site(self.site_name)):
             server.watch(str(path))
         return server
+
+
+def version_frame(repo: Repository, specs: list[SpecMeta], urls: dict[str, str]) -> dict:
+    """What a version page is made from besides its own Markdown: the theme, configs,
+    pages (the nav) and this tool's code (every source but the spec texts, whose
+    metadata counts instead), the sites' addresses, and the libraries' versions."""
+    from importlib.metadata import version as installed
+
+    from specsites.output_stamp import source_digests
+
+    digests = {p: d for p, d in source_digests(repo).items() if "/specifications/" not in p and p != "published-urls.yml"}
+    libraries = {name: installed(name) for name in ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions")}
+    return {"sources": digests, "specs": [repr(s) for s in specs], "urls": urls, "libraries": libraries}
+
+
+def _meta_at(text: str, front: str, now: SpecMeta, version: Version) -> SpecMeta:
+    """The spec as its source at the tag describes it; a source from before front
+    matter (or one that no longer reads) takes today's metadata with the tag's date."""
+    import dataclasses
+
+    if front:
+        meta, problems = parse_spec_meta(text, version.tag, now.site, version.tag.split("/", 1)[0], now.has_overview)
+        if meta is not None and not problems:
+            return dataclasses.replace(meta, slug=now.slug, site=now.site)
+    return dataclasses.replace(now, date=version.date)
 
 
 def _source_text(page: Page) -> str:

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from specsites.errors import Problem, SpecSitesError, raise_if_any
+from specsites.git_utils import GitError, blob_ids, read_blobs, tag_files, tags
 from specsites.spec_meta import SpecMeta, nav_pages, parse_spec_meta
+from specsites.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates, split_source
 from specsites.urls import page_key, page_url, usable_http_url
 
 BASE_CONFIG = "mkdocs.yml"
@@ -239,6 +241,72 @@ def all_specs(repo: Repository) -> list[SpecMeta]:
     return specs
 
 
+@dataclass(frozen=True)
+class SpecVersions:
+    """Every spec's published versions (tags), and each version's source text."""
+
+    versions: dict[str, list[Version]]  # spec slug -> its versions, oldest first
+    texts: dict[str, str]  # blob id -> the source's text
+    digest: str  # of the version tags and their blobs: what the versions were built from
+
+
+_versions_memo: dict[tuple, tuple[SpecVersions, list[Problem]]] = {}
+
+
+def spec_versions(repo: Repository, specs: list[SpecMeta]) -> tuple[SpecVersions, list[Problem]]:
+    """The versions that git tags publish (see versions.py), read without a checkout.
+
+    Memoised on the tags and specs: site_pages asks for them often in one build.
+    """
+    import hashlib
+
+    commits = dict(tags(repo.root))
+    found, problems = parse_tags(list(commits))
+    key = (repo.root, tuple(found), tuple(commits.get(t) for t, _, _ in found), tuple(specs), tuple(repo.names))
+    if key in _versions_memo:
+        return _versions_memo[key]
+    objects = {f"{commits[tag]}:{path}": (tag, path) for tag, slug, _ in found for path in source_candidates(slug, repo.names)}
+    try:
+        ids = blob_ids(repo.root, list(objects))
+        blobs = {objects[name]: blob for name, blob in ids.items()}
+        versions, more = resolve_versions(found, specs, blobs)
+        raw = read_blobs(repo.root, [v.blob for vs in versions.values() for v in vs])
+    except GitError as e:
+        raise SpecSitesError(Problem("git", 0, f"{e}; cannot read the tagged versions"))
+    problems += more
+    texts = {}
+    for slug, listed in versions.items():
+        for version in listed:
+            try:
+                texts[version.blob] = raw[version.blob].decode("utf-8")
+            except UnicodeDecodeError as e:
+                problems.append(Problem(f"git tag {version.tag}", 0, f"{version.source} at the tag is not UTF-8 text ({e.reason}); tag a commit where it is"))
+                continue
+            front, _ = split_source(texts[version.blob])
+            date = re.search(r"^date:[ \t]*['\"]?([0-9-]+)", front, re.MULTILINE)
+            if (problem := date_problem(version, date.group(1) if date else "")) is not None:
+                problems.append(problem)
+    digest = hashlib.sha256(repr(sorted((v.tag, v.blob) for vs in versions.values() for v in vs)).encode()).hexdigest()[:20]
+    result = SpecVersions(versions, texts, digest), sorted(set(problems))
+    _versions_memo.clear()
+    _versions_memo[key] = result
+    return result
+
+
+def version_pages(repo: Repository, site: Site) -> list[str]:
+    """The docs paths of the version pages and changes pages a site publishes."""
+    specs, _ = site_specs(repo, site)
+    if not specs:
+        return []
+    found, _ = spec_versions(repo, all_specs_lenient(repo))
+    return [page for spec in specs for v in found.versions.get(spec.slug, []) for page in (v.page, v.changes_page)]
+
+
+def all_specs_lenient(repo: Repository) -> list[SpecMeta]:
+    """Every spec whose front matter reads (the build reports the others)."""
+    return [spec for site in repo.sites for spec in site_specs(repo, site)[0]]
+
+
 def shared_assets(repo: Repository) -> list[str]:
     """Non-Markdown shared files (logo, CSS) every site copies, as POSIX paths."""
     return [rel for rel in _files(repo.shared_docs, SHARED_NOT_PAGES) if not rel.endswith(".md")]
@@ -253,7 +321,7 @@ def md_to_html(rel: str) -> str:
 
 def site_pages(repo: Repository, site: Site) -> dict[str, str]:
     """Every page a site publishes: key (see urls.page_key) -> site-relative URL."""
-    rels = set(_markdown_files(site.docs_dir)) | set(added_sources(repo, site))
+    rels = set(_markdown_files(site.docs_dir)) | set(added_sources(repo, site)) | set(version_pages(repo, site))
     pages = {}
     for rel in rels:
         html = md_to_html(rel)
@@ -281,5 +349,5 @@ def base_urls(repo: Repository, override: str = "", source: str = "--base-url") 
 
 def watched_paths(repo: Repository, site: Site) -> list[Path]:
     """What a site's build reads, to rebuild when it changes: the site's folder, the
-    shared docs, the base config and the map."""
-    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file) if p.exists()]
+    shared docs, the base config and the map, and git's tags (the spec versions)."""
+    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file, *tag_files(repo.root)) if p.exists()]

@@ -1,6 +1,6 @@
 """A specification's metadata, written once in its source's front matter, and what
-the build makes of it: the title and header, the nav entries, the spec tables and
-the "Other drafts" list.
+the build makes of it: the title, the nav entries, the spec tables and the "Other
+drafts" list (the header, with the version links, is made by versions.py).
 
 Pure: parsing (with line numbers for errors) and Markdown made from the metadata.
 
@@ -153,21 +153,6 @@ def _field(name: str, node: yaml.Node, slug: str) -> tuple[object, str]:
 def spec_heading(meta: SpecMeta) -> str:
     """The page's first heading, its id the slug (linked since the site began)."""
     return f"# {meta.id}: {_md(meta.title)} {{#{meta.slug}}}\n"
-
-
-def spec_header(meta: SpecMeta, latest_url: str, last_updated: str) -> str:
-    """The status block under the title, in Markdown (values escaped for it)."""
-    lines = [
-        f"**Status:** {_md(meta.status)}",
-        f"**Working group:** {_md(meta.working_group)}",
-        *([f"**Previous identifier:** {', '.join(meta.previous_ids)}"] if meta.previous_ids else []),
-        f"**Editors:** {_md(', '.join(meta.editors))}",
-        f"**This version:** {meta.date}",
-        f"**Latest version:** <{latest_url}>",
-        f"**Last updated:** {last_updated}",
-        *([f"**Feedback:** {_md(meta.feedback)}"] if meta.feedback else []),
-    ]
-    return '<div class="specsites-spec-header" markdown>\n' + "<br>\n".join(lines) + "\n</div>\n"
 
 
 def specs_table(specs: list[SpecMeta], from_page: str) -> str:

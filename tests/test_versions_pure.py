@@ -1,0 +1,61 @@
+"""Issue 17: the pure parts of versions (tags, links, headers) and of the diff."""
+from __future__ import annotations
+
+from specsites.spec_meta import SpecMeta
+from specsites.version_diff import compare, line_diff_html, sections
+from specsites.versions import Version, absolute_links, parse_tags, resolve_versions, split_source, version_header
+
+META = SpecMeta(site="wg1-connectivity", slug="cdsc-wg1-01", id="CDSC-WG1-01", title="Server Metadata", status="Draft",
+                working_group="CDSC-WG1 Connectivity", editors=("E",), date="2024-06-27")
+SITE = "https://connectivity.carbondataspec.org/"
+
+
+def test_only_cdsc_tags_are_version_tags_and_each_must_be_well_formed() -> None:
+    found, problems = parse_tags(["v1.0", "cdsc-wg1-01/2024-06-27", "Cdsc-wg1-01/2024-06-27", "cdsc-wg1-01/2024-02-30", "cdsc-wg1-01"])
+    assert found == [("cdsc-wg1-01/2024-06-27", "cdsc-wg1-01", "2024-06-27")]
+    assert sorted(p.file for p in problems) == ["git tag Cdsc-wg1-01/2024-06-27", "git tag cdsc-wg1-01", "git tag cdsc-wg1-01/2024-02-30"]
+
+
+def test_a_previous_id_tag_belongs_to_the_spec_it_became_and_dates_stay_unique() -> None:
+    renamed = SpecMeta(**{**META.__dict__, "slug": "cdsc-wg3-01", "id": "CDSC-WG3-01", "previous_ids": ("CDSC-WG1-03",)})
+    tags = [("cdsc-wg1-03/2024-01-10", "cdsc-wg1-03", "2024-01-10"), ("cdsc-wg3-01/2024-01-10", "cdsc-wg3-01", "2024-01-10")]
+    blobs = {("cdsc-wg1-03/2024-01-10", "wg3/specifications/cdsc-wg1-03.md"): "a", ("cdsc-wg3-01/2024-01-10", "wg3/specifications/cdsc-wg3-01.md"): "b"}
+    versions, problems = resolve_versions(tags, [renamed], blobs)
+    assert [v.tag for v in versions["cdsc-wg3-01"]] == ["cdsc-wg1-03/2024-01-10"]
+    assert len(problems) == 1 and "already has the version 2024-01-10" in problems[0].message
+
+
+def test_relative_links_become_the_urls_they_named() -> None:
+    text = "[a](../cdsc-wg1-02/index.md#scopes) [b](overview.md) [c](#here) [d](https://x.org/) ![e](img/x.png)\n\n[r]: ../../use-cases.md\n"
+    out = absolute_links(text, "specs/cdsc-wg1-01/index.md", SITE)
+    assert f"[a]({SITE}specs/cdsc-wg1-02/#scopes)" in out and f"[b]({SITE}specs/cdsc-wg1-01/overview)" in out
+    assert "[c](#here)" in out and "[d](https://x.org/)" in out and f"![e]({SITE}specs/cdsc-wg1-01/img/x.png)" in out
+    assert f"[r]: {SITE}use-cases" in out
+
+
+def test_a_legacy_source_body_starts_at_its_first_section() -> None:
+    assert split_source("# Title\n\n**Status:** Draft\n\n## 1. Intro\ntext\n") == ("", "## 1. Intro\ntext\n")
+    assert split_source("---\nid: X\n---\n## 1. Intro\n") == ("---\nid: X\n---\n", "## 1. Intro\n")
+
+
+def test_the_latest_page_names_its_version_and_the_one_before() -> None:
+    versions = [Version("cdsc-wg1-01", d, f"cdsc-wg1-01/{d}", d, "x") for d in ("2024-01-10", "2024-06-27")]
+    latest = version_header(META, SITE, None, versions)
+    assert f"**This version:** [2024-06-27]({SITE}specs/cdsc-wg1-01/2024-06-27/)" in latest
+    assert f"**Previous version:** [2024-01-10]({SITE}specs/cdsc-wg1-01/2024-01-10/)" in latest and "Next version" not in latest
+    draft = version_header(SpecMeta(**{**META.__dict__, "date": "2025-01-01"}), SITE, None, versions)
+    assert "2025-01-01 (not yet published as a version)" in draft and "[2024-06-27]" in draft
+
+
+def test_sections_match_by_id_and_ignore_headings_in_code() -> None:
+    before = "## A {#a}\none\n\n```\n## not a heading\n```\n## B {#b}\ngone\n"
+    after = "## A, renamed {#a}\none, two\n\n```\n## not a heading\n```\n## C\nnew\n"
+    assert [s.id for s in sections(before)] == ["a", "b"]
+    changes = compare(before, after)
+    assert [s.id for s in changes.added] == ["c"] and [s.id for s in changes.removed] == ["b"]
+    assert [(b.title, a.title) for b, a in changes.changed] == [("A", "A, renamed")]
+
+
+def test_diff_text_is_escaped() -> None:
+    out = line_diff_html("x <script>alert(1)</script>", "y <script>alert(2)</script>")
+    assert "<script>" not in out and "&lt;script&gt;" in out
