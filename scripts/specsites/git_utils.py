@@ -61,6 +61,9 @@ def read_source(root: Path) -> Source:
     # Not through git(): its stripping would cut the first entry's leading status column.
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, cwd=root)
     changed = [line[3:] for line in status.stdout.splitlines() if len(line) > 3]
+    # A build's output in the work tree (site/, marked by the build) is not a source.
+    outputs = {path.split("/", 1)[0] for path in changed if "/" in path and (root / path.split("/", 1)[0] / ".specsites-output").is_file()}
+    changed = [path for path in changed if path.split("/", 1)[0] not in outputs]
     return Source(commit, short, subject, when, changed)
 
 
