@@ -77,6 +77,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(line)
 
 
+def readme_recipe(title: str) -> list[list[str]]:
+    """The commands of the README section's ```sh block, split as a shell would."""
+    import re
+    import shlex
+
+    section = (ROOT / "README.md").read_text().split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block, f"no sh block under '## {title}'"
+    return [shlex.split(line) for line in block.group(1).splitlines() if line.strip()]
+
+
 def record_published(root: Path, site: str, url: str, ids: list[str]) -> None:
     """Add a URL and its ids to a copy's published-urls.yml, as a publish would."""
     from specsites.inventory import dump_inventory, load_inventory, merge

@@ -3,28 +3,17 @@ README's recipes say."""
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from conftest import ENV, ROOT, SITES, free_port, run_cli, tree_snapshot
-
-README = (ROOT / "README.md").read_text()
-
-
-def recipe(title: str) -> list[list[str]]:
-    """The commands of the README section's ```sh block, split as a shell would."""
-    section = README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert block, f"no sh block under '## {title}'"
-    return [shlex.split(line) for line in block.group(1).splitlines() if line.strip()]
+from conftest import ENV, ROOT, SITES, free_port, run_cli, tree_snapshot, readme_recipe
 
 
 def run_recipe(title: str, root: Path) -> None:
-    for command in recipe(title):
+    for command in readme_recipe(title):
         assert command[0].startswith("scripts/") and (ROOT / command[0]).exists(), command
         verb = command[0].removeprefix("scripts/")
         result = run_cli(*([verb] if verb != "new" else ["new"]), *command[1:], root=root)

@@ -11,14 +11,13 @@ The history made by `versioned` (one build for the module):
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ENV, ROOT, SITES, copy_sources, free_port, run_cli
+from conftest import ENV, SITES, copy_sources, free_port, run_cli, readme_recipe
 from specsites.follow import follow
 from specsites.http_fetch import HttpFetch
 from specsites.static_host import GitHubPagesServer
@@ -217,16 +216,6 @@ def test_a_warm_build_writes_the_same_versions(versioned: Path, tmp_path: Path) 
     assert "2024-01-10" not in (cold / "wg1-connectivity/sitemap.xml").read_text()
 
 
-README = (ROOT / "README.md").read_text()
-
-
-def recipe(title: str) -> list[list[str]]:
-    section = README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert block, f"no sh block under '## {title}'"
-    return [shlex.split(line) for line in block.group(1).splitlines() if line.strip()]
-
-
 def test_publish_a_version_then_the_check_guards_its_url(tmp_path: Path) -> None:
     """The README's recipe on a fresh repository, a real publish (to local
     repositories) recording the version, then the tag gone: the check fails."""
@@ -234,7 +223,7 @@ def test_publish_a_version_then_the_check_guards_its_url(tmp_path: Path) -> None
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Sources")
-    for command in recipe("Publish a version"):
+    for command in readme_recipe("Publish a version"):
         if command[0] == "git":
             git(root, *command[1:])
         else:

@@ -143,35 +143,43 @@ def _with_site(text: str, folder: str, remote: str, branch: str) -> str | Proble
     """The base mkdocs.yml with folder added under the plugin's `sites:` (and its
     destination under `destinations:`), edited as text so comments stay."""
     lines = text.splitlines(keepends=True)
-    sites_at = next((i for i, line in enumerate(lines) if re.match(r"\s+sites:\s*(#.*)?$", line)), None)
+    sites_at = _key_line(lines, "sites")
     if sites_at is None:
         return Problem(BASE_CONFIG, 0, "no `sites:` list under the specsites plugin; list the site folders there")
-    indent = len(lines[sites_at]) - len(lines[sites_at].lstrip())
-    last = sites_at
-    for i in range(sites_at + 1, len(lines)):
+    last = _block_end(lines, sites_at)
+    item = re.match(r"\s*", lines[last]).group(0) if last != sites_at else " " * (_indent(lines[sites_at]) + 2)
+    lines.insert(last + 1, f"{item}- {folder}\n")
+    if remote:
+        dest_at = _key_line(lines, "destinations")
+        if dest_at is None:
+            return Problem(BASE_CONFIG, 0, "no `destinations:` under the specsites plugin; add it, or publish with --dest")
+        pad = " " * (_indent(lines[dest_at]) + 2)
+        end = _block_end(lines, dest_at)
+        lines[end + 1:end + 1] = [f"{pad}{folder}:\n", f"{pad}  remote: {remote}\n", f"{pad}  branch: {branch}\n"]
+    return "".join(lines)
+
+
+def _key_line(lines: list[str], key: str) -> int | None:
+    """The index of the indented line `key:` (a plugin option), if there is one."""
+    return next((i for i, line in enumerate(lines) if re.match(rf"\s+{key}:\s*(#.*)?$", line)), None)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _block_end(lines: list[str], at: int) -> int:
+    """The last line that belongs to the key at `at`: the lines indented deeper
+    (blank lines and comments between them do not end it)."""
+    end = at
+    for i in range(at + 1, len(lines)):
         stripped = lines[i].strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped.startswith("- ") and len(lines[i]) - len(lines[i].lstrip()) > indent:
-            last = i
-            continue
-        break
-    item = re.match(r"\s*", lines[last]).group(0) if last != sites_at else " " * (indent + 2)
-    lines.insert(last + 1, f"{item}- {folder}\n")
-    if remote:
-        dest_at = next((i for i, line in enumerate(lines) if re.match(r"\s+destinations:\s*(#.*)?$", line)), None)
-        if dest_at is None:
-            return Problem(BASE_CONFIG, 0, "no `destinations:` under the specsites plugin; add it, or publish with --dest")
-        d_indent = len(lines[dest_at]) - len(lines[dest_at].lstrip())
-        end = dest_at
-        for i in range(dest_at + 1, len(lines)):
-            if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= d_indent:
-                break
-            if lines[i].strip():
-                end = i
-        pad = " " * (d_indent + 2)
-        lines[end + 1:end + 1] = [f"{pad}{folder}:\n", f"{pad}  remote: {remote}\n", f"{pad}  branch: {branch}\n"]
-    return "".join(lines)
+        if _indent(lines[i]) <= _indent(lines[at]):
+            break
+        end = i
+    return end
 
 
 def write_scaffold(root: Path, scaffold: Scaffold) -> list[str]:
