@@ -44,34 +44,51 @@ def _need(tool: str) -> Path:
 
 
 @contextmanager
-def _serving(runs: list[tuple[list[str], Path, int, Path]]) -> Iterator[None]:
-    """Runs engines (command, cwd, port, log), each in its own process group, all
-    started at once, until each accepts connections on its port."""
+def _serving(runs: list[tuple[list[str], Path, int, Path]], one_at_a_time: bool = False) -> Iterator[None]:
+    """Runs engines (command, cwd, port, log), each in its own process group, until
+    each accepts connections on its port: all started at once, or each once the one
+    before listens (netlify dev takes a helper port, 3999 unless busy, when it starts:
+    two starting together both take it)."""
     processes = []
+    deadline = time.monotonic() + 180  # cold starts on a busy 2-core machine
     try:
-        for command, cwd, _, log in runs:
+        for command, cwd, port, log in runs:
             with open(log, "wb") as out:
                 processes.append(subprocess.Popen(command, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
-        deadline = time.monotonic() + 180  # cold starts on a busy 2-core machine
+            if one_at_a_time:
+                _wait_listening(processes[-1], command, port, log, deadline)
         for process, (command, _, port, log) in zip(processes, runs):
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"{command[0]} did not start (exit {process.poll()}):\n{log.read_text()[-3000:]}")
-                    time.sleep(0.2)
+            _wait_listening(process, command, port, log, deadline)
         yield
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)  # the engine's own workers too (workerd, the static server)
+            _signal_group(process, signal.SIGTERM)  # the engine's own workers too (workerd, the static server)
         for process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
+
+
+def _wait_listening(process: subprocess.Popen, command: list[str], port: int, log: Path, deadline: float) -> None:
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{command[0]} did not start (exit {process.poll()}):\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the engine's process group; it may be gone already (netlify dev's group
+    ends with its last child, which an engine can reap before we get here)."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _copy(built: Path, dest: Path) -> dict[str, Path]:
@@ -179,7 +196,7 @@ def netlify(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     first = free_port(len(SITES))
     runs = [([str(cli), "dev", "--offline", "--dir", ".", "--port", str(first + i)], folders[site], first + i, scratch / f"{site}.log")
             for i, site in enumerate(SITES)]
-    with _serving(runs):
+    with _serving(runs, one_at_a_time=True):
         yield {site: ("127.0.0.1", first + i) for i, site in enumerate(SITES)}
 
 
