@@ -9,6 +9,7 @@ import posixpath
 import re
 from pathlib import Path
 
+from specsites.site_checks import line_of_text
 from specsites.sites import Repository, Site, added_sources
 
 _BROKEN_LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target (?:'([^']+)' )?is not found among documentation files\.")
@@ -79,9 +80,6 @@ def _where(repo: Repository, site: Site, page: str, needle: str) -> str:
 
 def _line_of(path: Path, needle: str) -> int:
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if needle in line:
-                return number
+        return line_of_text(path.read_text(encoding="utf-8"), needle)
     except OSError:
-        pass
-    return 1
+        return 1

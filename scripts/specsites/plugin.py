@@ -76,6 +76,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # Set by `specsites build`, which checks links and published ids itself once
         # every site is built (it knows every site's ids; one site's build does not).
         self.defer_site_checks = False
+        self.production_urls: dict[str, str] = {}  # site -> production base URL
         # `specsites build` plans once for every site and hands the plan in here;
         # a plain `mkdocs build` plans in on_pre_build.
         self.preplanned: Plan | None = None
@@ -105,6 +106,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         elif config.site_url and config.site_url.rstrip("/") + "/" != site.production_url:
             urls[site.name] = config.site_url.rstrip("/") + "/"  # `mkdocs serve` sets its own address
         self.linker = Linker(site.name, urls)
+        self.production_urls = {s.name: s.production_url for s in self.repo.sites}
         try:
             self.specs = all_specs(self.repo)
         except SpecSitesError as e:
@@ -201,7 +203,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         """The Markdown of a version's page, or of its changes page."""
         assert self.repo is not None and self.versions is not None and self.linker is not None
         base = self.linker.base_urls[self.site_name]
-        production = {s.name: s.production_url for s in self.repo.sites}
+        production = self.production_urls
         version = versions[index]
         if kind == "changes":
             previous = (versions[index - 1], self._version_body(versions[index - 1])[1]) if index else None
@@ -259,7 +261,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         if spec.status == "Draft":
             summary = " A plain-language summary is available in the [overview](overview.md)." if spec.has_overview else ""
             parts.append(f'!!! warning "Draft"\n    This is a working draft. It may change in incompatible ways before it is published as a final specification.{summary}\n')
-        production = {s.name: s.production_url for s in self.repo.sites}
+        production = self.production_urls
         lists = version_list(spec, base, None, versions) + "\n" + other_drafts(spec, self.specs, production)
         body = markdown.replace(OTHER_DRAFTS_MARKER, lists)
         return "\n".join(parts) + "\n" + body
@@ -280,7 +282,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             {item.id: item.title for item in sections},
             {item.id: line_of_heading(source, item.id, item.title) for item in sections},
         )
-        production = {site.name: site.production_url for site in self.repo.sites}
+        production = self.production_urls
         if page.file.src_uri in self.version_pages:
             return html_text  # an old text's links are as they were; the redirects keep them working
         for href, site, path, anchor in links_to_sites(html_text, production):
@@ -357,7 +359,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         }
         if not self.defer_site_checks:
             pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
-            production = {s.name: s.production_url for s in self.repo.sites}
+            production = self.production_urls
             facts = {self.site_name: self.facts}
             problems = check_links(self.links, facts, pages, self.plan, production)
             problems += check_published_ids(self.site_name, self.inventory, facts, pages, self.plan)
