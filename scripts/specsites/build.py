@@ -20,6 +20,7 @@ from pathlib import Path
 
 from specsites.build_messages import explain
 from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any
+from specsites import parallel_pages
 from specsites.forked import map_forked
 from specsites.inventory import load_inventory, unrecorded
 from specsites.output_stamp import STAMP, source_digests, write_stamp
@@ -62,7 +63,7 @@ def template_cache():
     return FileSystemBytecodeCache()
 
 
-def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, page_state: dict[str, dict] | None = None) -> SiteResult:
+def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, page_state: dict[str, dict] | None = None, page_workers: int = 1) -> SiteResult:
     """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
     MkDocs keeps global state and is not thread-safe.
 
@@ -74,6 +75,7 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
     page_state: each page's title and metadata from the last full build
     (SiteResult.page_state), which a dirty build cannot know for the pages it does not
     read, though the navigation of the pages it renders shows them.
+    page_workers: processes rendering the pages of a full build (parallel_pages).
     """
     import traceback
 
@@ -103,7 +105,10 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
         plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
         plugin.defer_site_checks = defer_site_checks
         plugin.page_state = dict(page_state or {})
-        build(config, dirty=dirty)
+        if page_workers > 1 and not dirty:
+            parallel_pages.build(config, workers=page_workers)
+        else:
+            build(config, dirty=dirty)
         result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
     except (Abort, ConfigurationError, PluginError) as e:
         result.errors = collected or [str(e)]
@@ -244,7 +249,9 @@ def _run_builds(sites: list[Site], staging: Path, override: str, plan: Plan) -> 
     os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
     try:
         cache = template_cache()
-        return map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache, defer_site_checks=True), sites)
+        # The cores the sites leave over render each site's pages in parallel.
+        pages = max(1, (os.cpu_count() or 1) // len(sites))
+        return map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache, defer_site_checks=True, page_workers=pages), sites)
     finally:
         if previous is None:
             os.environ.pop(BASE_URLS_ENV, None)

@@ -34,7 +34,7 @@ from specsites.git_utils import last_changed
 from specsites.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, nav_with_specs, other_drafts, parse_spec_meta, spec_heading, specs_table
 from specsites.sites import SpecVersions, md_to_html, spec_versions
 from specsites.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_header, version_list, version_page_markdown
-from specsites import version_cache
+from specsites import nav_cache, version_cache
 from specsites.inventory import Inventory, load_inventory
 from specsites.page_html import id_values
 from specsites.readers import KNOWN_URLS_FILE, SiteLabel, known_urls, page_titles, site_labels, switcher_entries
@@ -51,6 +51,7 @@ class SpecSitesConfig(base.Config):
     redirects = c.Type(str, default="redirects.yml")
     source_url = c.Optional(c.Type(str))
     destinations = c.Optional(c.Type(dict))  # read by `specsites publish`, not by the build
+    nav_cache = c.Type(bool, default=True)  # render the navigation once per folder (nav_cache.py)
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
@@ -227,6 +228,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_env(self, env, config: MkDocsConfig, files: Files):
         if self.bytecode_cache is not None:
             env.bytecode_cache = self.bytecode_cache
+        if self.config.nav_cache:
+            nav_cache.install(env)
         return env
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

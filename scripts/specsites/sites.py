@@ -323,7 +323,7 @@ def site_pages(repo: Repository, site: Site) -> dict[str, str]:
     """Every page a site publishes: key (see urls.page_key) -> site-relative URL."""
     rels = set(_markdown_files(site.docs_dir)) | set(added_sources(repo, site)) | set(version_pages(repo, site))
     pages = {}
-    for rel in rels:
+    for rel in sorted(rels):  # a stable order: it orders _redirects and the other rule files
         html = md_to_html(rel)
         pages[page_key(html)] = page_url(html)
     return pages
