@@ -33,10 +33,15 @@ from specsites.static_host import GitHubPagesServer  # noqa: E402
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 PY = sys.executable
 ROWS: list[tuple[str, str, str, str]] = []  # what, median, spread, ratio / target
+SCALE_ROWS: list[tuple[str, str, str, str]] = []  # issue 18's rows, a table of their own
 ANALYSIS = "## Where the time goes"
+SCALE = "## Scale: one large site (issue 18)"
+LOADS: list[float] = []  # the 1-minute load average before each measurement: the machine is shared
+SCALE_PARTS = {"pages", "redirect-scale", "check-scale"}
 
 
 def timed(command: list[str], **kwargs) -> float:
+    LOADS.append(os.getloadavg()[0])
     os.sync()  # start each measurement without the last one's writes still pending
     start = time.perf_counter()
     kwargs.setdefault("env", ENV)
@@ -55,9 +60,9 @@ def show(values: list[float]) -> tuple[str, str]:
     return f"{statistics.median(values):.3f} s", f"{min(values):.3f}-{max(values):.3f}"
 
 
-def row(what: str, values: list[float], note: str = "") -> float:
+def row(what: str, values: list[float], note: str = "", rows: list | None = None) -> float:
     median, spread = show(values)
-    ROWS.append((what, median, spread, note))
+    (ROWS if rows is None else rows).append((what, median, spread, note))
     print(f"  {what}: {median} ({spread}) {note}", flush=True)
     return statistics.median(values)
 
@@ -223,6 +228,99 @@ def preview_latency(repo: Path, reps: int) -> None:
     row("preview edit -> page, specsites serve (200 pages)", ours, f"{ratio:.2f}x (target <= 0.5x)")
 
 
+def _nav_cache_off(repo: Path) -> Path:
+    """A copy of repo's base config with the plugin's nav cache off: MkDocs and Material
+    as they are (the whole navigation rendered for every page), our plugin otherwise."""
+    base = repo / "mkdocs.yml"
+    text = base.read_text()
+    base.with_name("mkdocs.plain.yml").write_text(text.replace("      root: ..", "      nav_cache: false\n      root: ..", 1))
+    site = next(p for p in repo.glob("*/mkdocs.yml"))
+    config = site.with_name("mkdocs.plain.yml")
+    config.write_text(site.read_text().replace("INHERIT: ../mkdocs.yml", "INHERIT: ../mkdocs.plain.yml", 1))
+    return config
+
+
+def exponent(small: tuple[int, float], large: tuple[int, float]) -> float:
+    """k in time ~ size^k, from two sizes."""
+    import math
+
+    return math.log(large[1] / small[1]) / math.log(large[0] / small[0])
+
+
+def page_scaling(reps: int, scratch: Path, sizes: list[int], plain_up_to: int) -> None:
+    """Issue 18: one site of n pages, specsites build against plain `mkdocs build` of it
+    (sequential, Material's nav in every page), alternating; plain only up to plain_up_to
+    pages (3,000 would take some ten minutes a run)."""
+    ours: dict[int, float] = {}
+    for n in sizes:
+        repo = consortium.generate(scratch / f"pages-{n}", sites=1, pages=n + 3, redirects=0)
+        plain_config = _nav_cache_off(repo)
+        site_config = repo / consortium.site_names(1)[0] / "mkdocs.yml"
+        times: dict[str, list[float]] = {"plain": [], "cached": [], "ours": []}
+        runs = reps if n <= 1000 else max(1, reps - 1)
+        for _ in range(runs):
+            if n <= plain_up_to:
+                times["plain"].append(timed(plain_mkdocs(plain_config, scratch / "plain-pages")))
+                if n <= 1000:
+                    times["cached"].append(timed(plain_mkdocs(site_config, scratch / "plain-pages")))
+            times["ours"].append(timed(specsites("build", "--out", scratch / "ours-pages", root=repo)))
+        shutil.rmtree(repo)
+        pages = f"{n + 5} pages"
+        base = row(f"{pages}: plain mkdocs build (sequential, nav in every page)", times["plain"], rows=SCALE_ROWS) if times["plain"] else 0.0
+        if times["cached"]:
+            cached = statistics.median(times["cached"])
+            row(f"{pages}: plain mkdocs build, nav rendered once per folder", times["cached"], f"{cached / base:.2f}x plain", rows=SCALE_ROWS)
+        ours[n] = statistics.median(times["ours"])
+        note = f"{ours[n] / base:.2f}x plain" + (" (target <= 0.6x)" if n == 1000 else "") if base else ""
+        row(f"{pages}: specsites build ({os.cpu_count()} cores)", times["ours"], note, rows=SCALE_ROWS)
+    grown = sorted(ours.items())
+    if len(grown) > 1:
+        parts = [f"{b[0] // a[0] if b[0] % a[0] == 0 else round(b[0] / a[0], 1)}x pages: {b[1] / a[1]:.2f}x time, exponent {exponent(a, b):.2f}" for a, b in zip(grown, grown[1:])]
+        target = " (target: 3,000 <= 3.3x of 1,000)" if 1000 in ours and 3000 in ours else ""
+        SCALE_ROWS.append(("specsites build, growth with pages", "", "", "; ".join(parts) + target))
+        print("  " + "; ".join(parts), flush=True)
+
+
+def redirect_scaling(reps: int, scratch: Path, counts: list[int]) -> dict[int, Path]:
+    """Issue 18: a 200-page site built by specsites build with 0, 10k, 100k redirects."""
+    repos = {n: consortium.generate(scratch / f"redirects-{n}", sites=1, pages=203, redirects=n) for n in [0, *counts]}
+    times: dict[int, list[float]] = {n: [] for n in repos}
+    for _ in range(reps):
+        for n, repo in repos.items():
+            times[n].append(timed(specsites("build", "--out", scratch / f"out-redirects-{n}", root=repo)))
+    base = row("200-page site, specsites build, no redirects", times[0], rows=SCALE_ROWS)
+    for n in counts:
+        median = statistics.median(times[n])
+        target = " (target <= 2x)" if n == 100_000 else ""
+        row(f"200-page site + {n // 1000}k redirects, specsites build", times[n], f"{median / base:.2f}x{target}", rows=SCALE_ROWS)
+    if len(counts) > 1:
+        a, b = counts[0], counts[-1]
+        cost = (statistics.median(times[b]) - base) / (statistics.median(times[a]) - base)
+        SCALE_ROWS.append(("redirect cost, growth", "", "", f"{b // a}x redirects: {cost:.1f}x added time, exponent {exponent((a, 1.0), (b, cost)):.2f}"))
+    return repos
+
+
+def check_scaling(reps: int, scratch: Path, repo: Path, out: Path) -> None:
+    """Issue 18: the static check of a site with 100k moved URLs: time and peak memory
+    (the largest process: the check's forked workers share its pages)."""
+    moved = sum(1 for line in (repo / "published-urls.yml").read_text().splitlines() if line.startswith("  /"))
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); e = time.perf_counter() - t; "
+             "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode); sys.stderr.write(r.stdout[-2000:] + r.stderr[-2000:])")
+    seconds, memory = [], []
+    for _ in range(reps):
+        os.sync()
+        result = subprocess.run([PY, "-c", probe, *specsites("check", "--out", out, root=repo)], capture_output=True, text=True, env=ENV)
+        elapsed, kib, code = result.stdout.split()
+        if code != "0":
+            raise SystemExit(f"check failed:\n{result.stderr}")
+        seconds.append(float(elapsed))
+        memory.append(int(kib) / 1024)
+    row(f"check (static), {moved} moved URLs, whole command", seconds, "(target < 5 s)", rows=SCALE_ROWS)
+    SCALE_ROWS.append((f"check (static), {moved} moved URLs, peak memory of a process", f"{statistics.median(memory):.0f} MiB", f"{min(memory):.0f}-{max(memory):.0f}", "(target < 200 MiB)"))
+    print(f"  check peak memory {statistics.median(memory):.0f} MiB", flush=True)
+
+
 def versioned_repo(scratch: Path, count: int) -> tuple[Path, Path]:
     """The two real sites as git repositories: one whose CDSC-WG1-01 has `count`
     tagged versions (each a commit changing its intro and date), and the same
@@ -284,10 +382,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
-    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview, versions")
+    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview, versions; pages, redirect-scale, check-scale (issue 18)")
+    parser.add_argument("--pages", type=int, nargs="*", default=[200, 1000, 3000], help="site sizes for `pages`")
+    parser.add_argument("--plain-up-to", type=int, default=1000, help="time plain mkdocs build only up to this many pages")
+    parser.add_argument("--redirect-counts", type=int, nargs="*", default=[10_000, 100_000], help="redirect counts for `redirect-scale`")
+    parser.add_argument("--reps", type=int, default=0, help="repetitions (default 3, --quick 2)")
     args = parser.parse_args()
-    reps = 2 if args.quick else 3
-    parts = set(args.only or ["build", "redirects", "check", "preview", "versions"])
+    reps = args.reps or (2 if args.quick else 3)
+    parts = set(args.only or ["build", "redirects", "check", "preview", "versions", *SCALE_PARTS])
+    LOADS.append(os.getloadavg()[0])
     print(f"specsites benchmark: {versions()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="specsites-bench-") as tmp:
         scratch = Path(tmp)
@@ -300,8 +403,17 @@ def main() -> None:
             compare_builds("the two real sites", real, ["wg1-connectivity", "wg3-customer-data"], reps, 0.5, scratch)
         if "versions" in parts:
             version_builds(max(reps, 5), scratch)
-        if parts == {"versions"}:
-            parts.clear()  # nothing else asked for: skip generating the consortium
+        if "pages" in parts:
+            page_scaling(reps, scratch, args.pages, args.plain_up_to)
+        if parts & {"redirect-scale", "check-scale"}:
+            counts = args.redirect_counts if "redirect-scale" in parts else [max(args.redirect_counts)]
+            repos = redirect_scaling(reps if "redirect-scale" in parts else 1, scratch, counts)
+            if "check-scale" in parts:
+                largest = max(counts)
+                check_scaling(reps, scratch, repos[largest], scratch / f"out-redirects-{largest}")
+            for repo in repos.values():
+                shutil.rmtree(repo)
+        parts -= {"versions", *SCALE_PARTS}  # what remains needs the consortium
         big = consortium.generate(scratch / "consortium", sites=6, pages=150, redirects=10_000) if parts else None
         if "build" in parts:
             compare_builds("6 sites x 150 pages, 10k redirects", big, consortium.site_names(6), max(2, reps - 2), 0.4, scratch)
@@ -320,18 +432,28 @@ def main() -> None:
         if "preview" in parts:
             site200 = consortium.generate(scratch / "preview200", sites=1, pages=203, redirects=0)
             preview_latency(site200, reps)
-    table = ["| measurement | median | spread (min-max) | ratio / target |", "|---|---|---|---|"]
-    table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ROWS]
-    print("\n" + "\n".join(table))
+    header = ["| measurement | median | spread (min-max) | ratio / target |", "|---|---|---|---|"]
+    table = header + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ROWS]
+    scale = header + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in SCALE_ROWS]
+    loaded = f"1-minute load average {min(LOADS):.1f}-{max(LOADS):.1f} (median {statistics.median(LOADS):.1f}) across the measurements, on {os.cpu_count()} cores"
+    print("\n" + "\n".join(table if ROWS else []) + "\n" + "\n".join(scale if SCALE_ROWS else []) + f"\n{loaded}")
     if args.write:
-        # The analysis below the table is written by hand and kept.
-        results = HERE / "RESULTS.md"
-        analysis = results.read_text().partition(ANALYSIS)[2] if results.exists() else "\n"
-        results.write_text(
-            "# Benchmark results\n\n"
-            f"Recorded {time.strftime('%Y-%m-%d')} by `benchmarks/run` ({'quick' if args.quick else 'full'} run, "
-            f"{reps} repetitions) on {versions()}.\n\n" + "\n".join(table) + "\n\n" + ANALYSIS + analysis
-        )
+        write_results(args, reps, table if ROWS else None, scale if SCALE_ROWS else None, loaded)
+
+
+def write_results(args, reps: int, table: list[str] | None, scale: list[str] | None, loaded: str) -> None:
+    """Replace in RESULTS.md the tables this run measured; keep the other table and the
+    analyses below them (written by hand)."""
+    results = HERE / "RESULTS.md"
+    text = results.read_text() if results.exists() else f"# Benchmark results\n\n\n{ANALYSIS}\n"
+    head, _, analysis = text.partition(ANALYSIS)
+    main_part, _, scale_part = head.partition(SCALE)
+    run = f"by `benchmarks/run` ({'quick' if args.quick else 'full'} run, {reps} repetitions) on {versions()}; {loaded}"
+    if table is not None:
+        main_part = f"# Benchmark results\n\nRecorded {time.strftime('%Y-%m-%d')} {run}.\n\n" + "\n".join(table) + "\n\n"
+    if scale is not None:
+        scale_part = f"\n\nRecorded {time.strftime('%Y-%m-%d %H:%M')} UTC {run}.\n\n" + "\n".join(scale) + "\n\n"
+    results.write_text(main_part + (SCALE + scale_part if scale_part else "") + ANALYSIS + analysis)
 
 
 if __name__ == "__main__":
