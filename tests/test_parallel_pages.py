@@ -35,11 +35,15 @@ def _plain_mkdocs(repo: Path, out: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _build_one_site(repo: Path, out: Path, page_workers: int) -> dict:
-    """build_one_site as `specsites build` calls it: errors, records and who rendered."""
+def _build_one_site(repo: Path, out: Path, page_workers: int, other_thread: bool = False) -> dict:
+    """build_one_site as `specsites build` calls it: errors, records and who rendered.
+    other_thread: with a second thread running, as in the preview (no forking then)."""
     return _in_fresh_python(
         f"""
-        import json, os
+        import json, os, threading
+        if {other_thread}:
+            stop = threading.Event()
+            threading.Thread(target=stop.wait, daemon=True).start()
         from specsites import parallel_pages
         from specsites.build import build_one_site
         rendered = {{}}
@@ -97,10 +101,15 @@ def test_parallel_pages_and_the_cached_nav_write_what_plain_mkdocs_writes(synthe
 def test_parallel_build_gathers_what_a_sequential_one_records(synthetic: Path, tmp_path: Path) -> None:
     sequential = _build_one_site(synthetic, tmp_path / "seq", page_workers=1)
     parallel = _build_one_site(synthetic, tmp_path / "par", page_workers=2)
+    threaded = _build_one_site(synthetic, tmp_path / "threaded", page_workers=2, other_thread=True)
     assert sequential["pids"] == [] and len(parallel["pids"]) == 2
+    assert threaded["pids"] == []  # pages rendered in the process itself: nothing rendered twice
     assert sequential["stats"]["pages"] >= PAGES and sequential["stats"]["redirects"] > 0
     for key in ("errors", "stats", "published", "facts", "links", "page_state"):
         assert parallel[key] == sequential[key], key
+        assert threaded[key] == sequential[key], key
+    seq = tree_snapshot(tmp_path / "seq")
+    assert tree_snapshot(tmp_path / "threaded") == seq and tree_snapshot(tmp_path / "par") == seq
 
 
 def test_errors_come_out_as_in_a_sequential_build(synthetic: Path, tmp_path: Path) -> None:

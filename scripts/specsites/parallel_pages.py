@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import threading
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Callable
@@ -138,11 +139,17 @@ class _Build:
             logger.removeHandler(counter)
         return self.rendered
 
-    def _forked(self, task: Callable[[Any], None]) -> list[PageRecord | None]:
+    def _forked(self, task: Callable[[Any], None]) -> list[PageRecord | None] | None:
         """task(page) for every page, on the workers (page i on worker i mod n, so each
         gets pages from every part of the site); records in page order."""
         shares = list(range(min(self.workers, len(self.pages))))
         step = len(shares)
+        if step <= 1 or threading.active_count() > 1:
+            # Here, as MkDocs does (map_forked would also run here when this process
+            # has other threads, and the plugins would record the pages twice).
+            for page in self.pages:
+                task(page)
+            return None
         by_share = map_forked(lambda share: _run_share(self.config, self.pages[share::step], task), shares, processes=step)
         records: list[PageRecord | None] = [None] * len(self.pages)
         for share, results in zip(shares, by_share):
@@ -150,9 +157,11 @@ class _Build:
                 records[share + offset * step] = record
         return records
 
-    def _gather(self, records: list[PageRecord | None], *, with_state: bool) -> None:
+    def _gather(self, records: list[PageRecord | None] | None, *, with_state: bool) -> None:
         """Replay each page's log lines and records in page order; raise a page's error
         where a sequential build would have stopped."""
+        if records is None:
+            return  # rendered here: nothing to gather
         gatherers = {name: _gatherer(plugin) for name, plugin in self.config.plugins.items()}
         for page, record in zip(self.pages, records):
             if record is None:  # its worker stopped at an earlier page's error
