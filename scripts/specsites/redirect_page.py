@@ -1,29 +1,18 @@
-"""The HTML of a redirect page, and the script that forwards section anchors.
+"""The HTML of a redirect page, and the tags that forward section anchors.
 
 The only place redirect HTML is made. Every value is escaped for where it goes:
-attribute and text values with html.escape, script data as JSON with <, >, & and
-the line separators escaped, so no target can close the script or the attribute.
+attribute and text values with html.escape, the targets in redirect_data's JSON data
+block, so no target can close the script or the attribute.
 """
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from specsites.redirect_data import RedirectData, redirect_tags
 from specsites.redirect_plan import Destination, Redirect
 from specsites.urls import relative_url
-
-# Runs before anything renders: picks the target for the incoming #fragment, keeps
-# the incoming ?query (unless the target has one) and the #fragment (unless the
-# target has its own anchor: never `#new#old`). Runs again on `hashchange`, so a
-# link inside a page that stays, to one of its old section ids, moves on too.
-_SCRIPT = (
-    "(function(){var d=%s;function go(){var h=location.hash.slice(1);var t=(h&&d.anchors[h])||d.to;"
-    "if(!t)return;var i=t.indexOf('#');var u=i<0?t:t.slice(0,i);var f=i<0?location.hash:t.slice(i);"
-    "if(u.indexOf('?')<0)u+=location.search;location.replace(u+f);}go();addEventListener('hashchange',go);})();"
-)
-
 
 @dataclass(frozen=True)
 class Linker:
@@ -62,15 +51,10 @@ def _fragment(destination: Destination) -> str:
     return f"#{destination.anchor}" if destination.anchor else ""
 
 
-def _script_data(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=True, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def anchor_script(redirect: Redirect, linker: Linker, to: str | None = None) -> str:
-    """A <script> that forwards the old section anchors (and the page, given `to`)."""
+    """The data block and script that forward the old section anchors (and the page, given `to`)."""
     anchors = {a: linker.target(d) for a, d in sorted(redirect.anchors.items())}
-    return "<script>" + _SCRIPT % _script_data({"to": to, "anchors": anchors}) + "</script>"
+    return redirect_tags(RedirectData(to or "", anchors))
 
 
 # Seen only without JavaScript, or while a slow target loads: the site's look in a
