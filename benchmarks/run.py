@@ -25,10 +25,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))  # the GitHub Pages stand-in the tests use
 
 import consortium  # noqa: E402
-
-from specsites.static_host import GitHubPagesServer  # noqa: E402
+from github_pages import GitHubPagesServer  # noqa: E402
 
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 PY = sys.executable
@@ -150,13 +150,15 @@ def redirects_in_a_build(repo: Path, reps: int, scratch: Path) -> None:
 
 
 def free_port() -> int:
+    """A port free now, for `mkdocs serve -a`, which takes a number (port 0 would not be announced)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def checks(repo: Path, reps: int, scratch: Path) -> None:
-    port = free_port()
+    server = GitHubPagesServer({"": scratch / "www"})  # listening now, on a port the OS picked; serves once entered
+    port = server.port
     base = f"http://127.0.0.1:{port}/staging"
     out = scratch / "www" / "staging"
     timed(specsites("build", f"--staging-base={base}", "--out", out, root=repo))
@@ -173,7 +175,7 @@ def checks(repo: Path, reps: int, scratch: Path) -> None:
     moved = sum(1 for line in (repo / "published-urls.yml").read_text().splitlines() if line.startswith("  /"))
     row(f"check (static), {moved} moved URLs, in process", repeat(in_process, reps), "(target < 1 s)")
     row("check (static), whole command", repeat(lambda: timed(specsites("check", *pairs, "--out", out, root=repo)), reps))
-    with GitHubPagesServer({"": scratch / "www"}, port=port):
+    with server:
         live = [f"{s}={base}/{s}/" for s in consortium.site_names(6)]
         row("check --live, 127.0.0.1 server", repeat(lambda: timed(specsites("check", "--live", *live, root=repo)), max(1, reps // 2)))
 

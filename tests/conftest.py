@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from specsites.static_host import GitHubPagesServer
+from github_pages import GitHubPagesServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", "wg1-connectivity", "wg3-customer-data"]

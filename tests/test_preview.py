@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENV, SITES, free_port
-from specsites.follow import follow
+from http_follow import follow
 from specsites.http_fetch import HttpFetch
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ENV, SITES, copy_sources, free_port, run_cli, readme_recipe
-from specsites.follow import follow
+from http_follow import ResolvingFetch, follow
 from specsites.http_fetch import HttpFetch
-from specsites.static_host import GitHubPagesServer
+from github_pages import GitHubPagesServer
 
 WG1 = "https://connectivity.carbondataspec.org/"
 WG3 = "https://customerdata.carbondataspec.org/"
@@ -175,7 +175,7 @@ def test_the_banner_follows_the_readers_section_in_a_browser(versioned: Path, ch
 def fetch(versioned: Path) -> Iterator[HttpFetch]:
     folders = {host: versioned / "site" / site for site, host in SITES.items()}
     with GitHubPagesServer(folders) as server:
-        with HttpFetch(resolve={host: ("127.0.0.1", server.port) for host in SITES.values()}) as fetch:
+        with ResolvingFetch({host: ("127.0.0.1", server.port) for host in SITES.values()}) as fetch:
             yield fetch
 
 

@@ -131,10 +131,6 @@ def page_step(address: str, fragment: str, page: PageInfo) -> Step:
     return Step(200, next_hop(address, fragment, target, keep_query=True)) if target else Step(200, ids=page.ids)
 
 
-def follow(url: str, fetch: Fetch, max_hops: int = 5) -> Landing:
-    return FetchFollower(fetch, max_hops).follow(url)
-
-
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
