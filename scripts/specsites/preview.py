@@ -245,11 +245,12 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket) -> None:
 
 
 def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
-    """A listening socket on 127.0.0.1 per site, on consecutive ports from first; all
-    of them or none (SpecSitesError naming the port that is taken)."""
+    """A listening socket on 127.0.0.1 per site, on consecutive ports from first (0:
+    each on a port the OS picks); all of them or none (SpecSitesError naming the port
+    that is taken)."""
     bound: dict[str, socket.socket] = {}
     for offset, name in enumerate(names):
-        port = first + offset
+        port = first + offset if first else 0
         listening = socket.socket()
         try:
             listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
@@ -268,8 +269,8 @@ def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
 def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) -> int:
     repo = load_repository(root)
     sites = select_sites(repo, only)
-    ports = {site.name: port + i for i, site in enumerate(sites)}
-    sockets = bind_ports(list(ports), port)  # before any URL is announced
+    sockets = bind_ports([site.name for site in sites], port)  # before any URL is announced
+    ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
     # Every served site links and redirects to the others' previews, not production.
     os.environ[BASE_URLS_ENV] = " ".join(f"{name}=http://127.0.0.1:{p}/" for name, p in ports.items())
     for site in sites:
