@@ -48,6 +48,13 @@ def commit_all(root: Path, message: str = "The sources", env: dict | None = None
     git("commit", "-qm", message, cwd=root, env=env)
 
 
+def edit(path: Path, old: str, new: str, count: int = -1) -> None:
+    """Replace text in a file, failing the test if the text is not there."""
+    text = path.read_text()
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, count))
+
+
 def copy_sources(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in SOURCES:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, commit_all, git, run_cli, tree_snapshot
+from conftest import ROOT, commit_all, edit, git, run_cli, tree_snapshot
 
 WG1, WG3 = "wg1-connectivity", "wg3-customer-data"
 USE_CASES = f"{WG3}/docs/use-cases.md"
@@ -27,12 +27,6 @@ def mv(root: Path, old: str, new: str, *more: str) -> subprocess.CompletedProces
     result = run_cli("mv", old, new, *more, root=root)
     assert result.returncode == 0, result.stderr
     return result
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
 
 
 # --- mv ---------------------------------------------------------------------------

@@ -8,15 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ENV, SITES, commit_all, copy_sources, git, run_cli
+from conftest import ENV, SITES, commit_all, copy_sources, edit, git, run_cli
 
 SPEC = Path("wg1-connectivity/specifications/cdsc-wg1-01.md")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
 
 
 # --- 1. the inventory is what went live ---------------------------------------

@@ -131,8 +131,8 @@ def test_only_the_edited_site_rebuilds(preview: Preview, repo: Path) -> None:
     # its pages), which its own page edit never does: it re-renders in place.
     other = repo / "wg1-connectivity" / "docs" / "use-cases.md"
     other.write_text(other.read_text() + "\nSync-marker line.\n")
-    preview.wait_for(lambda: "wg1-connectivity: built in" in " ".join(preview.lines[before:]), "the other site's own edit")
-    assert "Sync-marker" in preview.get("wg1-connectivity", "use-cases.html")
+    preview.wait_for(lambda: "Sync-marker" in preview.get("wg1-connectivity", "use-cases.html")
+                     and "wg1-connectivity: built in" in " ".join(preview.lines[before:]), "the other site's own edit")
     rebuilt = [line.split(":")[0] for line in preview.lines[before:] if "built in" in line]
     assert rebuilt == ["wg3-customer-data", "wg1-connectivity"]
     assert [p.name for p in preview.tmpdir.glob("specsites-serve-wg1-connectivity-*/build-*")] == ["build-1"]

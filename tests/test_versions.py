@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SITES, copy_sources, git, run_cli, readme_recipe
+from conftest import ENV, SITES, copy_sources, edit, git, run_cli, readme_recipe
 from http_follow import ResolvingFetch, follow
 from specsites.http_fetch import HttpFetch
 from github_pages import GitHubPagesServer
@@ -28,13 +28,6 @@ V2 = "wg1-connectivity/specifications/cdsc-wg1-02.md"
 V3 = "wg3-customer-data/specifications/cdsc-wg3-01.md"
 # With a flaw the build refuses today (an id used twice): history is kept as it was.
 OLD_NOTES = '\n### 1.3 Old notes {#old-notes}\n\nThis section was dropped before the 2024-06-27 version.<span id="goals"></span>\n'
-
-
-def edit(root: Path, path: str, old: str, new: str) -> None:
-    file = root / path
-    text = file.read_text()
-    assert old in text, (path, old)
-    file.write_text(text.replace(old, new, 1))
 
 
 def make_history(root: Path) -> None:
@@ -51,12 +44,12 @@ def make_history(root: Path) -> None:
     git("tag", "cdsc-wg1-02/2023-12-01", cwd=root)
     (root / V2).write_text(now[V2])
     # 2024-01-10: CDSC-WG1-01's first version; the Customer Data spec still CDSC-WG1-03.
-    edit(root, V1, "date: 2024-06-27", "date: 2024-01-10")
-    edit(root, V1, "- Keep the document small, static and readable by a person.", "- Keep the document short.")
-    edit(root, V1, "\n## 2. Terminology {#terminology}", OLD_NOTES + "\n## 2. Terminology {#terminology}")
+    edit(root / V1, "date: 2024-06-27", "date: 2024-01-10", count=1)
+    edit(root / V1, "- Keep the document small, static and readable by a person.", "- Keep the document short.", count=1)
+    edit(root / V1, "\n## 2. Terminology {#terminology}", OLD_NOTES + "\n## 2. Terminology {#terminology}", count=1)
     old3 = root / "wg3-customer-data/specifications/cdsc-wg1-03.md"
     (root / V3).rename(old3)
-    edit(root, "wg3-customer-data/specifications/cdsc-wg1-03.md", "id: CDSC-WG3-01", "id: CDSC-WG1-03")
+    edit(root / "wg3-customer-data/specifications/cdsc-wg1-03.md", "id: CDSC-WG3-01", "id: CDSC-WG1-03", count=1)
     text = old3.read_text()
     text = re.sub(r"^date: .*$", "date: 2024-01-10", text, count=1, flags=re.MULTILINE)
     old3.write_text(re.sub(r"^previous_ids: .*\n", "", text, count=1, flags=re.MULTILINE))
@@ -68,7 +61,7 @@ def make_history(root: Path) -> None:
     old3.unlink()
     for path, text in now.items():
         (root / path).write_text(text)
-    edit(root, "redirects.yml", "wg3-customer-data:\n", "wg3-customer-data:\n  /specs/cdsc-wg1-03/*: /specs/cdsc-wg3-01/*\n  /specs/cdsc-wg1-01/*: wg1-connectivity:/specs/cdsc-wg1-01/*\n")
+    edit(root / "redirects.yml", "wg3-customer-data:\n", "wg3-customer-data:\n  /specs/cdsc-wg1-03/*: /specs/cdsc-wg3-01/*\n  /specs/cdsc-wg1-01/*: wg1-connectivity:/specs/cdsc-wg1-01/*\n", count=1)
     git("add", "-A", cwd=root)
     git("commit", "-qm", "Now", cwd=root)
     git("tag", "-a", "-m", "CDSC-WG1-01 as of 2024-06-27", "cdsc-wg1-01/2024-06-27", cwd=root)
