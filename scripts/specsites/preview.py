@@ -25,6 +25,7 @@ from specsites.errors import Problem, SpecSitesError
 from specsites.redirect_plan import Plan, load_plan
 from specsites.sites import BASE_CONFIG, BASE_URLS_ENV, Repository, Site, load_repository, md_to_html, watched_paths
 from specsites.static_host import Answer, answer, send_answer
+from specsites.watch import ChangeWatch
 
 RELOAD_PATH = "/.specsites/reload"
 POLL_INTERVAL = 0.05
@@ -240,21 +241,19 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = _PreviewServer(listening, _handler(preview), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        # Polling a few hundred files takes about a millisecond, and reacts faster than
-        # watchdog's inotify buffer, which holds events back for half a second.
-        def paths() -> list[Path]:  # the site's files and the previews' addresses
-            return [*watched_paths(preview.repo, preview.site), served_at]
-
-        seen = snapshot(paths())
+        watch = ChangeWatch(POLL_INTERVAL)
+        watched = [*watched_paths(preview.repo, preview.site), served_at]
+        seen = snapshot(watched)
         while True:
-            time.sleep(POLL_INTERVAL)
-            now = snapshot(paths())
-            if now == seen:
+            if not watch.watch(watched) and not watch.wait(timeout=1.0):
                 continue
             time.sleep(DEBOUNCE)  # editors save in several writes; let them settle
-            now = snapshot(paths())
-            preview.rebuild(edited_page_outputs(preview.site, seen, now))
-            seen = now
+            now = snapshot(watched)
+            if now != seen:
+                preview.rebuild(edited_page_outputs(preview.site, seen, now))
+                # a rebuild re-reads the list of sites, which may move what to watch
+                watched = [*watched_paths(preview.repo, preview.site), served_at]
+                seen = now  # (if the list moved, the next look rebuilds once more)
     finally:
         for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second stop must not cut the clean-up short
             signal.signal(stop_signal, signal.SIG_IGN)
