@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
     """The repository to work on: given, or the folder of the base mkdocs.yml (the one
     that lists the sites), found from a site's config or from cwd upwards."""
+    from specsites.config import BASE_CONFIG, lists_sites
     from specsites.errors import Problem
-    from specsites.sites import BASE_CONFIG, plugin_options, read_yaml_config
 
     if root is not None:
         return root.resolve()
@@ -124,14 +124,8 @@ def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
     else:
         candidates = [cwd.resolve(), *cwd.resolve().parents]
     for folder in candidates:
-        base = folder / BASE_CONFIG
-        if base.is_file():
-            try:
-                data, _ = read_yaml_config(base, str(base))
-            except SpecSitesError:
-                continue
-            if plugin_options(data).get("sites"):
-                return folder
+        if lists_sites(folder / BASE_CONFIG):
+            return folder
     where = config_file or cwd
     raise SpecSitesError(Problem(str(where), 0, "no mkdocs.yml listing the specsites plugin's sites here or above; run in the repository, or pass -f path/to/mkdocs.yml"))
 
@@ -168,7 +162,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     from specsites.scaffold import plan_site, plan_spec, today, write_scaffold
-    from specsites.sites import BASE_CONFIG, load_repository
+    from specsites.config import BASE_CONFIG
+    from specsites.sites import load_repository
 
     repo = load_repository(args.root)
     if args.kind == "spec":

@@ -20,10 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from specsites.build import SiteResult, build_one_site, error_lines, select_sites, template_cache
+from specsites.build import SiteResult, build_one_site, crash_problem, select_sites, template_cache
 from specsites.errors import Problem, SpecSitesError
+from specsites.plugin import BuildOptions
 from specsites.redirect_plan import Plan, load_plan
-from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html, watched_paths
+from specsites.sites import Repository, Site, load_repository, md_to_html, watched_paths
 from specsites.static_host import Answer, answer, send_answer
 
 RELOAD_PATH = "/.specsites/reload"
@@ -45,9 +46,10 @@ _KEEP_ACROSS_PAGE_EDITS = ("search/search_index.json",)
 class PreviewSite:
     """The served build of one site, and the epoch browsers wait on."""
 
-    def __init__(self, repo: Repository, site: Site, workdir: Path) -> None:
+    def __init__(self, repo: Repository, site: Site, workdir: Path, base_urls: dict[str, str]) -> None:
         self.repo = repo
         self.site = site
+        self.base_urls = base_urls  # every served site's preview: links and redirects between them stay here
         self.workdir = workdir
         self.current = workdir / "current"  # symlink to the last good build
         self.epoch = 0
@@ -76,7 +78,8 @@ class PreviewSite:
         return True
 
     def _report(self, result) -> None:
-        for line in error_lines(result, self.repo):
+        for problem in [*result.problems, *([crash_problem(result)] if result.crashed else [])]:
+            line = str(problem)
             print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
         print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
 
@@ -84,8 +87,8 @@ class PreviewSite:
         folder = self.current.resolve()
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
-            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates, page_state=self._page_state)
-            failed = bool(result.errors or result.crashed)
+            result = build_one_site(str(self.site.config_file), str(folder), self._options(self._plan, self._page_state), dirty=True)
+            failed = bool(result.problems or result.crashed)
             if not failed:
                 self._page_state = result.page_state
             for rel, data in saved.items():
@@ -102,10 +105,10 @@ class PreviewSite:
         try:
             plan = load_plan(self.repo)
         except SpecSitesError as e:
-            self._report(SiteResult(self.site.name, 0.0, errors=[str(e)]))
+            self._report(SiteResult(self.site.name, 0.0, problems=e.problems))
             return False
-        result = build_one_site(str(self.site.config_file), str(new), plan=plan, bytecode_cache=self._templates)
-        if result.errors or result.crashed:
+        result = build_one_site(str(self.site.config_file), str(new), self._options(plan))
+        if result.problems or result.crashed:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
@@ -120,6 +123,9 @@ class PreviewSite:
             remover.daemon = True
             remover.start()
         return True
+
+    def _options(self, plan: Plan, page_state: dict[str, dict] | None = None) -> BuildOptions:
+        return BuildOptions(base_urls=self.base_urls, plan=plan, bytecode_cache=self._templates, page_state=page_state or {})
 
     def wait_for_change(self, epoch: int, timeout: float) -> int:
         with self.changed:
@@ -215,14 +221,14 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _serve_one(repo: Repository, site: Site, listening: socket.socket) -> None:
+def _serve_one(repo: Repository, site: Site, listening: socket.socket, base_urls: dict[str, str]) -> None:
     """Runs in its own process until SIGTERM: build, serve, rebuild on change.
     Requests that come during the first build wait in the socket's queue."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     workdir = Path(tempfile.mkdtemp(prefix=f"specsites-serve-{site.name}-"))
     try:
-        preview = PreviewSite(repo, site, workdir)
+        preview = PreviewSite(repo, site, workdir, base_urls)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = _PreviewServer(listening, _handler(preview), site.name)
@@ -271,14 +277,14 @@ def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) 
     ports = {site.name: port + i for i, site in enumerate(sites)}
     sockets = bind_ports(list(ports), port)  # before any URL is announced
     # Every served site links and redirects to the others' previews, not production.
-    os.environ[BASE_URLS_ENV] = " ".join(f"{name}=http://127.0.0.1:{p}/" for name, p in ports.items())
+    urls = {s.name: s.production_url for s in repo.sites} | {name: f"http://127.0.0.1:{p}/" for name, p in ports.items()}
     for site in sites:
         print(f"serving {site.name:<20} at http://127.0.0.1:{ports[site.name]}/", flush=True)
     print("editing a page, a spec, docs/, a mkdocs.yml or redirects.yml rebuilds what uses it; Ctrl-C stops", flush=True)
     import mkdocs.commands.build  # noqa: F401  (imported once, before forking)
 
     context = multiprocessing.get_context("fork")
-    processes = [context.Process(target=_serve_one, args=(repo, site, sockets[site.name]), name=site.name) for site in sites]
+    processes = [context.Process(target=_serve_one, args=(repo, site, sockets[site.name], urls), name=site.name) for site in sites]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
