@@ -212,7 +212,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         staging = _new_folder(out.parent, f".{out.name}.new-")
         (staging / OUTPUT_MARK).touch()
         try:
-            options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, defer_site_checks=True, bytecode_cache=template_cache())
+            options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
             results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), options), sites)
             raise_if_failed(results, _site_problems(repo, results, plan, inventory))
             _swap_in(staging, out, [s.name for s in sites] if only else None)

@@ -56,9 +56,8 @@ class Settings:
     redirects: str = "redirects.yml"  # relative to root
     source_url: str = ""  # where a spec's source is shown: source_url + its path
     destinations: dict[str, RemoteBranch] = field(default_factory=dict)
-    # Lines in the base mkdocs.yml, for problems found later (a listed site's folder).
-    site_lines: dict[str, int] = field(default_factory=dict)
-    sites_line: int = 1  # of `sites:`
+    sites_line: int = 1  # of `sites:`, for problems found later (a folder not listed)
+    sites_readable: bool = True  # False when sites: is not a list: nothing more to say about them
 
     @property
     def redirects_file(self) -> Path:
@@ -123,7 +122,8 @@ def read_config(root: Path) -> tuple[Settings, list[Problem]]:
         if not is_str(key) or key.value not in OPTIONS:
             problem(line(key), f"specsites: unknown setting {plain(key)!r}; use {', '.join(OPTIONS)}")
 
-    sites, site_lines = _sites(given.get("sites"), plugin_line, problem)
+    sites = _sites(given.get("sites"), plugin_line, problem)
+    readable = sites is not None
     sites_line = next((line(k) for k, _ in options.value if is_str(k) and k.value == "sites"), plugin_line) if options is not None and not is_null(options) else plugin_line
 
     redirects = "redirects.yml"
@@ -147,9 +147,11 @@ def read_config(root: Path) -> tuple[Settings, list[Problem]]:
         else:
             problem(line(value), f"source_url: {plain(value)!r} is not an http(s) URL; give the address a source file is shown at, ending with /, like https://github.com/ORG/REPO/blob/main/")
 
-    destinations, more = configured_destinations(given.get("destinations"), sites, root, BASE_CONFIG)
-    problems += more
-    settings = Settings(root, tuple(sites), redirects, source_url, destinations, site_lines, sites_line)
+    destinations: dict[str, RemoteBranch] = {}
+    if readable:  # destinations name sites: judged against a list that says which
+        destinations, more = configured_destinations(given.get("destinations"), sites, root, BASE_CONFIG)
+        problems += more
+    settings = Settings(root, tuple(sites or ()), redirects, source_url, destinations, sites_line, readable)
     return settings, problems
 
 
@@ -160,14 +162,14 @@ def load_config(root: Path) -> Settings:
     return settings
 
 
-def _sites(node: yaml.Node | None, plugin_line: int, problem) -> tuple[list[str], dict[str, int]]:
-    """The site folders listed under sites:, each once, with their lines."""
+def _sites(node: yaml.Node | None, plugin_line: int, problem) -> list[str] | None:
+    """The site folders listed under sites:, each once; None when sites: is not a list."""
     if node is None or is_null(node) or (isinstance(node, yaml.SequenceNode) and not node.value):
         problem(plugin_line, "no sites listed; list the site folders under plugins: - specsites: sites:")
-        return [], {}
+        return []
     if not isinstance(node, yaml.SequenceNode):
         problem(line(node), "sites must be a list of site folders, like `sites: [wg1-connectivity]`; write one `- folder` line each")
-        return [], {}
+        return None
     sites: list[str] = []
     lines: dict[str, int] = {}
     for entry in node.value:
@@ -179,4 +181,4 @@ def _sites(node: yaml.Node | None, plugin_line: int, problem) -> tuple[list[str]
         else:
             sites.append(name)
             lines[name] = line(entry)
-    return sites, lines
+    return sites

@@ -40,7 +40,7 @@ class RemoteBranch:
 def remote_problem(value: object, cwd: Path) -> tuple[str, str]:
     """(the remote as git gets it, "") or ("", what is wrong with it)."""
     if not isinstance(value, str) or not value:
-        return "", "a remote must be text: a URL (https://, ssh://, git://, file://), user@host:path or a local path"
+        return "", "must be text: a URL (https://, ssh://, git://, file://), user@host:path or a local path"
     if value.startswith("-"):
         return "", f"{value!r} would be read by git as an option; give a URL (https://, ssh://, git://, file://), user@host:path or a local path"
     if _CONTROL.search(value):
@@ -64,7 +64,7 @@ def remote_problem(value: object, cwd: Path) -> tuple[str, str]:
 def branch_problem(value: object) -> str:
     """"" when value is a branch name git accepts (`git check-ref-format`), else what is wrong."""
     if not isinstance(value, str) or not value:
-        return "a branch must be text, like gh-pages"
+        return "must be text, like gh-pages"
     if value.startswith("-") or _CONTROL.search(value) or " " in value:
         return f"{value!r} is not a valid branch name; use a name like gh-pages"
     # The full ref name cannot be read as an option, whatever the value.

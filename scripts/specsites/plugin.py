@@ -69,6 +69,7 @@ class BuildOptions:
     base_urls: dict[str, str] | None = None  # site -> where it is served (preview, staging); None: production
     plan: Plan | None = None  # redirects.yml planned for every site
     specs: list[SpecMeta] | None = None  # every site's spec metadata
+    inventory: Inventory | None = None  # published-urls.yml
     # Leave the links to our sites and the published ids to the caller, which checks
     # them once every site is built (it knows every site's ids; one site's build does not).
     defer_site_checks: bool = False
@@ -171,7 +172,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         assert self.repo is not None
         try:
             plan = self.options.plan or load_plan(self.repo)
-            self.inventory = load_inventory(self.repo)
+            self.inventory = self.options.inventory if self.options.inventory is not None else load_inventory(self.repo)
         except SpecSitesError as e:
             raise _problems(e) from e
         own_lines = {r.line for r in plan.moved(self.site_name)}

@@ -54,6 +54,15 @@ class PublishRefused(SpecSitesError):
     """The source, the build or the check is not fit to publish: nothing was pushed."""
 
 
+class CheckFailed(Exception):
+    """The built output did not pass the check: nothing was pushed. Exits as a
+    failed `specsites check` does."""
+
+    def __init__(self, report: CheckReport) -> None:
+        super().__init__("\n".join(line for line in format_report(report) if line.startswith("FAIL")))
+        self.report = report
+
+
 class PushFailed(Exception):
     """A push failed after others may have succeeded; the lines say which site, where,
     and what was and was not published."""
@@ -76,7 +85,7 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
         build = build_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         check = check_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         if not check.ok:
-            raise PublishRefused([Problem("", 0, line) for line in format_report(check) if line.startswith("FAIL")])
+            raise CheckFailed(check)
         missing = [r.site for r in build.results if r.site not in targets]
         if missing:
             raise SpecSitesError(Problem(BASE_CONFIG, 0, f"no destination for {missing[0]}; add it under the specsites plugin's destinations, or pass --dest {missing[0]}=REMOTE"))

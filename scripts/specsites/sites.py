@@ -6,7 +6,6 @@ the orchestrator, can know every other site's pages without building it.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,8 +13,8 @@ from urllib.parse import urlsplit
 from specsites.config import BASE_CONFIG, Settings, read_config, read_mkdocs_yml
 from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
 from specsites.git_utils import GitError, blob_ids, read_blobs, tag_files, tags
-from specsites.spec_meta import SpecMeta, nav_pages, parse_spec_meta
-from specsites.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates, split_source
+from specsites.spec_meta import SpecMeta, front_matter_value, nav_pages, parse_spec_meta
+from specsites.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
 from specsites.urls import page_key, page_url, usable_http_url
 from specsites.yaml_nodes import is_str, line
 
@@ -106,7 +105,8 @@ def load_repository(root: Path) -> Repository:
         sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/", shared_pages=shared))
     # A site folder nobody listed would be left out of every build, silently.
     listed = set(settings.sites)
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
+    unlisted = root.iterdir() if settings.sites_readable else []
+    for folder in sorted(p for p in unlisted if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
         if (folder / "mkdocs.yml").is_file():
             problems.append(Problem(BASE_CONFIG, settings.sites_line, f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
     raise_if_any(problems)
@@ -217,9 +217,7 @@ def spec_versions(repo: Repository, specs: list[SpecMeta]) -> tuple[SpecVersions
             except UnicodeDecodeError as e:
                 problems.append(Problem(f"git tag {version.tag}", 0, f"{version.source} at the tag is not UTF-8 text ({e.reason}); tag a commit where it is"))
                 continue
-            front, _ = split_source(texts[version.blob])
-            date = re.search(r"^date:[ \t]*['\"]?([0-9-]+)", front, re.MULTILINE)
-            if (problem := date_problem(version, date.group(1) if date else "")) is not None:
+            if (problem := date_problem(version, front_matter_value(texts[version.blob], "date"))) is not None:
                 problems.append(problem)
     digest = hashlib.sha256(repr(sorted((v.tag, v.blob) for vs in versions.values() for v in vs)).encode()).hexdigest()[:20]
     result = SpecVersions(versions, texts, digest), sorted(set(problems))

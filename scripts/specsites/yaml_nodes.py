@@ -87,15 +87,17 @@ def get(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 
 def _shift_lines(root: yaml.Node, by: int) -> None:
-    """Make every node's line count in the whole file (marks are shared, so each once)."""
+    """Make every node's line count in the whole file (libyaml's marks are read-only:
+    each node gets new ones)."""
     seen: set[int] = set()
     stack = [root]
     while stack:
         node = stack.pop()
-        for mark in (node.start_mark, node.end_mark):
-            if id(mark) not in seen:
-                seen.add(id(mark))
-                mark.line += by
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.start_mark = _moved(node.start_mark, by)
+        node.end_mark = _moved(node.end_mark, by)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
@@ -137,3 +139,7 @@ def _alias_line(text: str) -> int:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             return event.start_mark.line + 1
     return 0
+
+
+def _moved(mark, by: int) -> yaml.Mark:
+    return yaml.Mark(mark.name, mark.index, mark.line + by, mark.column, None, None)
