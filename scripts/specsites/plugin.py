@@ -22,7 +22,8 @@ from mkdocs.structure.pages import Page
 
 from specsites.config import SpecSitesConfig
 from specsites.errors import Problem, SpecSitesError
-from specsites.redirect_page import Linker, anchor_script, render_redirect_page
+from specsites.linker import Linker
+from specsites.redirect_page import anchor_script, render_redirect_page
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_toml, nginx_include, pages_redirects
 from specsites.output_files import write_generated_files

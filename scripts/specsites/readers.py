@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from specsites.redirect_page import Linker
+from specsites.linker import Linker
 from specsites.redirect_plan import Plan
 from specsites.config import read_mkdocs_yml
 from specsites.sites import Repository, added_sources, md_to_html, site_pages, site_specs
