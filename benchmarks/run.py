@@ -30,7 +30,7 @@ import consortium  # noqa: E402
 
 from specsites.static_host import GitHubPagesServer  # noqa: E402
 
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+ENV = dict(os.environ)  # benchmarks/run sources scripts/_env.sh, which sets NO_MKDOCS_2_WARNING
 PY = sys.executable
 ROWS: list[tuple[str, str, str, str]] = []  # what, median, spread, ratio / target
 ANALYSIS = "## Where the time goes"
