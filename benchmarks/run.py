@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the GitHub Pages stand-in the tests u
 import consortium  # noqa: E402
 from github_pages import GitHubPagesServer  # noqa: E402
 
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+ENV = dict(os.environ)  # benchmarks/run sources scripts/_env.sh, which sets NO_MKDOCS_2_WARNING
 PY = sys.executable
 ROWS: list[tuple[str, str, str, str]] = []  # what, median, spread, ratio / target
 ANALYSIS = "## Where the time goes"
@@ -86,7 +86,8 @@ def redirect_work(n: int, scratch: Path) -> tuple[float, float]:
     (seconds computing, seconds writing files)."""
     from specsites.output_files import write_generated_files
     from specsites.redirect_map import parse_redirects
-    from specsites.redirect_page import Linker, render_redirect_page
+    from specsites.linker import Linker
+    from specsites.redirect_page import render_redirect_page
     from specsites.redirect_plan import collector_paused, plan_redirects
 
     pages = {"a": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}, "b": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from conftest import SITES
 from http_follow import ResolvingFetch, follow
 from specsites.page_html import parse_page
-from specsites.redirect_page import Linker
+from specsites.linker import Linker
 from specsites.redirect_plan import load_plan
 from specsites.sites import load_repository
 from specsites.urls import old_url_forms, page_key, page_url, served_forms

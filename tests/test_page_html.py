@@ -5,7 +5,8 @@ import pytest
 
 from specsites.page_html import parse_page
 from specsites.redirect_data import RedirectData, read_redirect_data, redirect_tags
-from specsites.redirect_page import Linker, render_redirect_page
+from specsites.linker import Linker
+from specsites.redirect_page import render_redirect_page
 from specsites.redirect_plan import Destination, Redirect
 
 

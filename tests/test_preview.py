@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -275,3 +276,30 @@ def test_a_same_page_anchor_warning_names_the_spec_source_line(preview: Preview,
     )
     preview.wait_for(lambda: expected in preview.lines, "the warning, rewritten")
     assert not any("Doc file" in line for line in preview.lines)
+
+
+def test_a_site_listed_while_serving_is_served_and_linked_without_a_restart(preview: Preview, repo: Path) -> None:
+    base = repo / "mkdocs.yml"
+    listed_before = base.read_text()
+    new = subprocess.run(
+        [sys.executable, "-m", "specsites", "--root", str(repo), "new", "site", "wg2-power-systems",
+         "--host", "powersystems.carbondataspec.org", "--title", "CDSC Power Systems Working Group"],
+        capture_output=True, text=True, env=ENV,
+    )
+    assert new.returncode == 0, new.stderr
+    preview.wait_for(lambda: any(line.startswith("serving wg2-power-systems") for line in preview.lines), "the new site to be announced")
+    announced = next(line for line in preview.lines if line.startswith("serving wg2-power-systems"))
+    url = announced.split(" at ")[1]
+    assert url not in [preview.url(site) for site in SITES]  # a port of its own (--port 0: the OS picked it)
+    preview.wait_for(lambda: "CDSC Power Systems Working Group" in urllib.request.urlopen(url, timeout=10).read().decode(), "the new site's home page")
+    # the sites served before point at the new site's preview, not its production host
+    preview.wait_for(lambda: url in preview.get("wg1-connectivity"), "the existing sites to link to the new preview")
+    assert "powersystems.carbondataspec.org" not in preview.get("wg1-connectivity")
+    assert not any("error" in line for line in preview.lines), "\n".join(preview.lines)
+
+    # a site taken away stops being served; the others go on
+    shutil.rmtree(repo / "wg2-power-systems")
+    base.write_text(listed_before)
+    preview.wait_for(lambda: "wg2-power-systems: no longer listed in mkdocs.yml; stopped serving it" in preview.lines, "the unlisted site to stop")
+    preview.wait_for(lambda: url not in preview.get("wg1-connectivity"), "the existing sites to drop the link")
+    assert preview.stop() == 0

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from specsites.readers import known_urls, page_titles, site_labels, switcher_entries, title_of
-from specsites.redirect_page import Linker, render_redirect_page
+from specsites.linker import Linker
+from specsites.redirect_page import render_redirect_page
 from specsites.redirect_plan import Destination, Redirect, load_plan
 from specsites.sites import load_repository
 

@@ -13,7 +13,8 @@ import pytest
 from specsites.errors import SpecSitesError
 from specsites.output_files import write_generated_files
 from specsites.redirect_map import parse_redirects
-from specsites.redirect_page import Linker, render_redirect_page
+from specsites.linker import Linker
+from specsites.redirect_page import render_redirect_page
 from specsites.redirect_plan import Destination, Redirect, plan_redirects
 
 PAGES = {

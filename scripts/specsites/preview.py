@@ -20,11 +20,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from specsites.build import SiteResult, build_one_site, error_lines, select_sites, template_cache
+from specsites.build import SiteResult, build_one_site, crash_problem, select_sites, template_cache
 from specsites.errors import Problem, SpecSitesError
+from specsites.plugin import BuildOptions
 from specsites.redirect_plan import Plan, load_plan
-from specsites.sites import BASE_URLS_ENV, Repository, Site, load_repository, md_to_html, watched_paths
+from specsites.sites import BASE_CONFIG, Repository, Site, base_urls, load_repository, md_to_html, watched_paths
 from specsites.static_host import Answer, answer, send_answer
+from specsites.watch import ChangeWatch
 
 RELOAD_PATH = "/.specsites/reload"
 POLL_INTERVAL = 0.05
@@ -45,10 +47,12 @@ _KEEP_ACROSS_PAGE_EDITS = ("search/search_index.json",)
 class PreviewSite:
     """The served build of one site, and the epoch browsers wait on."""
 
-    def __init__(self, repo: Repository, site: Site, workdir: Path) -> None:
+    def __init__(self, repo: Repository, site: Site, workdir: Path, served_at: Path) -> None:
         self.repo = repo
         self.site = site
         self.workdir = workdir
+        self.served_at = served_at  # where every site is previewed (written by serve_sites)
+        self.base_urls: dict[str, str] = {}  # every served site's preview: links and redirects between them stay here
         self.current = workdir / "current"  # symlink to the last good build
         self.epoch = 0
         self.changed = threading.Condition()
@@ -63,6 +67,7 @@ class PreviewSite:
         """Build afresh and swap, or, given the output files of edited pages only,
         re-render just those in place (requests wait meanwhile; restored on failure)."""
         start = time.perf_counter()
+        self.base_urls = preview_urls(self.served_at, self.repo)
         if edited_pages and not self._needs_full:
             ok = self._rebuild_pages(edited_pages)
         else:
@@ -76,7 +81,8 @@ class PreviewSite:
         return True
 
     def _report(self, result) -> None:
-        for line in error_lines(result, self.repo):
+        for problem in [*result.problems, *([crash_problem(result)] if result.crashed else [])]:
+            line = str(problem)
             print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
         print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
 
@@ -84,8 +90,8 @@ class PreviewSite:
         folder = self.current.resolve()
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
-            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates, page_state=self._page_state)
-            failed = bool(result.errors or result.crashed)
+            result = build_one_site(str(self.site.config_file), str(folder), self._options(self._plan, self._page_state), dirty=True)
+            failed = bool(result.problems or result.crashed)
             if not failed:
                 self._page_state = result.page_state
             for rel, data in saved.items():
@@ -100,12 +106,16 @@ class PreviewSite:
         new = self.workdir / f"build-{self._builds}"
         self._needs_full = True
         try:
+            # The list of sites may have changed (a new site, a new host), so read it again.
+            self.repo = load_repository(self.repo.root)
+            self.site = self.repo.site(self.site.name) if self.site.name in self.repo.names else self.site
+            self.base_urls = preview_urls(self.served_at, self.repo)
             plan = load_plan(self.repo)
         except SpecSitesError as e:
-            self._report(SiteResult(self.site.name, 0.0, errors=[str(e)]))
+            self._report(SiteResult(self.site.name, 0.0, problems=e.problems))
             return False
-        result = build_one_site(str(self.site.config_file), str(new), plan=plan, bytecode_cache=self._templates)
-        if result.errors or result.crashed:
+        result = build_one_site(str(self.site.config_file), str(new), self._options(plan))
+        if result.problems or result.crashed:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
@@ -120,6 +130,9 @@ class PreviewSite:
             remover.daemon = True
             remover.start()
         return True
+
+    def _options(self, plan: Plan, page_state: dict[str, dict] | None = None) -> BuildOptions:
+        return BuildOptions(base_urls=self.base_urls, plan=plan, bytecode_cache=self._templates, page_state=page_state or {})
 
     def wait_for_change(self, epoch: int, timeout: float) -> int:
         with self.changed:
@@ -215,33 +228,55 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _serve_one(repo: Repository, site: Site, listening: socket.socket) -> None:
+def preview_urls(served_at: Path, repo: Repository) -> dict[str, str]:
+    """Where each site is previewed, from the `site=URL` pairs serve_sites wrote; a site
+    just listed and not served yet keeps its production URL, one just unlisted is left out."""
+    pairs = served_at.read_text().split() if served_at.is_file() else []
+    return base_urls(repo, [pair for pair in pairs if pair.partition("=")[0] in repo.names], str(served_at))
+
+
+def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at: Path) -> None:
     """Runs in its own process until SIGTERM: build, serve, rebuild on change.
     Requests that come during the first build wait in the socket's queue."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     workdir = Path(tempfile.mkdtemp(prefix=f"specsites-serve-{site.name}-"))
     try:
-        preview = PreviewSite(repo, site, workdir)
+        preview = PreviewSite(repo, site, workdir, served_at)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = _PreviewServer(listening, _handler(preview), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        # Polling a few hundred files takes about a millisecond, and reacts faster than
-        # watchdog's inotify buffer, which holds events back for half a second.
-        paths = watched_paths(repo, site)
-        seen = snapshot(paths)
+        watch = ChangeWatch(POLL_INTERVAL)
+        watched = [*watched_paths(preview.repo, preview.site), served_at]
+        seen = snapshot(watched)
         while True:
-            time.sleep(POLL_INTERVAL)
-            now = snapshot(paths)
-            if now == seen:
+            if not watch.watch(watched) and not watch.wait(timeout=1.0):
                 continue
             time.sleep(DEBOUNCE)  # editors save in several writes; let them settle
-            now = snapshot(paths)
-            preview.rebuild(edited_page_outputs(site, seen, now))
-            seen = now
+            now = snapshot(watched)
+            if now != seen:
+                preview.rebuild(edited_page_outputs(preview.site, seen, now))
+                # a rebuild re-reads the list of sites, which may move what to watch
+                watched = [*watched_paths(preview.repo, preview.site), served_at]
+                seen = now  # (if the list moved, the next look rebuilds once more)
     finally:
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second stop must not cut the clean-up short
+            signal.signal(stop_signal, signal.SIG_IGN)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bind_port(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:port (OSError or OverflowError if it is taken or invalid)."""
+    listening = socket.socket()
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+        listening.bind(("127.0.0.1", port))
+        listening.listen(64)
+    except BaseException:
+        listening.close()
+        raise
+    return listening
 
 
 def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
@@ -251,14 +286,9 @@ def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
     bound: dict[str, socket.socket] = {}
     for offset, name in enumerate(names):
         port = first + offset if first else 0
-        listening = socket.socket()
         try:
-            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
-            listening.bind(("127.0.0.1", port))
-            listening.listen(64)
-            bound[name] = listening
+            bound[name] = bind_port(port)
         except (OSError, OverflowError) as e:
-            listening.close()
             for listening in bound.values():
                 listening.close()
             reason = getattr(e, "strerror", None) or str(e)
@@ -266,34 +296,123 @@ def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
     return bound
 
 
+class _Previews:
+    """The site processes of a running preview, one per site, started and stopped as
+    the base mkdocs.yml lists sites."""
+
+    def __init__(self, root: Path, only: list[str] | None, control: Path) -> None:
+        self.root = root
+        self.only = only
+        self.served_at = control / "served-at"
+        self.ports: dict[str, int] = {}
+        self.any_port = False  # started with --port 0: a site listed later gets a port the OS picks too
+        self.processes: dict[str, multiprocessing.Process] = {}
+        self._fork = multiprocessing.get_context("fork")
+
+    def write_addresses(self) -> None:
+        text = " ".join(f"{name}=http://127.0.0.1:{port}/" for name, port in self.ports.items())
+        draft = self.served_at.with_suffix(".new")
+        draft.write_text(text + "\n")
+        os.replace(draft, self.served_at)  # a site process never reads half a list
+
+    def start(self, repo: Repository, site: Site, listening: socket.socket) -> None:
+        process = self._fork.Process(target=_serve_one, args=(repo, site, listening, self.served_at), name=site.name)
+        process.start()
+        listening.close()  # the child holds its own copy
+        self.processes[site.name] = process
+
+    def follow_sites(self) -> None:
+        """Start a preview for each site newly listed, stop those no longer listed."""
+        try:
+            repo = load_repository(self.root)
+        except SpecSitesError:
+            return  # the site processes print what is wrong as they rebuild
+        gone = [name for name in self.processes if name not in repo.names]
+        for name in gone:
+            self.stop(name)
+            del self.ports[name]
+            print(f"{name}: no longer listed in {BASE_CONFIG}; stopped serving it", flush=True)
+        added: dict[str, socket.socket] = {}
+        for site in repo.sites:
+            if site.name in self.processes or (self.only and site.name not in self.only):
+                continue
+            port, listening = self._next_free_port()
+            if listening is None:
+                print(f"{site.name}: error: no free port on 127.0.0.1 from {port}; restart scripts/serve with another --port", file=sys.stderr, flush=True)
+                continue
+            self.ports[site.name], added[site.name] = port, listening
+        if gone or added:
+            self.write_addresses()
+        for name, listening in added.items():
+            print(f"serving {name:<20} at http://127.0.0.1:{self.ports[name]}/", flush=True)
+            self.start(repo, repo.site(name), listening)
+
+    def _next_free_port(self, tries: int = 100) -> tuple[int, socket.socket | None]:
+        if self.any_port:
+            try:
+                listening = bind_port(0)
+            except OSError:
+                return 0, None
+            return listening.getsockname()[1], listening
+        first = max(self.ports.values(), default=8000) + 1
+        for port in range(first, min(first + tries, 65536)):
+            try:
+                return port, bind_port(port)
+            except OSError:
+                continue
+        return first, None
+
+    def stop(self, name: str) -> None:
+        self._stop([self.processes.pop(name)])
+
+    def stop_all(self) -> None:
+        self._stop(list(self.processes.values()))
+        self.processes.clear()
+
+    @staticmethod
+    def _stop(processes: list[multiprocessing.Process]) -> None:
+        for process in processes:  # all at once: each cleans up as it goes
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+
+
 def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) -> int:
     repo = load_repository(root)
     sites = select_sites(repo, only)
     sockets = bind_ports([site.name for site in sites], port)  # before any URL is announced
-    ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
-    # Every served site links and redirects to the others' previews, not production.
-    os.environ[BASE_URLS_ENV] = " ".join(f"{name}=http://127.0.0.1:{p}/" for name, p in ports.items())
-    for site in sites:
-        print(f"serving {site.name:<20} at http://127.0.0.1:{ports[site.name]}/", flush=True)
-    print("editing a page, a spec, docs/, a mkdocs.yml or redirects.yml rebuilds what uses it; Ctrl-C stops", flush=True)
-    import mkdocs.commands.build  # noqa: F401  (imported once, before forking)
+    control = Path(tempfile.mkdtemp(prefix="specsites-preview-"))
+    try:
+        previews = _Previews(repo.root, only, control)
+        # Every served site links and redirects to the others' previews, not production.
+        previews.ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
+        previews.any_port = port == 0
+        previews.write_addresses()
+        for site in sites:
+            print(f"serving {site.name:<20} at http://127.0.0.1:{previews.ports[site.name]}/", flush=True)
+        print("editing a page, a spec, docs/, a mkdocs.yml or redirects.yml rebuilds what uses it; listing a new site serves it; Ctrl-C stops", flush=True)
+        import mkdocs.commands.build  # noqa: F401  (imported once, before forking)
 
-    context = multiprocessing.get_context("fork")
-    processes = [context.Process(target=_serve_one, args=(repo, site, sockets[site.name]), name=site.name) for site in sites]
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    for process in processes:
-        process.start()
-    for listening in sockets.values():
-        listening.close()  # each child holds its own copy
-    while not stop.wait(0.2):
-        if not any(p.is_alive() for p in processes):
-            break
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=10)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        for site in sites:
+            previews.start(repo, site, sockets[site.name])
+
+        def site_configs() -> dict[str, tuple[int, int]]:
+            return snapshot([repo.root / BASE_CONFIG, *repo.root.glob("*/mkdocs.yml")])
+
+        seen = site_configs()
+        while not stop.wait(0.2):
+            now = site_configs()
+            if now != seen:
+                seen = now
+                previews.follow_sites()
+            if not any(p.is_alive() for p in previews.processes.values()):
+                break
+        previews.stop_all()
+    finally:
+        shutil.rmtree(control, ignore_errors=True)
     print("stopped", flush=True)
     return 0
