@@ -12,7 +12,7 @@ import threading
 from typing import Callable
 from urllib.parse import urlsplit
 
-from specsites.follow import REDIRECT_STATUSES, Response
+from specsites.follow import EXTERNAL, NO_ANSWER, REDIRECT_STATUSES, Response
 from specsites.page_html import PageInfo, parse_page
 
 MAX_BODY = 5_000_000  # a page larger than this is cut, and its connection closed
@@ -37,11 +37,11 @@ class HttpFetch:
 
     def __call__(self, url: str) -> Response:
         if not self.internal(url):
-            return Response(0)
+            return Response(EXTERNAL)
         try:
             reply, body = self._get(url)
         except (OSError, http.client.HTTPException, ValueError) as e:
-            return Response(-1, location=f"could not fetch {url}: {e or type(e).__name__}")
+            return Response(NO_ANSWER, location=f"could not fetch {url}: {e or type(e).__name__}")
         if reply.status in REDIRECT_STATUSES:
             return Response(reply.status, location=reply.getheader("Location") or "")
         content_type = reply.getheader("Content-Type") or ""
