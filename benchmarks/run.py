@@ -25,12 +25,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))  # the GitHub Pages stand-in the tests use
 
 import consortium  # noqa: E402
+from github_pages import GitHubPagesServer  # noqa: E402
 
-from specsites.static_host import GitHubPagesServer  # noqa: E402
-
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+ENV = dict(os.environ)  # benchmarks/run sources scripts/_env.sh, which sets NO_MKDOCS_2_WARNING
 PY = sys.executable
 ROWS: list[tuple[str, str, str, str]] = []  # what, median, spread, ratio / target
 SCALE_ROWS: list[tuple[str, str, str, str]] = []  # issue 18's rows, a table of their own
@@ -91,7 +91,8 @@ def redirect_work(n: int, scratch: Path) -> tuple[float, float]:
     (seconds computing, seconds writing files)."""
     from specsites.output_files import write_generated_files
     from specsites.redirect_map import parse_redirects
-    from specsites.redirect_page import Linker, render_redirect_page
+    from specsites.linker import Linker
+    from specsites.redirect_page import render_redirect_page
     from specsites.redirect_plan import collector_paused, plan_redirects
 
     pages = {"a": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}, "b": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}}
@@ -155,13 +156,15 @@ def redirects_in_a_build(repo: Path, reps: int, scratch: Path) -> None:
 
 
 def free_port() -> int:
+    """A port free now, for `mkdocs serve -a`, which takes a number (port 0 would not be announced)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def checks(repo: Path, reps: int, scratch: Path) -> None:
-    port = free_port()
+    server = GitHubPagesServer({"": scratch / "www"})  # listening now, on a port the OS picked; serves once entered
+    port = server.port
     base = f"http://127.0.0.1:{port}/staging"
     out = scratch / "www" / "staging"
     timed(specsites("build", f"--staging-base={base}", "--out", out, root=repo))
@@ -178,7 +181,7 @@ def checks(repo: Path, reps: int, scratch: Path) -> None:
     moved = sum(1 for line in (repo / "published-urls.yml").read_text().splitlines() if line.startswith("  /"))
     row(f"check (static), {moved} moved URLs, in process", repeat(in_process, reps), "(target < 1 s)")
     row("check (static), whole command", repeat(lambda: timed(specsites("check", *pairs, "--out", out, root=repo)), reps))
-    with GitHubPagesServer({"": scratch / "www"}, port=port):
+    with server:
         live = [f"{s}={base}/{s}/" for s in consortium.site_names(6)]
         row("check --live, 127.0.0.1 server", repeat(lambda: timed(specsites("check", "--live", *live, root=repo)), max(1, reps // 2)))
 
@@ -228,16 +231,13 @@ def preview_latency(repo: Path, reps: int) -> None:
     row("preview edit -> page, specsites serve (200 pages)", ours, f"{ratio:.2f}x (target <= 0.5x)")
 
 
-def _nav_cache_off(repo: Path) -> Path:
-    """A copy of repo's base config with the plugin's nav cache off: MkDocs and Material
-    as they are (the whole navigation rendered for every page), our plugin otherwise."""
-    base = repo / "mkdocs.yml"
-    text = base.read_text()
-    base.with_name("mkdocs.plain.yml").write_text(text.replace("      root: ..", "      nav_cache: false\n      root: ..", 1))
-    site = next(p for p in repo.glob("*/mkdocs.yml"))
-    config = site.with_name("mkdocs.plain.yml")
-    config.write_text(site.read_text().replace("INHERIT: ../mkdocs.yml", "INHERIT: ../mkdocs.plain.yml", 1))
-    return config
+def plain_without_nav_cache(site_config: Path, out: Path) -> list[str]:
+    """A sequential build of one site with the plugin's nav cache off: MkDocs and
+    Material as they are (the whole navigation rendered for every page), our plugin
+    otherwise; as `mkdocs build` but for that one option."""
+    code = ("import sys; from specsites.build import build_one_site; from specsites.plugin import BuildOptions; "
+            "r = build_one_site(sys.argv[1], sys.argv[2], BuildOptions(nav_cache=False)); sys.exit(bool(r.problems or r.crashed))")
+    return [PY, "-c", code, str(site_config), str(out)]
 
 
 def exponent(small: tuple[int, float], large: tuple[int, float]) -> float:
@@ -254,13 +254,12 @@ def page_scaling(reps: int, scratch: Path, sizes: list[int], plain_up_to: int) -
     ours: dict[int, float] = {}
     for n in sizes:
         repo = consortium.generate(scratch / f"pages-{n}", sites=1, pages=n + 3, redirects=0)
-        plain_config = _nav_cache_off(repo)
         site_config = repo / consortium.site_names(1)[0] / "mkdocs.yml"
         times: dict[str, list[float]] = {"plain": [], "cached": [], "ours": []}
         runs = reps if n <= 1000 else max(1, reps - 1)
         for _ in range(runs):
             if n <= plain_up_to:
-                times["plain"].append(timed(plain_mkdocs(plain_config, scratch / "plain-pages")))
+                times["plain"].append(timed(plain_without_nav_cache(site_config, scratch / "plain-pages")))
                 if n <= 1000:
                     times["cached"].append(timed(plain_mkdocs(site_config, scratch / "plain-pages")))
             times["ours"].append(timed(specsites("build", "--out", scratch / "ours-pages", root=repo)))

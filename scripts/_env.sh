@@ -4,6 +4,9 @@
 set -euo pipefail
 SPECSITES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$SPECSITES_ROOT/.venv"
+# The one place these are set: every entry point, the tests and the benchmark source
+# this file. They quiet the MkDocs-2 notices of Material (under `mkdocs`) and of
+# properdocs (which the benchmark's mkdocs-redirects pulls in).
 export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
 
 ensure_venv() {

@@ -9,15 +9,51 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from specsites.static_host import GitHubPagesServer
+from github_pages import GitHubPagesServer
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", "wg1-connectivity", "wg3-customer-data"]
-SITES = {"wg1-connectivity": "connectivity.carbondataspec.org", "wg3-customer-data": "customerdata.carbondataspec.org"}
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+
+def _real_sites() -> dict[str, str]:
+    """The real repository's sites, as its base mkdocs.yml lists them: folder -> host."""
+    from specsites.sites import load_repository
+
+    return {site.name: urlsplit(site.production_url).hostname or "" for site in load_repository(ROOT).sites}
+
+
+SITES = _real_sites()
+SOURCES = ["mkdocs.yml", "redirects.yml", "published-urls.yml", "docs", *SITES]
+# scripts/_env.sh (which scripts/test sources) sets NO_MKDOCS_2_WARNING for every run.
+ENV = dict(os.environ)
+
+
+def git(*args: str, cwd: Path | None = None, env: dict | None = None) -> str:
+    """git as an editor would run it (with a name and email for commits): its output,
+    stripped; git's error fails the test."""
+    result = subprocess.run(
+        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
+        cwd=cwd, capture_output=True, text=True, env=env or ENV,
+    )
+    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
+    return result.stdout.strip()
+
+
+def commit_all(root: Path, message: str = "The sources", env: dict | None = None) -> None:
+    """Commit every file under root, making it a git repository first if it is not one."""
+    if not (root / ".git").exists():
+        git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", message, cwd=root, env=env)
+
+
+def edit(path: Path, old: str, new: str, count: int = -1) -> None:
+    """Replace text in a file, failing the test if the text is not there."""
+    text = path.read_text()
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, count))
 
 
 def copy_sources(dest: Path) -> Path:
@@ -31,6 +67,19 @@ def copy_sources(dest: Path) -> Path:
     return dest
 
 
+FIXTURE = Path(__file__).resolve().parent / "fixture-repo"
+THEME = ["docs/overrides"]  # the real theme, which the fixture's sites use too
+
+
+def fixture_repo(dest: Path) -> Path:
+    """A copy of tests/fixture-repo (three tiny sites), for tests about the tool rather
+    than the consortium's content: its pages, moves and counts are the tests' own."""
+    shutil.copytree(FIXTURE, dest)
+    for name in THEME:
+        shutil.copytree(ROOT / name, dest / name)
+    return dest
+
+
 def run_cli(*args: str | Path, root: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """`specsites --root ROOT ARGS` in its own process, as a user runs it."""
     return subprocess.run(
@@ -39,14 +88,33 @@ def run_cli(*args: str | Path, root: Path = ROOT, env: dict | None = None, timeo
     )
 
 
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports a process listens on (IPv4), read from /proc: for a server told
+    to listen on port 0 that does not say which port it got."""
+    try:
+        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")}
+    except OSError:
+        return set()
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 _ports = random.Random()  # its own: a test seeding `random` must not pin the ports
 
 
-def free_port(count: int = 1) -> int:
-    """The first of `count` consecutive ports free on 127.0.0.1.
+def engine_ports(count: int = 1) -> int:
+    """The first of `count` consecutive ports free on 127.0.0.1 now, for the hosts' own
+    servers only (nginx, wrangler, netlify dev): they take a port number and refuse
+    port 0 or do not say which port they got. Our own servers bind port 0 and report
+    the port (GitHubPagesServer.port, `specsites serve --port 0`), with no gap in
+    which another program could take it.
 
     Taken below the kernel's ephemeral range when it leaves room: the tests' own
-    client connections take ports from that range, and once took a preview's second.
+    client connections take ports from that range.
     """
     try:
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])

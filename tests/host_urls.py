@@ -12,10 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from conftest import SITES
-from specsites.follow import follow
-from specsites.http_fetch import HttpFetch
+from http_follow import ResolvingFetch, follow
 from specsites.page_html import parse_page
-from specsites.redirect_page import Linker
+from specsites.linker import Linker
 from specsites.redirect_plan import load_plan
 from specsites.sites import load_repository
 from specsites.urls import old_url_forms, page_key, page_url, served_forms
@@ -88,7 +87,7 @@ def walk(cases: list[Case], servers: dict[str, tuple[str, int]]) -> Tally:
         sites_by_netloc[f"{ip}:{port}"] = sites_by_netloc[f"{urlsplit(PRODUCTION[site]).hostname}:{port}"] = site
     resolve = {urlsplit(PRODUCTION[site]).hostname: address for site, address in servers.items()}
     tally = Tally()
-    with HttpFetch(resolve=resolve, timeout=20, internal=lambda url: _site(url, sites_by_netloc) != "") as fetch:
+    with ResolvingFetch(resolve, timeout=20, internal=lambda url: _site(url, sites_by_netloc) != "") as fetch:
         for case in cases:
             landing = follow(case.start, fetch)
             tally.requested += 1

@@ -3,13 +3,11 @@ README's recipes say."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from conftest import ENV, ROOT, SITES, free_port, run_cli, tree_snapshot, readme_recipe
+from conftest import ENV, ROOT, SITES, commit_all, git, run_cli, tree_snapshot, readme_recipe
+from test_preview import Preview
 
 
 def run_recipe(title: str, root: Path) -> None:
@@ -62,10 +60,7 @@ def test_metadata_edits_change_every_copy(repo: Path) -> None:
 def test_last_updated_comes_from_git_and_is_stable_without_it(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
     assert "<strong>Last updated:</strong> 2024-06-27" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    env = {**ENV, "GIT_AUTHOR_DATE": "2025-03-04T12:00:00Z", "GIT_COMMITTER_DATE": "2025-03-04T12:00:00Z"}
-    subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@example.org", "commit", "-qm", "x"], cwd=repo, check=True, env=env)
+    commit_all(repo, "x", env={**ENV, "GIT_AUTHOR_DATE": "2025-03-04T12:00:00Z", "GIT_COMMITTER_DATE": "2025-03-04T12:00:00Z"})
     assert run_cli("build", root=repo).returncode == 0
     assert "<strong>Last updated:</strong> 2025-03-04" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
 
@@ -87,36 +82,25 @@ def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Pa
     assert "CDSC-WG2-01: Grid Topology" in home
     assert (repo / "site" / "wg2-power-systems" / "CNAME").read_text() == "powersystems.carbondataspec.org\n"
 
-    # serve: only the new site, on a free port
-    port = free_port()
-    serve = subprocess.Popen([sys.executable, "-m", "specsites", "--root", str(repo), "serve", "--site", "wg2-power-systems", "--port", str(port)],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**ENV, "TMPDIR": str(tmp_path)})
+    # serve: only the new site, on a port the OS picks
+    serve = Preview(repo, tmp_path, [sys.executable, "-m", "specsites", "--root", str(repo), "serve", "--site", "wg2-power-systems", "--port", "0"])
     try:
-        deadline, body = time.monotonic() + 60, ""
-        while time.monotonic() < deadline and "Grid Topology" not in body:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/specs/cdsc-wg2-01/", timeout=5) as response:
-                    body = response.read().decode()
-            except OSError:
-                assert serve.poll() is None
-                time.sleep(0.2)
-        assert "CDSC-WG2-01: Grid Topology" in body
+        serve.wait_for(lambda: "Grid Topology" in serve.get("wg2-power-systems", "specs/cdsc-wg2-01/"), "the new site", timeout=60)
+        assert "CDSC-WG2-01: Grid Topology" in serve.get("wg2-power-systems", "specs/cdsc-wg2-01/")
+        assert list(serve.urls) == ["wg2-power-systems"]
     finally:
-        serve.terminate()
-        serve.wait(timeout=20)
+        serve.stop()
 
     # publish every site to local bare repositories (the new one too)
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@example.org", "commit", "-qm", "Add WG2"], cwd=repo, check=True)
+    commit_all(repo, "Add WG2")
     dests = []
     for site in [*SITES, "wg2-power-systems"]:
         remote = tmp_path / f"{site}.git"
-        subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+        git("init", "-q", "--bare", str(remote))
         dests.append(f"--dest={site}={remote}")
     result = run_cli("publish", *dests, root=repo)
     assert result.returncode == 0, result.stderr
-    files = subprocess.run(["git", "--git-dir", str(tmp_path / "wg2-power-systems.git"), "ls-tree", "-r", "--name-only", "gh-pages"], capture_output=True, text=True, check=True).stdout.split()
+    files = git("--git-dir", str(tmp_path / "wg2-power-systems.git"), "ls-tree", "-r", "--name-only", "gh-pages").split()
     assert {"CNAME", "index.html", "specs/cdsc-wg2-01/index.html"} <= set(files)
 
 

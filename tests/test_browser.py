@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SITES, GitHubPagesServer, copy_sources, free_port, run_cli
+from conftest import SITES, GitHubPagesServer, copy_sources, run_cli
 
 
 EXTRA_REDIRECTS = """
@@ -20,12 +20,12 @@ def local_sites(tmp_path_factory: pytest.TempPathFactory):
     root = copy_sources(tmp_path_factory.mktemp("browser") / "repo")
     with open(root / "redirects.yml", "a") as redirects:  # under wg3-customer-data:, the last site
         redirects.write(EXTRA_REDIRECTS)
-    first = free_port(len(SITES))
-    ports = {site: first + i for i, site in enumerate(SITES)}
+    # Served before they are built, each on a port the OS picks: the build needs the URLs.
+    servers = [GitHubPagesServer({"": root / "site" / site}).__enter__() for site in SITES]
+    ports = {site: server.port for site, server in zip(SITES, servers)}
     pairs = [f"--base-url={site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
     result = run_cli("build", *pairs, root=root)
     assert result.returncode == 0, result.stderr
-    servers = [GitHubPagesServer({"": root / "site" / site}, port=port).__enter__() for site, port in ports.items()]
     yield {site: f"http://127.0.0.1:{port}/" for site, port in ports.items()}
     for server in servers:
         server.__exit__()

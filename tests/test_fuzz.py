@@ -16,6 +16,7 @@ from specsites.errors import SpecSitesError
 from specsites.redirect_map import parse_redirects
 from specsites.redirect_plan import plan_redirects
 from test_redirect_plan import LINKER, PAGES, SITES, _Tags
+from specsites.redirect_data import RedirectData, read_redirect_data
 from specsites.redirect_page import render_redirect_page
 
 EXAMPLES = int(os.environ.get("SPECSITES_FUZZ_EXAMPLES", "300"))
@@ -51,7 +52,13 @@ def test_loader_and_planner_never_crash_nor_escape_nor_inject(data: bytes) -> No
                 assert "\\" not in file and not any(ord(ch) < 32 for ch in file)
                 if redirect.to is None or site != "a":
                     continue
-                tags = _Tags(render_redirect_page(redirect, LINKER))
-                assert [t for t, _ in tags.tags].count("script") == 1
+                page = render_redirect_page(redirect, LINKER)
+                tags = _Tags(page)
+                assert [t for t, _ in tags.tags].count("script") == 2  # the data block and the script
+                # What the browser reads (Python's HTML parser, then JSON) and what the check
+                # reads (read_redirect_data) are what the writer meant.
+                anchors = {a: LINKER.target(d) for a, d in redirect.anchors.items()}
+                assert tags.data == {"to": LINKER.target(redirect.to), "anchors": anchors}
+                assert read_redirect_data(page) == RedirectData(LINKER.target(redirect.to), anchors)
                 assert [a["href"] for t, a in tags.tags if t == "a"] == [LINKER.target(redirect.to)]
                 assert [a["href"] for t, a in tags.tags if t == "link"] == [LINKER.absolute(redirect.to)]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOST_TALLIES, ROOT, SITES, free_port
+from conftest import HOST_TALLIES, ROOT, SITES, engine_ports
 from host_urls import Case, canonical_cases, old_url_cases, walk
 
 ENGINES = Path(os.environ.get("SPECSITES_HOST_ENGINES", ROOT / ".cache" / "host-engines"))
@@ -124,7 +124,7 @@ def cloudflare(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     wrangler = _need("wrangler")
     scratch = tmp_path_factory.mktemp("cloudflare")
     folders = _copy(built, scratch)
-    first = free_port(2 * len(SITES))
+    first = engine_ports(2 * len(SITES))
     servers, logs = {}, {}
     with _serving([
         ([str(wrangler), "pages", "dev", str(folders[site]), "--ip", "127.0.0.1", "--port", str(first + 2 * i),
@@ -193,7 +193,7 @@ def netlify(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
         output = build.communicate(timeout=300)[0]
         assert build.returncode == 0, output[-3000:]
     assert not any((folder / "_redirects").exists() for folder in folders.values())
-    first = free_port(len(SITES))
+    first = engine_ports(len(SITES))
     runs = [([str(cli), "dev", "--offline", "--dir", ".", "--port", str(first + i)], folders[site], first + i, scratch / f"{site}.log")
             for i, site in enumerate(SITES)]
     with _serving(runs, one_at_a_time=True):

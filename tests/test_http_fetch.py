@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitHubPagesServer
+from specsites.follow import NO_ANSWER
 from specsites.http_fetch import MAX_BODY, HttpFetch
 
 
@@ -96,7 +97,7 @@ def test_a_fresh_connection_that_fails_is_not_retried() -> None:
     with serving(HangsUpAtOnce) as server, HttpFetch() as fetch:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         answer = fetch(url)
-        assert answer.status == -1 and answer.location.startswith(f"could not fetch {url}: ")
+        assert answer.status == NO_ANSWER and answer.location.startswith(f"could not fetch {url}: ")
         assert server.accepted == 1
 
 

@@ -9,20 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, tree_snapshot
+from conftest import ROOT, commit_all, edit, git, run_cli, tree_snapshot
 
 WG1, WG3 = "wg1-connectivity", "wg3-customer-data"
 USE_CASES = f"{WG3}/docs/use-cases.md"
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
-
-
-def make_git_repository(root: Path) -> None:
-    git("init", "-q", cwd=root)
-    git("add", "-A", cwd=root)
-    git("commit", "-qm", "The sources", cwd=root)
 
 
 def assert_builds_and_checks(root: Path) -> None:
@@ -37,12 +27,6 @@ def mv(root: Path, old: str, new: str, *more: str) -> subprocess.CompletedProces
     result = run_cli("mv", old, new, *more, root=root)
     assert result.returncode == 0, result.stderr
     return result
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
 
 
 # --- mv ---------------------------------------------------------------------------
@@ -122,7 +106,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(repo: Path) -> None:
 
 
 def test_move_uses_git_mv_in_a_git_work_tree(repo: Path) -> None:
-    make_git_repository(repo)
+    commit_all(repo)
     result = mv(repo, USE_CASES, f"{WG3}/docs/about/use-cases.md")
     assert result.stdout.splitlines()[-1].startswith("moved with git mv;")
     status = git("status", "--porcelain", cwd=repo)
@@ -182,7 +166,7 @@ def test_fix_after_a_section_moves_to_another_site(repo: Path) -> None:
 
 
 def test_fix_after_git_mv_writes_the_rename_and_repairs_a_second_one(repo: Path) -> None:
-    make_git_repository(repo)
+    commit_all(repo)
     # a maintainer moves the page by hand, fixing nav and links, but no redirect
     (repo / WG3 / "docs/about").mkdir()
     git("mv", USE_CASES, f"{WG3}/docs/about/use-cases.md", cwd=repo)
@@ -208,7 +192,7 @@ def test_fix_after_git_mv_writes_the_rename_and_repairs_a_second_one(repo: Path)
 
 
 def test_fix_lists_what_it_cannot_place_and_writes_nothing_for_it(repo: Path) -> None:
-    make_git_repository(repo)
+    commit_all(repo)
     git("rm", "-q", USE_CASES, cwd=repo)
     edit(repo / WG3 / "mkdocs.yml", "  - Use Cases: use-cases.md\n", "")
     edit(repo / WG3 / "docs/index.md", "[Use Cases](use-cases.md)", "Use Cases")

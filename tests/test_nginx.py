@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOST_TALLIES, SITES, free_port
+from conftest import HOST_TALLIES, SITES, engine_ports
 from host_urls import canonical_cases, old_url_cases, walk
 from test_redirects_http import FORMS, MOVES
 
@@ -36,7 +36,7 @@ def nginx(built: Path, tmp_path_factory: pytest.TempPathFactory):
     public.chmod(0o755)
     for site in SITES:
         shutil.copytree(built / site, public / site)
-    port = free_port()
+    port = engine_ports()
     servers = "\n".join(
         f"server {{ listen 127.0.0.1:{port}; server_name {host}; root {public / site};"
         f" include {public / site / 'nginx-redirects.conf'}; }}"

@@ -4,6 +4,10 @@ from __future__ import annotations
 import pytest
 
 from specsites.page_html import parse_page
+from specsites.redirect_data import RedirectData, read_redirect_data, redirect_tags
+from specsites.linker import Linker
+from specsites.redirect_page import render_redirect_page
+from specsites.redirect_plan import Destination, Redirect
 
 
 @pytest.mark.parametrize(
@@ -26,14 +30,39 @@ def test_section_ids_are_the_id_attributes_inside_the_article(article: str, ids:
 
 def test_a_redirect_page_sends_the_browser_to_its_target_and_keeps_anchors_apart() -> None:
     page = (
-        '<html><head><script>(function(){var d={"anchors": {"old": "/new.html#new"}, "to": "/moved.html"};'
-        'var h=location.hash.slice(1);})();</script>'
-        '<noscript><meta http-equiv="refresh" content="0; url=/moved.html"></noscript></head><body></body></html>'
+        "<html><head>" + redirect_tags(RedirectData("/moved.html", {"old": "/new.html#new"}))
+        + '<noscript><meta http-equiv="refresh" content="0; url=/moved.html"></noscript></head><body></body></html>'
     )
     info = parse_page(page)
     assert info.next_url("") == "/moved.html"
     assert info.next_url("other") == "/moved.html"
     assert info.next_url("old") == "/new.html#new"
+
+
+HOSTILE = '"></script><script>alert(1)</script><!-- & \u2028 \u003c'
+
+
+@pytest.mark.parametrize("data", [
+    RedirectData("/moved.html", {}),
+    RedirectData("", {"old": "/new.html#new", "x": "https://b.example/y/?q=1#z"}),
+    RedirectData("https://b.example/staging/notes.html", {HOSTILE: HOSTILE}),
+    RedirectData(HOSTILE, {"\u2028": "/a b/\u00e9.html"}),
+])
+def test_the_check_reads_what_the_writer_wrote(data: RedirectData) -> None:
+    # The one contract: read_redirect_data reads back exactly what redirect_tags wrote,
+    # whatever the targets hold; a change to either side alone fails here.
+    tags = redirect_tags(data)
+    assert read_redirect_data("<head>" + tags + "</head>") == data
+    info = parse_page(f"<html><head><title>x</title>{tags}</head><body></body></html>")
+    assert (info.script_to, info.script_anchors) == (data.to, data.anchors)
+
+
+def test_a_rendered_redirect_page_is_read_as_redirecting_to_its_target() -> None:
+    linker = Linker("a", {"a": "https://a.example/base/", "b": "https://b.example/"})
+    redirect = Redirect("a", "old", 1, Destination("a", "guide.html", "sec"), anchors={"gone": Destination("b", "notes.html", "n")})
+    info = parse_page(render_redirect_page(redirect, linker))
+    assert info.next_url("") == "/base/guide.html#sec"
+    assert info.next_url("gone") == "https://b.example/notes.html#n"
 
 
 def test_a_meta_refresh_alone_is_followed() -> None:

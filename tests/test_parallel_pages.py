@@ -35,7 +35,7 @@ def _plain_mkdocs(repo: Path, out: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _build_one_site(repo: Path, out: Path, page_workers: int, other_thread: bool = False) -> dict:
+def _build_one_site(repo: Path, out: Path, page_workers: int, other_thread: bool = False, nav_cache: bool = True) -> dict:
     """build_one_site as `specsites build` calls it: errors, records and who rendered.
     other_thread: with a second thread running, as in the preview (no forking then)."""
     return _in_fresh_python(
@@ -46,15 +46,16 @@ def _build_one_site(repo: Path, out: Path, page_workers: int, other_thread: bool
             threading.Thread(target=stop.wait, daemon=True).start()
         from specsites import parallel_pages
         from specsites.build import build_one_site
+        from specsites.plugin import BuildOptions
         rendered = {{}}
         inner = parallel_pages.build
         def counting(config, **kwargs):
             rendered.update(inner(config, **kwargs))
             return rendered
         parallel_pages.build = counting
-        r = build_one_site({str(repo / SITE / "mkdocs.yml")!r}, {str(out)!r}, page_workers={page_workers})
+        r = build_one_site({str(repo / SITE / "mkdocs.yml")!r}, {str(out)!r}, BuildOptions(nav_cache={nav_cache}), page_workers={page_workers})
         print(json.dumps({{
-            "errors": r.errors, "crashed": r.crashed, "stats": r.stats, "published": r.published,
+            "errors": [str(p) for p in r.problems], "crashed": r.crashed, "stats": r.stats, "published": r.published,
             "facts": [[u, f.source, sorted(f.ids), f.headings, f.heading_lines] for u, f in r.facts.items()], "links": [repr(l) for l in r.links],
             "page_state": repr(r.page_state), "rendered": sorted(rendered.values()), "here": os.getpid(),
             "pids": sorted(rendered),
@@ -68,20 +69,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return consortium.generate(tmp_path_factory.mktemp("parallel") / "repo", sites=1, pages=PAGES, redirects=300)
 
 
-def _set_nav_cache(repo: Path, on: bool) -> None:
-    base = repo / "mkdocs.yml"
-    text = base.read_text().replace("      nav_cache: false\n", "")
-    if not on:
-        text = text.replace("      root: ..", "      nav_cache: false\n      root: ..", 1)
-    base.write_text(text)
-
-
 def test_parallel_pages_and_the_cached_nav_write_what_plain_mkdocs_writes(synthetic: Path, tmp_path: Path) -> None:
-    _set_nav_cache(synthetic, False)
-    try:
-        _plain_mkdocs(synthetic, tmp_path / "plain")  # MkDocs' loop, Material's nav for every page
-    finally:
-        _set_nav_cache(synthetic, True)
+    # MkDocs' loop with Material's nav rendered for every page, as without this work
+    assert not _build_one_site(synthetic, tmp_path / "plain", page_workers=1, nav_cache=False)["errors"]
     _plain_mkdocs(synthetic, tmp_path / "cached-nav")
     parallel = _build_one_site(synthetic, tmp_path / "parallel", page_workers=2)
     assert not parallel["errors"] and not parallel["crashed"], parallel

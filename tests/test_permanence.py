@@ -8,26 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ENV, SITES, copy_sources, run_cli
+from conftest import ENV, SITES, commit_all, copy_sources, edit, git, run_cli
 
 SPEC = Path("wg1-connectivity/specifications/cdsc-wg1-01.md")
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def commit_all(root: Path, message: str) -> None:
-    if not (root / ".git").exists():
-        git("init", "-q", cwd=root)
-    git("add", "-A", cwd=root)
-    git("-c", "user.name=Editor", "-c", "user.email=editor@example.org", "commit", "-qm", message, cwd=root)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
 
 
 # --- 1. the inventory is what went live ---------------------------------------

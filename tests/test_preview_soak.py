@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SITES, free_port
+from conftest import SITES
 from test_preview import Preview
 
 REQUESTS = int(os.environ.get("SPECSITES_SOAK_REQUESTS", "2000"))
@@ -53,7 +53,7 @@ def usage(pid: int) -> tuple[int, int]:
 class Soak:
     def __init__(self, preview: Preview, repo: Path) -> None:
         self.preview = preview
-        self.port = preview.port  # wg1-connectivity
+        self.port = preview.port("wg1-connectivity")
         self.page = repo / "wg1-connectivity" / "docs" / "use-cases.md"
         self.spec = repo / "wg1-connectivity" / "specifications" / "cdsc-wg1-01.md"
         self.config = repo / "wg1-connectivity" / "mkdocs.yml"
@@ -155,7 +155,7 @@ class Soak:
 def preview(repo: Path, tmp_path: Path):
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    server = Preview(repo, free_port(len(SITES)), tmpdir)
+    server = Preview(repo, tmpdir)
     server.wait_for(lambda: all("<h1" in server.get(site) for site in SITES), "both sites to be served", timeout=120)
     yield server
     if server.process.poll() is None:

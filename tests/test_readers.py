@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import SITES, GitHubPagesServer, ROOT, copy_sources, free_port, run_cli
+from conftest import SITES, GitHubPagesServer, ROOT, copy_sources, run_cli
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 390, "height": 844}}
 SHORT_NAMES = {"wg1-connectivity": "WG1 Connectivity", "wg3-customer-data": "WG3 Customer Data"}
@@ -18,10 +18,9 @@ REPOSITORIES = {
 }
 
 
-def _serve_build(root: Path, pairs: list[str], out: Path, folders: dict[str, Path], port: int) -> GitHubPagesServer:
+def _build(root: Path, pairs: list[str], out: Path) -> None:
     result = run_cli("build", "--out", out, *pairs, root=root)
     assert result.returncode == 0, result.stderr
-    return GitHubPagesServer(folders, port=port).__enter__()
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +29,17 @@ def copies(tmp_path_factory: pytest.TempPathFactory, production_server):
     mapped to 127.0.0.1 by the browser), the preview (a port per site) and a staging
     copy (every site under one /specsites/<folder>/)."""
     root = copy_sources(tmp_path_factory.mktemp("readers") / "repo")
-    first = free_port(len(SITES) + 1)
-    preview = {site: f"http://127.0.0.1:{first + i}/" for i, site in enumerate(SITES)}
-    servers = [
-        _serve_build(root, [f"--base-url={s}={u}" for s, u in preview.items()], root / "preview", {"": root / "preview" / site}, first + i)
-        for i, site in enumerate(SITES)
-    ]
-    port = first + len(SITES)
+    # Servers first, each on a port the OS picks: the builds need their URLs.
+    previews = {site: GitHubPagesServer({"": root / "preview" / site}).__enter__() for site in SITES}
+    preview = {site: f"http://127.0.0.1:{server.port}/" for site, server in previews.items()}
+    _build(root, [f"--base-url={s}={u}" for s, u in preview.items()], root / "preview")
     staging_root = root / "staging-host"
     staging_root.mkdir()
     (staging_root / "specsites").symlink_to(root / "staging")
-    servers.append(_serve_build(root, [f"--staging-base=http://127.0.0.1:{port}/specsites"], root / "staging", {"": staging_root}, port))
+    staging_server = GitHubPagesServer({"": staging_root}).__enter__()
+    port = staging_server.port
+    _build(root, [f"--staging-base=http://127.0.0.1:{port}/specsites"], root / "staging")
+    servers = [*previews.values(), staging_server]
     yield {
         "production": {site: f"http://{host}/" for site, host in SITES.items()},
         "preview": preview,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import SITES
-from specsites.follow import follow
+from http_follow import ResolvingFetch, follow
 from specsites.http_fetch import HttpFetch
 
 WG1 = "https://connectivity.carbondataspec.org/"
@@ -31,7 +31,7 @@ CASES = [(old, form, suffix) for old in MOVES for form in FORMS for suffix in SU
 
 @pytest.fixture(scope="module")
 def fetch(production_server) -> Iterator[HttpFetch]:
-    with HttpFetch(resolve={host: ("127.0.0.1", production_server.port) for host in SITES.values()}) as fetch:
+    with ResolvingFetch({host: ("127.0.0.1", production_server.port) for host in SITES.values()}) as fetch:
         yield fetch
 
 

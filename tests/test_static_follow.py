@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitHubPagesServer, refresh_page
-from specsites.follow import follow
+from http_follow import follow
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower
 

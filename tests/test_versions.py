@@ -11,16 +11,15 @@ The history made by `versioned` (one build for the module):
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SITES, copy_sources, free_port, run_cli, readme_recipe
-from specsites.follow import follow
+from conftest import ENV, SITES, copy_sources, edit, git, run_cli, readme_recipe
+from http_follow import ResolvingFetch, follow
 from specsites.http_fetch import HttpFetch
-from specsites.static_host import GitHubPagesServer
+from github_pages import GitHubPagesServer
 
 WG1 = "https://connectivity.carbondataspec.org/"
 WG3 = "https://customerdata.carbondataspec.org/"
@@ -31,54 +30,41 @@ V3 = "wg3-customer-data/specifications/cdsc-wg3-01.md"
 OLD_NOTES = '\n### 1.3 Old notes {#old-notes}\n\nThis section was dropped before the 2024-06-27 version.<span id="goals"></span>\n'
 
 
-def git(root: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args], cwd=root, capture_output=True, text=True, env=ENV)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def edit(root: Path, path: str, old: str, new: str) -> None:
-    file = root / path
-    text = file.read_text()
-    assert old in text, (path, old)
-    file.write_text(text.replace(old, new, 1))
-
-
 def make_history(root: Path) -> None:
     now = {p: (root / p).read_text() for p in (V1, V2, V3, "redirects.yml")}
-    git(root, "init", "-q")
+    git("init", "-q", cwd=root)
     # 2023-12-01: CDSC-WG1-02 as sources were written before front matter.
     front, body = re.match(r"(---\n.*?\n---\n)(.*)", now[V2], re.DOTALL).groups()
     (root / V2).write_text(
         "# CDSC-WG1-02: Client Registration {#cdsc-wg1-02}\n\n**Status:** Draft<br>\n**Editors:** CDSC-WG1 specification editors\n\n"
         + body.replace("Before a third-party application", "In December 2023, before a third-party application")
     )
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "CDSC-WG1-02 of December")
-    git(root, "tag", "cdsc-wg1-02/2023-12-01")
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "CDSC-WG1-02 of December", cwd=root)
+    git("tag", "cdsc-wg1-02/2023-12-01", cwd=root)
     (root / V2).write_text(now[V2])
     # 2024-01-10: CDSC-WG1-01's first version; the Customer Data spec still CDSC-WG1-03.
-    edit(root, V1, "date: 2024-06-27", "date: 2024-01-10")
-    edit(root, V1, "- Keep the document small, static and readable by a person.", "- Keep the document short.")
-    edit(root, V1, "\n## 2. Terminology {#terminology}", OLD_NOTES + "\n## 2. Terminology {#terminology}")
+    edit(root / V1, "date: 2024-06-27", "date: 2024-01-10", count=1)
+    edit(root / V1, "- Keep the document small, static and readable by a person.", "- Keep the document short.", count=1)
+    edit(root / V1, "\n## 2. Terminology {#terminology}", OLD_NOTES + "\n## 2. Terminology {#terminology}", count=1)
     old3 = root / "wg3-customer-data/specifications/cdsc-wg1-03.md"
     (root / V3).rename(old3)
-    edit(root, "wg3-customer-data/specifications/cdsc-wg1-03.md", "id: CDSC-WG3-01", "id: CDSC-WG1-03")
+    edit(root / "wg3-customer-data/specifications/cdsc-wg1-03.md", "id: CDSC-WG3-01", "id: CDSC-WG1-03", count=1)
     text = old3.read_text()
     text = re.sub(r"^date: .*$", "date: 2024-01-10", text, count=1, flags=re.MULTILINE)
     old3.write_text(re.sub(r"^previous_ids: .*\n", "", text, count=1, flags=re.MULTILINE))
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "First versions")
-    git(root, "tag", "cdsc-wg1-01/2024-01-10")
-    git(root, "tag", "-a", "-m", "CDSC-WG1-03 as of 2024-01-10", "cdsc-wg1-03/2024-01-10")
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "First versions", cwd=root)
+    git("tag", "cdsc-wg1-01/2024-01-10", cwd=root)
+    git("tag", "-a", "-m", "CDSC-WG1-03 as of 2024-01-10", "cdsc-wg1-03/2024-01-10", cwd=root)
     # Now: the sources as they are, and the old folders moved with every version in them.
     old3.unlink()
     for path, text in now.items():
         (root / path).write_text(text)
-    edit(root, "redirects.yml", "wg3-customer-data:\n", "wg3-customer-data:\n  /specs/cdsc-wg1-03/*: /specs/cdsc-wg3-01/*\n  /specs/cdsc-wg1-01/*: wg1-connectivity:/specs/cdsc-wg1-01/*\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Now")
-    git(root, "tag", "-a", "-m", "CDSC-WG1-01 as of 2024-06-27", "cdsc-wg1-01/2024-06-27")
+    edit(root / "redirects.yml", "wg3-customer-data:\n", "wg3-customer-data:\n  /specs/cdsc-wg1-03/*: /specs/cdsc-wg3-01/*\n  /specs/cdsc-wg1-01/*: wg1-connectivity:/specs/cdsc-wg1-01/*\n", count=1)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "Now", cwd=root)
+    git("tag", "-a", "-m", "CDSC-WG1-01 as of 2024-06-27", "cdsc-wg1-01/2024-06-27", cwd=root)
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +161,7 @@ def test_the_banner_follows_the_readers_section_in_a_browser(versioned: Path, ch
 def fetch(versioned: Path) -> Iterator[HttpFetch]:
     folders = {host: versioned / "site" / site for site, host in SITES.items()}
     with GitHubPagesServer(folders) as server:
-        with HttpFetch(resolve={host: ("127.0.0.1", server.port) for host in SITES.values()}) as fetch:
+        with ResolvingFetch({host: ("127.0.0.1", server.port) for host in SITES.values()}) as fetch:
             yield fetch
 
 
@@ -220,32 +206,32 @@ def test_publish_a_version_then_the_check_guards_its_url(tmp_path: Path) -> None
     """The README's recipe on a fresh repository, a real publish (to local
     repositories) recording the version, then the tag gone: the check fails."""
     root = copy_sources(tmp_path / "repo")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Sources")
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "Sources", cwd=root)
     for command in readme_recipe("Publish a version"):
         if command[0] == "git":
-            git(root, *command[1:])
+            git(*command[1:], cwd=root)
         else:
             result = run_cli(command[0].removeprefix("scripts/"), *command[1:], root=root)
             assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
     assert "Keep the document small" in page(root, "wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/index.html")
     # the output was built from the tags as they were: a deleted tag makes it stale
-    git(root, "tag", "-d", "cdsc-wg1-01/2024-06-27")
+    git("tag", "-d", "cdsc-wg1-01/2024-06-27", cwd=root)
     stale = run_cli("check", root=root)
     assert stale.returncode == 2 and "was built before the last change to the version tags" in stale.stderr
-    git(root, "tag", "cdsc-wg1-01/2024-06-27")
+    git("tag", "cdsc-wg1-01/2024-06-27", cwd=root)
     remotes = {site: tmp_path / f"{site}.git" for site in SITES}
     for remote in remotes.values():
-        git(tmp_path, "init", "-q", "--bare", str(remote))
+        git("init", "-q", "--bare", str(remote), cwd=tmp_path)
     published = run_cli("publish", *[f"--dest={s}={r}" for s, r in remotes.items()], root=root)
     assert published.returncode == 0, published.stderr
     inventory = (root / "published-urls.yml").read_text()
     assert "  /specs/cdsc-wg1-01/2024-06-27/:\n    - " in inventory and "  /specs/cdsc-wg1-01/2024-06-27/changes:" in inventory
-    files = git(tmp_path, "--git-dir", str(remotes["wg1-connectivity"]), "ls-tree", "-r", "--name-only", "gh-pages").splitlines()
+    files = git("--git-dir", str(remotes["wg1-connectivity"]), "ls-tree", "-r", "--name-only", "gh-pages", cwd=tmp_path).splitlines()
     assert "specs/cdsc-wg1-01/2024-06-27/index.html" in files
 
-    git(root, "tag", "-d", "cdsc-wg1-01/2024-06-27")
+    git("tag", "-d", "cdsc-wg1-01/2024-06-27", cwd=root)
     assert run_cli("build", root=root).returncode == 0
     check = run_cli("check", root=root)
     assert check.returncode == 1
@@ -256,10 +242,10 @@ def test_publish_a_version_then_the_check_guards_its_url(tmp_path: Path) -> None
 
 def test_bad_version_tags_are_refused_one_line_each(versioned: Path, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(versioned), str(clone))
+    git("clone", "-q", str(versioned), str(clone), cwd=tmp_path)
     for tag in ("CDSC-WG1-01/2024-06-27", "cdsc-wg1-01/v1.0", "cdsc-wg1-01/2024-13-45", "cdsc-wg9-09/2024-01-01", "cdsc-wg1-02/2024-05-05"):
-        git(clone, "tag", tag)
-    git(clone, "tag", "release-1.0")  # not a version tag: ignored
+        git("tag", tag, cwd=clone)
+    git("tag", "release-1.0", cwd=clone)  # not a version tag: ignored
     result = run_cli("build", root=clone)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
@@ -276,14 +262,14 @@ def test_the_preview_publishes_a_version_when_it_is_tagged(tmp_path: Path) -> No
     from test_preview import Preview
 
     root = copy_sources(tmp_path / "repo")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Sources")
-    preview = Preview(root, free_port(), tmp_path)
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "Sources", cwd=root)
+    preview = Preview(root, tmp_path)
     try:
         preview.wait_for(lambda: "Server Metadata" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/"), "the first build")
         assert "No dated version of this specification is published yet." in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
-        git(root, "tag", "cdsc-wg1-01/2024-06-27")
+        git("tag", "cdsc-wg1-01/2024-06-27", cwd=root)
         preview.wait_for(lambda: "Keep the document small" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/"), "the tagged version")
         assert "2024-06-27/changes" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
     finally:

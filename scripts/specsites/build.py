@@ -11,22 +11,21 @@ import contextlib
 import fcntl
 import logging
 import os
-import re
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specsites.build_messages import explain
-from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any
+from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any, unknown_site
 from specsites import parallel_pages
 from specsites.forked import map_forked
 from specsites.inventory import load_inventory, unrecorded
 from specsites.output_stamp import STAMP, source_digests, write_stamp
+from specsites.plugin import BuildOptions
 from specsites.redirect_plan import Plan, load_plan
 from specsites.site_checks import LinkRef, PageFacts, check_links, check_published_ids
-from specsites.sites import BASE_URLS_ENV, Repository, Site, all_specs, base_urls, load_repository, site_pages, spec_versions
+from specsites.sites import Repository, Site, all_specs, base_urls, load_repository, site_pages, spec_versions
 
 
 @dataclass
@@ -37,7 +36,7 @@ class SiteResult:
     published: dict[str, list[str]] = field(default_factory=dict)
     facts: dict[str, PageFacts] = field(default_factory=dict)
     links: list[LinkRef] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # why it failed, each with its file and line
     crashed: str = ""  # a traceback: a bug, not bad input
     page_state: dict[str, dict] = field(default_factory=dict)  # docs path -> title and meta, for dirty rebuilds
 
@@ -63,18 +62,13 @@ def template_cache():
     return FileSystemBytecodeCache()
 
 
-def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None, dirty: bool = False, bytecode_cache=None, defer_site_checks: bool = False, page_state: dict[str, dict] | None = None, page_workers: int = 1) -> SiteResult:
-    """One strict MkDocs build, its warnings collected as errors. Call it in a worker process:
-    MkDocs keeps global state and is not thread-safe.
+def build_one_site(config_file: str, site_dir: str, options: BuildOptions | None = None, *, dirty: bool = False, page_workers: int = 1) -> SiteResult:
+    """One strict MkDocs build, its warnings collected as problems. Call it in a worker
+    process: MkDocs keeps global state and is not thread-safe.
 
-    dirty (the preview's fast path): re-render only the pages whose sources changed,
-    into the existing site_dir. bytecode_cache: a jinja2 BytecodeCache kept across
-    builds, so the theme's templates are compiled once per process.
-    defer_site_checks: leave the links to our sites and the published ids to the
-    caller, which checks them against every site's pages (see site_checks).
-    page_state: each page's title and metadata from the last full build
-    (SiteResult.page_state), which a dirty build cannot know for the pages it does not
-    read, though the navigation of the pages it renders shows them.
+    options: what the caller read and planned for every site, handed to the plugin
+    (plugin.BuildOptions). dirty (the preview's fast path): re-render only the pages
+    whose sources changed, into the existing site_dir, as `mkdocs build --dirty`.
     page_workers: processes rendering the pages of a full build (parallel_pages).
     """
     import traceback
@@ -83,12 +77,15 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    from specsites.plugin import PLUGIN_LOGGER
+
     site = Path(config_file).parent.name
     collected: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if not record.getMessage().startswith(DIRTY_NOTICE):
+            # The plugin keeps its own problems as values (plugin.warnings, .errors).
+            if record.name != PLUGIN_LOGGER and not record.getMessage().startswith(DIRTY_NOTICE):
                 collected.append(record.getMessage())
 
     logger = logging.getLogger("mkdocs")
@@ -99,32 +96,52 @@ def build_one_site(config_file: str, site_dir: str, *, plan: Plan | None = None,
     plugin = None
     try:
         # MkDocs warns on every dirty build, which strict mode would count as a failure;
-        # warnings are collected as errors here anyway.
+        # warnings are collected as problems here anyway.
         config = load_config(config_file, site_dir=site_dir, strict=not dirty)
         plugin = config.plugins["specsites"]
-        plugin.preplanned, plugin.dirty, plugin.bytecode_cache = plan, dirty, bytecode_cache
-        plugin.defer_site_checks = defer_site_checks
-        plugin.page_state = dict(page_state or {})
-        if page_workers > 1 and not dirty:
-            parallel_pages.build(config, workers=page_workers)
-        else:
-            build(config, dirty=dirty)
+        plugin.configure(options or BuildOptions())
+        config.plugins.on_startup(command="build", dirty=dirty)  # as MkDocs' command line does
+        try:
+            if page_workers > 1 and not dirty:
+                parallel_pages.build(config, workers=page_workers)
+            else:
+                build(config, dirty=dirty)
+        finally:
+            config.plugins.on_shutdown()
         result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
+        if dirty:  # not strict: the warnings did not stop it
+            result.problems = _problems(site, plugin, collected)
     except (Abort, ConfigurationError, PluginError) as e:
-        result.errors = collected or [str(e)]
-        if isinstance(e, (ConfigurationError, PluginError)) and str(e) not in result.errors:
-            result.errors.append(str(e))
+        result.problems = _problems(site, plugin, collected)
+        if not result.problems or isinstance(e, ConfigurationError):
+            result.problems += [Problem(site, 0, line) for line in str(e).splitlines()]
     except Exception:
         result.crashed = traceback.format_exc()
-        result.errors = collected
-    else:
-        result.errors = collected if dirty else []
+        result.problems = _problems(site, plugin, collected)
     finally:
         logger.removeHandler(handler)
         if plugin is not None:  # also of a failed build: the caller checks links with them
             result.facts, result.links = plugin.facts, plugin.links
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _problems(site: str, plugin, collected: list[str]) -> list[Problem]:
+    """A site build's problems: the plugin's, as it found them, and MkDocs' messages
+    rewritten as `file:line` (build_messages), each once, in the order they came."""
+    from specsites.build_messages import explain
+
+    own = list(getattr(plugin, "errors", [])) + list(getattr(plugin, "warnings", []))
+    said = {str(p) for p in own}
+    repo = getattr(plugin, "repo", None)
+    problems = list(own)
+    for message in collected:
+        for line in message.splitlines():
+            if line in said:
+                continue  # MkDocs logs the plugin's error again
+            said.add(line)
+            problems.append(explain(line, repo, repo.site(site)) if repo is not None and site in repo.names else Problem(site, 0, line))
+    return list(dict.fromkeys(problems))
 
 
 @contextlib.contextmanager
@@ -186,8 +203,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
     start = time.perf_counter()
     repo = load_repository(root)
     sites = select_sites(repo, only)
-    override = " ".join(base_url_pairs)
-    urls = base_urls(repo, override)  # report a bad --base-url before building anything
+    urls = base_urls(repo, list(base_url_pairs))  # report a bad --base-url before building anything
     plan = load_plan(repo)  # once for every site, and its problems said once
     inventory = load_inventory(repo)
     specs = all_specs(repo)  # every spec's metadata problems said once, before building
@@ -201,8 +217,10 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         staging = _new_folder(out.parent, f".{out.name}.new-")
         (staging / OUTPUT_MARK).touch()
         try:
-            results = _run_builds(sites, staging, override, plan)
-            _raise_if_failed(results, repo, _site_problems(repo, results, plan, inventory))
+            options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
+            pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
+            results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), options, page_workers=pages), sites)
+            raise_if_failed(results, _site_problems(repo, results, plan, inventory))
             _swap_in(staging, out, [s.name for s in sites] if only else None)
             write_stamp(out, digests, urls, {r.site: r.facts for r in results})
         finally:
@@ -240,46 +258,19 @@ def select_sites(repo: Repository, only: list[str] | None) -> list[Site]:
     only = list(dict.fromkeys(only))
     unknown = [name for name in only if name not in repo.names]
     if unknown:
-        raise SpecSitesError(Problem("--site", 0, f"unknown site {unknown[0]!r}; use one of: {', '.join(repo.names)}"))
+        raise SpecSitesError(Problem("--site", 0, unknown_site(unknown[0], repo.names)))
     return [repo.site(name) for name in only]
 
 
-def _run_builds(sites: list[Site], staging: Path, override: str, plan: Plan) -> list[SiteResult]:
-    previous = os.environ.get(BASE_URLS_ENV)
-    os.environ[BASE_URLS_ENV] = override  # read by each site's plugin in the workers
-    try:
-        cache = template_cache()
-        # The cores the sites leave over render each site's pages in parallel.
-        pages = max(1, (os.cpu_count() or 1) // len(sites))
-        return map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), plan=plan, bytecode_cache=cache, defer_site_checks=True, page_workers=pages), sites)
-    finally:
-        if previous is None:
-            os.environ.pop(BASE_URLS_ENV, None)
-        else:
-            os.environ[BASE_URLS_ENV] = previous
+def crash_problem(result: SiteResult) -> Problem:
+    """A site build that crashed (a bug, not bad input), in one line."""
+    return Problem(result.site, 0, f"internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
 
 
-def error_lines(result: SiteResult, repo: Repository) -> list[str]:
-    """One line per problem of a failed site build."""
-    lines = []
-    site = repo.site(result.site)
-    for error in result.errors:
-        for line in error.splitlines():
-            # Problems of the shared input files name the file, not the site; the
-            # plugin's own are already `file:line: ...`.
-            lines.append(line if line.startswith(("redirects.yml:", "published-urls.yml:")) or _ALREADY_PLACED.match(line) else explain(line, repo, site))
-    if result.crashed:
-        lines.append(f"{result.site}: internal error: {result.crashed.strip().splitlines()[-1]} (run with --debug for the traceback)")
-    return lines
-
-
-_ALREADY_PLACED = re.compile(r"[^\s:]+\.(?:md|yml):\d+: ")
-
-
-def _raise_if_failed(results: list[SiteResult], repo: Repository, more: list[Problem]) -> None:
-    lines: list[str] = []
-    for result in results:
-        lines.extend(line for line in error_lines(result, repo) if line not in lines)  # shared files' problems once
-    lines.extend(line for line in map(str, sorted(set(more))) if line not in lines)
-    if lines:
-        raise BuildFailed([Problem("", 0, line) for line in lines], [r.crashed for r in results if r.crashed])
+def raise_if_failed(results: list[SiteResult], more: list[Problem] = ()) -> None:
+    """BuildFailed with every site's problems (those of the shared files once), and
+    the crashes' tracebacks, when any site failed."""
+    problems = [p for r in results for p in r.problems] + list(more)
+    problems += [crash_problem(r) for r in results if r.crashed]
+    if problems:
+        raise BuildFailed(list(dict.fromkeys(problems)), [r.crashed for r in results if r.crashed])

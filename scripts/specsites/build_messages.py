@@ -9,6 +9,7 @@ import posixpath
 import re
 from pathlib import Path
 
+from specsites.errors import Problem
 from specsites.site_checks import line_of_text
 from specsites.sites import Repository, Site, added_sources
 
@@ -21,26 +22,27 @@ _HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 _NAV_MISSING = re.compile(r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.")
 
 
-def explain(message: str, repo: Repository, site: Site) -> str:
-    """The message with the source file and line, and what to do; unchanged if unknown."""
+def explain(message: str, repo: Repository, site: Site) -> Problem:
+    """The message as a problem at the source file and line, with what to do; a
+    message it does not know stays as it is, under the site's name."""
     if match := _BROKEN_LINK.fullmatch(message):
         page, href, target = match.groups()
         target = target or posixpath.normpath(posixpath.join(posixpath.dirname(page), href.partition("#")[0]))
         near = difflib.get_close_matches(target, _pages(repo, site), n=1)
         hint = f"did you mean {posixpath.relpath(near[0], posixpath.dirname(page) or '.')}?" if near else "point it at an existing page"
-        return f"{_where(repo, site, page, href)}: the link '{href}' goes to no page; {hint}"
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' goes to no page; {hint}")
     if match := _MISSING_ANCHOR.fullmatch(message):
         page, href, target, anchor = match.groups()
-        return f"{_where(repo, site, page, href)}: the link '{href}' names no section of {target}; use one of its heading ids, or add {{#{anchor}}} to a heading"
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of {target}; use one of its heading ids, or add {{#{anchor}}} to a heading")
     if match := _SAME_PAGE_ANCHOR.fullmatch(message):
         page, href = match.groups()
         near = difflib.get_close_matches(href[1:], _source_ids(_source(repo, site, page)), n=1)
         hint = f"did you mean #{near[0]}?" if near else "use one of the page's heading ids, or add {" + href + "} to a heading"
-        return f"{_where(repo, site, page, href)}: the link '{href}' names no section of this page; {hint}"
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of this page; {hint}")
     if match := _NAV_MISSING.fullmatch(message):
         config = site.config_file
-        return f"{site.name}/mkdocs.yml:{_line_of(config, match.group(1))}: nav names {match.group(1)}, which does not exist; create it or fix the nav entry"
-    return f"{site.name}: {message}"
+        return Problem(f"{site.name}/mkdocs.yml", _line_of(config, match.group(1)), f"nav names {match.group(1)}, which does not exist; create it or fix the nav entry")
+    return Problem(site.name, 0, message)
 
 
 def _pages(repo: Repository, site: Site) -> list[str]:
@@ -71,11 +73,11 @@ def _source_ids(source: Path) -> list[str]:
     return ids
 
 
-def _where(repo: Repository, site: Site, page: str, needle: str) -> str:
-    """`path:line` of a docs page (own, shared or spec source) where needle appears."""
+def _where(repo: Repository, site: Site, page: str, needle: str) -> tuple[str, int]:
+    """The file and line of a docs page (own, shared or spec source) where needle appears."""
     source = _source(repo, site, page)
     shown = source.relative_to(repo.root).as_posix() if source.is_relative_to(repo.root) else str(source)
-    return f"{shown}:{_line_of(source, needle)}"
+    return shown, _line_of(source, needle)
 
 
 def _line_of(path: Path, needle: str) -> int:

@@ -213,7 +213,7 @@ def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str
 def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False) -> CheckReport:
     """The check, on the built folders (static) or over HTTP (live)."""
     repo = load_repository(root)
-    urls = base_urls(repo, " ".join(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
+    urls = base_urls(repo, list(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     with collector_paused():  # many small objects and no cycles
         inventory = load_inventory(repo)
     plan = load_plan(repo)

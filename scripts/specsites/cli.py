@@ -1,18 +1,24 @@
 """The command line: parse, fill defaults, run one command, map errors to exit codes.
 
-Exit 0: done. Exit 2: bad input, one line per problem (file:line: what; what to do),
-no traceback unless --debug. Exit 1: a failure that is not the input's fault.
+One exit-code table for every command (README: Errors): see the EXIT_ names.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from pathlib import Path
 
 from specsites.errors import BuildFailed, SpecSitesError
 from specsites.git_utils import GitError
+
+EXIT_OK = 0  # done: built, every URL lands, published, up to date
+# Not the input's fault, or a verdict: the check found URLs that do not land (check,
+# publish), --fix left moves unplaced, --status found a site behind, git or a push
+# failed, a site's build crashed (a bug; --debug shows the traceback).
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2  # bad input: one `file:line: what; what to do` line each; nothing written
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,8 +76,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
     args = _parser().parse_args(argv)
     try:
         args.root = find_root(args.root, args.config_file, Path.cwd())
@@ -97,22 +101,22 @@ def main(argv: list[str] | None = None) -> int:
             for crash in crashes:
                 print(crash, file=sys.stderr)
             traceback.print_exc()
-        return 1 if crashes else 2
+        return EXIT_FAILED if crashes else EXIT_BAD_INPUT
     except GitError as e:
         print(f"error: {e}; nothing was pushed", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and the like
-        return 0
-    return 1
+        return EXIT_OK
+    return EXIT_FAILED
 
 
 def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
     """The repository to work on: given, or the folder of the base mkdocs.yml (the one
     that lists the sites), found from a site's config or from cwd upwards."""
+    from specsites.config import BASE_CONFIG, lists_sites
     from specsites.errors import Problem
-    from specsites.sites import BASE_CONFIG, plugin_options, read_yaml_config
 
     if root is not None:
         return root.resolve()
@@ -124,14 +128,8 @@ def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
     else:
         candidates = [cwd.resolve(), *cwd.resolve().parents]
     for folder in candidates:
-        base = folder / BASE_CONFIG
-        if base.is_file():
-            try:
-                data, _ = read_yaml_config(base, str(base))
-            except SpecSitesError:
-                continue
-            if plugin_options(data).get("sites"):
-                return folder
+        if lists_sites(folder / BASE_CONFIG):
+            return folder
     where = config_file or cwd
     raise SpecSitesError(Problem(str(where), 0, "no mkdocs.yml listing the specsites plugin's sites here or above; run in the repository, or pass -f path/to/mkdocs.yml"))
 
@@ -150,7 +148,7 @@ def _build(args: argparse.Namespace) -> int:
     if new:
         said = ", ".join(f"{site} {urls} URLs and {ids} ids" for site, (urls, ids) in new.items())
         print(f"not yet published: {said} (published-urls.yml records them when scripts/publish puts them live)")
-    return 0
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -163,12 +161,13 @@ def _check(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_json(with_results=args.all), indent=2))
     else:
         print("\n".join(format_report(report)))
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _new(args: argparse.Namespace) -> int:
     from specsites.scaffold import plan_site, plan_spec, today, write_scaffold
-    from specsites.sites import BASE_CONFIG, load_repository
+    from specsites.config import BASE_CONFIG
+    from specsites.sites import load_repository
 
     repo = load_repository(args.root)
     if args.kind == "spec":
@@ -178,7 +177,7 @@ def _new(args: argparse.Namespace) -> int:
         scaffold = plan_site(repo, base_text, args.folder, host=args.host, title=args.title, remote=args.remote, branch=args.branch)
     for rel in write_scaffold(repo.root, scaffold):
         print(f"{'changed' if rel == BASE_CONFIG else 'created'} {rel}")
-    return 0
+    return EXIT_OK
 
 
 def _move(args: argparse.Namespace) -> int:
@@ -189,11 +188,11 @@ def _move(args: argparse.Namespace) -> int:
     plan = plan_move(repo, args.old, args.new, Path.cwd())
     if args.dry_run:
         print("\n".join(describe(repo, plan, diff=True)))
-        return 0
+        return EXIT_OK
     how = "with git mv" if write_move(repo, plan) else "(not tracked by git)"
     print("\n".join(describe(repo, plan, diff=False)))
     print(f"moved {how}; run scripts/build and scripts/check to see the result")
-    return 0
+    return EXIT_OK
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -201,7 +200,7 @@ def _fix(args: argparse.Namespace) -> int:
 
     report = fix_redirects(root=args.root)
     print("\n".join(report.lines()))
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _base_urls(args: argparse.Namespace) -> list[str]:
@@ -217,22 +216,22 @@ def _base_urls(args: argparse.Namespace) -> list[str]:
 
 def _publish(args: argparse.Namespace) -> int:
     from specsites.check import format_report
-    from specsites.publish import PushFailed, publish_sites
+    from specsites.publish import CheckFailed, PushFailed, publish_sites
 
     if args.status:
         return _publish_status(args)
     try:
         report = publish_sites(root=args.root, dest_overrides=args.dest, base_url_pairs=_base_urls(args), dry_run=args.dry_run, allow_dirty=args.allow_dirty)
-    except PushFailed as e:  # not the input's fault, and part may be published: say which
+    except (CheckFailed, PushFailed) as e:  # not the input's fault (part may be published: the lines say which)
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     print("\n".join(format_report(report.check)[-1:]))
     for site in report.sites:
         print("\n".join(publish_summary(site, dry_run=args.dry_run, every_file=args.list)))
     if report.recorded:
         print(f"recorded what went live in published-urls.yml: commit {report.recorded}")
-    return 0
+    return EXIT_OK
 
 
 def publish_summary(site, *, dry_run: bool, every_file: bool) -> list[str]:
@@ -280,4 +279,4 @@ def _publish_status(args: argparse.Namespace) -> int:
             since = "not an ancestor of the current source" if status.behind is None else f"{status.behind} commits behind"
             print(f"{where}: published from {status.published[:12]}, {since} {current}; run scripts/publish")
             behind_any = True
-    return 1 if behind_any else 0
+    return EXIT_FAILED if behind_any else EXIT_OK

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from specsites.errors import Problem, SpecSitesError
-from specsites.sites import BASE_CONFIG
+from specsites.errors import Problem, SpecSitesError, unknown_site
 from specsites.yaml_nodes import is_null, is_str, line
 
 DEFAULT_BRANCH = "gh-pages"
@@ -28,7 +27,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # spaces are harmless: git gets one a
 
 
 @dataclass(frozen=True)
-class Destination:
+class RemoteBranch:
+    """Where a site is published: a git remote and a branch there."""
+
     remote: str  # a URL, an scp-like address or an absolute path; never an option
     branch: str = DEFAULT_BRANCH
 
@@ -39,7 +40,7 @@ class Destination:
 def remote_problem(value: object, cwd: Path) -> tuple[str, str]:
     """(the remote as git gets it, "") or ("", what is wrong with it)."""
     if not isinstance(value, str) or not value:
-        return "", "a remote must be text: a URL (https://, ssh://, git://, file://), user@host:path or a local path"
+        return "", "must be text: a URL (https://, ssh://, git://, file://), user@host:path or a local path"
     if value.startswith("-"):
         return "", f"{value!r} would be read by git as an option; give a URL (https://, ssh://, git://, file://), user@host:path or a local path"
     if _CONTROL.search(value):
@@ -63,7 +64,7 @@ def remote_problem(value: object, cwd: Path) -> tuple[str, str]:
 def branch_problem(value: object) -> str:
     """"" when value is a branch name git accepts (`git check-ref-format`), else what is wrong."""
     if not isinstance(value, str) or not value:
-        return "a branch must be text, like gh-pages"
+        return "must be text, like gh-pages"
     if value.startswith("-") or _CONTROL.search(value) or " " in value:
         return f"{value!r} is not a valid branch name; use a name like gh-pages"
     # The full ref name cannot be read as an option, whatever the value.
@@ -73,51 +74,51 @@ def branch_problem(value: object) -> str:
     return ""
 
 
-def configured_destinations(text: str, site_names: list[str], cwd: Path) -> tuple[dict[str, Destination], list[Problem]]:
-    """The `destinations:` of the base mkdocs.yml, and a problem for each entry that is
-    not `SITE: {remote: ..., branch: ...}` with a valid remote and branch."""
-    node = _destinations_node(text)
+def configured_destinations(node: yaml.Node | None, site_names: list[str], cwd: Path, filename: str) -> tuple[dict[str, RemoteBranch], list[Problem]]:
+    """The `destinations:` of the base mkdocs.yml (its node, None when absent), and a
+    problem for each entry that is not `SITE: {remote: ..., branch: ...}` with a valid
+    remote and branch. Local paths are relative to cwd."""
     if node is None or is_null(node):
         return {}, []
     if not isinstance(node, yaml.MappingNode):
-        return {}, [Problem(BASE_CONFIG, line(node), "destinations must map each site to {remote: ..., branch: ...}; fix it")]
-    found: dict[str, Destination] = {}
+        return {}, [Problem(filename, line(node), "destinations must map each site to {remote: ..., branch: ...}; fix it")]
+    found: dict[str, RemoteBranch] = {}
     problems: list[Problem] = []
     for key, value in node.value:
         site = key.value if is_str(key) else None
         if site not in site_names:
-            problems.append(Problem(BASE_CONFIG, line(key), f"destinations: unknown site {getattr(key, 'value', '')!r}; use one of: {', '.join(site_names)}"))
+            problems.append(Problem(filename, line(key), "destinations: " + unknown_site(getattr(key, "value", ""), site_names)))
             continue
         if not isinstance(value, yaml.MappingNode):
-            problems.append(Problem(BASE_CONFIG, line(value), f"destinations: {site} must be a mapping with remote: and branch:; fix it"))
+            problems.append(Problem(filename, line(value), f"destinations: {site} must be a mapping with remote: and branch:; fix it"))
             continue
         fields = {k.value: v for k, v in value.value if is_str(k)}
         extra = [k for k, _ in value.value if not is_str(k) or k.value not in ("remote", "branch")]
         if extra:
-            problems.append(Problem(BASE_CONFIG, line(extra[0]), f"destinations: {site}: unknown setting {getattr(extra[0], 'value', '')!r}; only remote and branch are read"))
+            problems.append(Problem(filename, line(extra[0]), f"destinations: {site}: unknown setting {getattr(extra[0], 'value', '')!r}; only remote and branch are read"))
             continue
         if "remote" not in fields:
-            problems.append(Problem(BASE_CONFIG, line(value), f"destinations: {site} has no remote; add remote: with a URL or path"))
+            problems.append(Problem(filename, line(value), f"destinations: {site} has no remote; add remote: with a URL or path"))
             continue
         remote_node = fields["remote"]
         remote, why = remote_problem(remote_node.value if is_str(remote_node) else None, cwd)
         if why:
-            problems.append(Problem(BASE_CONFIG, line(remote_node), f"destinations: {site}: remote {why}"))
+            problems.append(Problem(filename, line(remote_node), f"destinations: {site}: remote {why}"))
             continue
         branch = DEFAULT_BRANCH
         if "branch" in fields:
             branch_node = fields["branch"]
             branch = branch_node.value if is_str(branch_node) else None
             if why := branch_problem(branch):
-                problems.append(Problem(BASE_CONFIG, line(branch_node), f"destinations: {site}: branch {why}"))
+                problems.append(Problem(filename, line(branch_node), f"destinations: {site}: branch {why}"))
                 continue
-        found[site] = Destination(remote, branch)
+        found[site] = RemoteBranch(remote, branch)
     return found, problems
 
 
-def override_destinations(pairs: list[str], site_names: list[str], cwd: Path) -> tuple[dict[str, Destination], list[Problem]]:
+def override_destinations(pairs: list[str], site_names: list[str], cwd: Path) -> tuple[dict[str, RemoteBranch], list[Problem]]:
     """`--dest SITE=REMOTE[#BRANCH]` values, each checked like the configured ones."""
-    found: dict[str, Destination] = {}
+    found: dict[str, RemoteBranch] = {}
     problems: list[Problem] = []
     for pair in pairs:
         site, _, target = pair.partition("=")
@@ -127,7 +128,7 @@ def override_destinations(pairs: list[str], site_names: list[str], cwd: Path) ->
             problems.append(Problem("--dest", 0, f"{pair!r} is not SITE=REMOTE or SITE=REMOTE#BRANCH"))
             continue
         if site not in site_names:
-            problems.append(Problem("--dest", 0, f"unknown site {site!r}; use one of: {', '.join(site_names)}"))
+            problems.append(Problem("--dest", 0, unknown_site(site, site_names)))
             continue
         checked, why = remote_problem(remote, cwd)
         if why:
@@ -136,40 +137,15 @@ def override_destinations(pairs: list[str], site_names: list[str], cwd: Path) ->
         if why := branch_problem(branch):
             problems.append(Problem("--dest", 0, f"{site}: branch {why}"))
             continue
-        found[site] = Destination(checked, branch)
+        found[site] = RemoteBranch(checked, branch)
     return found, problems
 
 
-def destinations(root: Path, base_text: str, site_names: list[str], overrides: list[str], cwd: Path) -> dict[str, Destination]:
-    """Each site's destination: the base mkdocs.yml, then the overrides; every problem
-    of both at once, as SpecSitesError. Local paths in mkdocs.yml are relative to root,
-    on the command line to the current folder."""
-    configured, problems = configured_destinations(base_text, site_names, root)
-    overridden, more = override_destinations(overrides, site_names, cwd)
-    if problems or more:
-        raise SpecSitesError(problems + more)
+def destinations(configured: dict[str, RemoteBranch], site_names: list[str], overrides: list[str], cwd: Path) -> dict[str, RemoteBranch]:
+    """Each site's destination: the configured ones (config.Settings, already
+    checked), then the overrides from the command line (local paths relative to the
+    current folder); every problem of the overrides at once, as SpecSitesError."""
+    overridden, problems = override_destinations(overrides, site_names, cwd)
+    if problems:
+        raise SpecSitesError(problems)
     return {**configured, **overridden}
-
-
-def _destinations_node(text: str) -> yaml.Node | None:
-    """The node under plugins: - specsites: destinations:, or None."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)  # compose: tags like !ENV need no constructor
-    except yaml.YAMLError:
-        return None  # the build reports a broken base config with its line
-    plugins = _get(root, "plugins")
-    if not isinstance(plugins, yaml.SequenceNode):
-        return None
-    for entry in plugins.value:
-        options = _get(entry, "specsites")
-        if options is not None:
-            return _get(options, "destinations")
-    return None
-
-
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if is_str(k) and k.value == key:
-                return v
-    return None

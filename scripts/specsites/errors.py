@@ -40,3 +40,10 @@ class BuildFailed(SpecSitesError):
 def raise_if_any(problems: list[Problem]) -> None:
     if problems:
         raise SpecSitesError(problems)
+
+
+def unknown_site(name: object, names: list[str], within: str = "") -> str:
+    """The one message for a site name that is none of ours: `within` says where it
+    was written (a redirect's target), when that is not the whole value."""
+    where = f" in {within}" if within else ""
+    return f"unknown site {name!r}{where}; use one of: {', '.join(names)}"

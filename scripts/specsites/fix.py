@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specsites.errors import BuildFailed, Problem, SpecSitesError
+from specsites.errors import Problem, SpecSitesError
 from specsites.forked import map_forked
 from specsites.git_utils import GitError, git
 from specsites.inventory import Inventory, load_inventory
@@ -24,7 +24,7 @@ from specsites.move import locate
 from specsites.redirect_map import parse_redirects
 from specsites.redirect_plan import Pages, Plan, plan_redirects
 from specsites.site_checks import SiteFacts, find_section
-from specsites.sites import BASE_URLS_ENV, SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
+from specsites.sites import SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
 from specsites.urls import page_key, page_url, served_forms
 from specsites.yaml_text import add_entries, retarget
 
@@ -202,21 +202,13 @@ def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) 
 
 def _facts(repo: Repository, plan: Plan) -> dict[str, SiteFacts]:
     """Every site's page facts, from a production build into a temporary folder."""
-    from specsites.build import build_one_site, error_lines
+    from specsites.build import build_one_site, raise_if_failed
+    from specsites.plugin import BuildOptions
 
-    previous = os.environ.get(BASE_URLS_ENV)
-    os.environ[BASE_URLS_ENV] = ""
-    try:
-        with tempfile.TemporaryDirectory(prefix="specsites-fix-") as out:
-            results = map_forked(lambda s: build_one_site(str(s.config_file), str(Path(out) / s.name), plan=plan, defer_site_checks=True), list(repo.sites))
-    finally:
-        if previous is None:
-            os.environ.pop(BASE_URLS_ENV, None)
-        else:
-            os.environ[BASE_URLS_ENV] = previous
-    lines = [line for r in results for line in error_lines(r, repo)]
-    if lines:
-        raise BuildFailed([Problem("", 0, line) for line in lines], [r.crashed for r in results if r.crashed])
+    options = BuildOptions(repo=repo, plan=plan, defer_site_checks=True)  # production URLs
+    with tempfile.TemporaryDirectory(prefix="specsites-fix-") as out:
+        results = map_forked(lambda s: build_one_site(str(s.config_file), str(Path(out) / s.name), options), list(repo.sites))
+    raise_if_failed(results)
     return {r.site: r.facts for r in results}
 
 

@@ -16,11 +16,14 @@ from urllib.parse import urljoin
 from specsites.page_html import PageInfo
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# Not HTTP statuses: what a hop records when there was no HTTP answer.
+EXTERNAL = 0  # a URL outside our sites, not fetched
+NO_ANSWER = -1  # the fetch failed, or the URL came round again (a loop)
 
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    status: int  # 0: not one of our sites (an external URL)
+    status: int  # an HTTP status, EXTERNAL or NO_ANSWER
     location: str = ""
     page: PageInfo | None = None
 
@@ -46,7 +49,7 @@ class Landing:
 
     @property
     def external(self) -> bool:
-        return bool(self.hops) and self.hops[-1][1] == 0
+        return bool(self.hops) and self.hops[-1][1] == EXTERNAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,7 @@ class Follower:
         current = url
         while True:
             if current in seen:
-                landing.hops.append((current, -1))
+                landing.hops.append((current, NO_ANSWER))
                 landing.error = "redirect loop: " + " -> ".join(u for u, _ in landing.hops)
                 return landing
             seen.add(current)
@@ -114,9 +117,9 @@ class FetchFollower(Follower):
     def _step(self, url: str) -> Step:
         base, _, fragment = url.partition("#")
         response = self.fetch(base)
-        if response.status == 0:
-            return Step(0)
-        if response.status < 0:
+        if response.status == EXTERNAL:
+            return Step(EXTERNAL)
+        if response.status == NO_ANSWER:
             return Step(response.status, error=response.location)  # could not fetch: why
         if response.status in REDIRECT_STATUSES:
             return Step(response.status, next_hop(base, fragment, response.location, keep_query=False))
@@ -129,10 +132,6 @@ def page_step(address: str, fragment: str, page: PageInfo) -> Step:
     """A served page's step: on to where it sends a browser, or landed with its ids."""
     target = page.next_url(fragment)
     return Step(200, next_hop(address, fragment, target, keep_query=True)) if target else Step(200, ids=page.ids)
-
-
-def follow(url: str, fetch: Fetch, max_hops: int = 5) -> Landing:
-    return FetchFollower(fetch, max_hops).follow(url)
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

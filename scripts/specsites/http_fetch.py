@@ -12,7 +12,7 @@ import threading
 from typing import Callable
 from urllib.parse import urlsplit
 
-from specsites.follow import REDIRECT_STATUSES, Response
+from specsites.follow import EXTERNAL, NO_ANSWER, REDIRECT_STATUSES, Response
 from specsites.page_html import PageInfo, parse_page
 
 MAX_BODY = 5_000_000  # a page larger than this is cut, and its connection closed
@@ -25,12 +25,10 @@ class _Connections(threading.local):
 
 
 class HttpFetch:
-    """Answers a URL with its status, Location, and (for HTML) what the page says;
-    `resolve` maps a host name to the (ip, port) to connect to instead.
+    """Answers a URL with its status, Location, and (for HTML) what the page says.
     Close it (or use it in a with block) once no call is running."""
 
-    def __init__(self, resolve: dict[str, tuple[str, int]] | None = None, timeout: float = 10.0, internal: Callable[[str], bool] | None = None) -> None:
-        self.resolve = resolve or {}
+    def __init__(self, timeout: float = 10.0, internal: Callable[[str], bool] | None = None) -> None:
         self.timeout = timeout
         self.internal = internal or (lambda url: True)
         self._local = _Connections()
@@ -39,11 +37,11 @@ class HttpFetch:
 
     def __call__(self, url: str) -> Response:
         if not self.internal(url):
-            return Response(0)
+            return Response(EXTERNAL)
         try:
             reply, body = self._get(url)
         except (OSError, http.client.HTTPException, ValueError) as e:
-            return Response(-1, location=f"could not fetch {url}: {e or type(e).__name__}")
+            return Response(NO_ANSWER, location=f"could not fetch {url}: {e or type(e).__name__}")
         if reply.status in REDIRECT_STATUSES:
             return Response(reply.status, location=reply.getheader("Location") or "")
         content_type = reply.getheader("Content-Type") or ""
@@ -87,16 +85,14 @@ class HttpFetch:
             self._drop(key, connections)
         return reply, body
 
+    def open_connection(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+        """A new (not yet connected) connection to a URL's host (tests point it elsewhere)."""
+        if scheme == "https":
+            return http.client.HTTPSConnection(host, port or 443, timeout=self.timeout)
+        return http.client.HTTPConnection(host, port or 80, timeout=self.timeout)
+
     def _connect(self, key: _Key, connections: dict[_Key, http.client.HTTPConnection]) -> http.client.HTTPConnection:
-        scheme, host, port = key
-        if host in self.resolve:
-            ip, port = self.resolve[host]
-            connection: http.client.HTTPConnection = http.client.HTTPConnection(ip, port, timeout=self.timeout)
-        elif scheme == "https":
-            connection = http.client.HTTPSConnection(host, port or 443, timeout=self.timeout)
-        else:
-            connection = http.client.HTTPConnection(host, port or 80, timeout=self.timeout)
-        connections[key] = connection
+        connection = connections[key] = self.open_connection(*key)
         with self._lock:
             self._open.add(connection)
         return connection

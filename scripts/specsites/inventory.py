@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from specsites.errors import Problem, SpecSitesError
+from specsites.errors import Problem, SpecSitesError, unknown_site
 from specsites.urls import ID_PATTERN, PATH_PATTERN
 from specsites.yaml_nodes import compose, is_null, is_str, line
 
@@ -39,7 +39,7 @@ def parse_inventory(data: bytes, site_names: list[str], filename: str = FILENAME
     for site_node, urls in root.value:
         site = site_node.value if is_str(site_node) else None
         if site not in site_names:
-            problems.append(Problem(filename, line(site_node), f"unknown site {site_node.value!r}; use one of: {', '.join(site_names)}"))
+            problems.append(Problem(filename, line(site_node), unknown_site(site_node.value, site_names)))
             continue
         if site in inventory:
             problems.append(Problem(filename, line(site_node), f"site {site} is listed twice; merge its URLs under one `{site}:`"))

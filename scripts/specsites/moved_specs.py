@@ -5,7 +5,7 @@ import html
 import re
 from collections.abc import Mapping
 
-from specsites.redirect_page import Linker
+from specsites.linker import Linker
 from specsites.redirect_plan import Plan
 from specsites.readers import SiteLabel
 from specsites.sites import Repository

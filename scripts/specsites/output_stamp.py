@@ -14,7 +14,8 @@ from pathlib import Path
 
 from specsites.errors import SpecSitesError
 from specsites.site_checks import PageFacts, SiteFacts
-from specsites.sites import BASE_CONFIG, Repository
+from specsites.config import BASE_CONFIG
+from specsites.sites import Repository
 
 STAMP = ".specsites-output"  # in an output folder: specsites made it, and from what
 _TOOL = Path(__file__).resolve().parent

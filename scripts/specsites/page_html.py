@@ -7,18 +7,16 @@ each carrying the whole site navigation, and a full parse cost about 20 ms a pag
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass, field
+
+from specsites.redirect_data import read_redirect_data
 
 # Starts with the literal "id" so the engine can skip ahead; _ids checks the rest.
 _ID = re.compile(r"""id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""")
 _META_REFRESH = re.compile(r"""<meta\s[^<>]*?http-equiv\s*=\s*["']?refresh["']?[^<>]*>""", re.IGNORECASE)
 _CONTENT = re.compile(r"""\scontent\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"^\s*\d+\s*[;,]\s*url\s*=\s*['\"]?([^'\"]*)", re.IGNORECASE)
-# The redirect script's data; `function go(){` since it also runs on hashchange
-# (pages built before that lack it and are still read).
-_SCRIPT_DATA = re.compile(r"<script>\(function\(\)\{var d=(\{.*?\});(?:function go\(\)\{)?var h=location\.hash")
 
 
 @dataclass
@@ -37,13 +35,8 @@ def parse_page(text: str) -> PageInfo:
     info = PageInfo()
     head_end = text.find("</head>")
     head = text if head_end < 0 else text[:head_end]
-    if match := _SCRIPT_DATA.search(head):
-        try:
-            data = json.loads(match.group(1))
-        except ValueError:
-            data = {}
-        info.script_to = data.get("to") or ""
-        info.script_anchors = data.get("anchors") or {}
+    if data := read_redirect_data(head):
+        info.script_to, info.script_anchors = data.to, data.anchors
         if info.script_to:
             return info  # a redirect page: it always leaves, its own ids do not matter
     if meta := _META_REFRESH.search(head):

@@ -264,18 +264,20 @@ class _SearchGatherer:
 
 
 class _SpecSitesGatherer:
-    """Our plugin: page facts and links (Markdown loop), published URLs and page state
-    (template loop); dicts keyed by page, so new keys are the page's."""
+    """Our plugin: page facts, links and warnings (Markdown loop), published URLs and
+    page state (template loop); lists appended to, dicts keyed by page, so new keys
+    are the page's."""
 
+    LISTS = ("links", "warnings")
     DICTS = ("facts", "published", "page_state")
 
     @classmethod
     def mark(cls, plugin) -> dict[str, int]:
-        return {"links": len(plugin.links), **{name: len(getattr(plugin, name)) for name in cls.DICTS}}
+        return {name: len(getattr(plugin, name)) for name in cls.LISTS + cls.DICTS}
 
     @classmethod
     def since(cls, plugin, mark: dict[str, int], page) -> dict[str, Any]:
-        data: dict[str, Any] = {"links": plugin.links[mark["links"]:]}
+        data: dict[str, Any] = {name: getattr(plugin, name)[mark[name]:] for name in cls.LISTS}
         for name in cls.DICTS:
             values = getattr(plugin, name)
             data[name] = dict(islice(values.items(), mark[name], None))
@@ -285,7 +287,8 @@ class _SpecSitesGatherer:
 
     @classmethod
     def merge(cls, plugin, data: dict[str, Any]) -> None:
-        plugin.links.extend(data["links"])
+        for name in cls.LISTS:
+            getattr(plugin, name).extend(data[name])
         for name in cls.DICTS:
             getattr(plugin, name).update(data[name])
 

@@ -9,26 +9,26 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from specsites.errors import SpecSitesError
-from specsites.redirect_page import Linker, anchor_script, render_redirect_page
+from specsites.config import SpecSitesConfig
+from specsites.errors import Problem, SpecSitesError
+from specsites.linker import Linker
+from specsites.redirect_page import anchor_script, render_redirect_page
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_toml, nginx_include, pages_redirects
 from specsites.output_files import write_generated_files
 from specsites.urls import page_key, page_url, served_forms, url_file
-from specsites.sites import BASE_URLS_ENV, Repository, added_sources, all_specs, base_urls, load_repository, shared_assets, site_pages, watched_paths
+from specsites.sites import Repository, added_sources, all_specs, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 from specsites.git_utils import last_changed
 from specsites.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, nav_with_specs, other_drafts, parse_spec_meta, spec_heading, specs_table
@@ -42,20 +42,70 @@ from specsites.site_checks import (
     LinkRef, PageFacts, check_links, check_published_ids, line_of_heading, line_of_id, line_of_text, links_to_sites, unclosed_attributes,
 )
 
-log = logging.getLogger("mkdocs.plugins.specsites")
+PLUGIN_LOGGER = "mkdocs.plugins.specsites"
+log = logging.getLogger(PLUGIN_LOGGER)
 
 
-class SpecSitesConfig(base.Config):
-    sites = c.ListOfItems(c.Type(str))
-    root = c.Dir(exists=True, default="..")
-    redirects = c.Type(str, default="redirects.yml")
-    source_url = c.Optional(c.Type(str))
-    destinations = c.Optional(c.Type(dict))  # read by `specsites publish`, not by the build
-    nav_cache = c.Type(bool, default=True)  # render the navigation once per folder (nav_cache.py)
+class PluginProblems(PluginError):
+    """Bad input the plugin found: its problems, kept as Problem values so that
+    `specsites` prints them as they are (MkDocs prints the message)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+def _problems(error: SpecSitesError) -> PluginProblems:
+    return PluginProblems(error.problems)
+
+
+@dataclass
+class BuildOptions:
+    """What `specsites` hands one site's build (SpecSitesPlugin.configure): what it
+    already read or planned once for every site, and how this build runs. A plain
+    `mkdocs build` or `mkdocs serve` builds with the defaults: it reads and plans
+    everything itself, for production URLs (or the address `mkdocs serve` gives)."""
+
+    repo: Repository | None = None  # the repository as the caller read it
+    base_urls: dict[str, str] | None = None  # site -> where it is served (preview, staging); None: production
+    plan: Plan | None = None  # redirects.yml planned for every site
+    specs: list[SpecMeta] | None = None  # every site's spec metadata
+    inventory: Inventory | None = None  # published-urls.yml
+    # Leave the links to our sites and the published ids to the caller, which checks
+    # them once every site is built (it knows every site's ids; one site's build does not).
+    defer_site_checks: bool = False
+    bytecode_cache: object = None  # a jinja2 BytecodeCache kept across builds (the preview)
+    # Each page's title and metadata by docs path from the last full build, for the
+    # nav of a dirty build, which reads only the edited pages.
+    page_state: dict[str, dict] = field(default_factory=dict)
+    nav_cache: bool = True  # Material's navigation rendered once per folder (nav_cache.py)
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def __init__(self) -> None:
+        self.options = BuildOptions()
+        self.dirty = False  # MkDocs' --dirty (on_startup), or the preview's page-only rebuild
+        # What this instance last wrote besides the pages: with on_startup, MkDocs keeps
+        # one instance across the rebuilds of `mkdocs serve`, and the preview across its own.
+        self._written: tuple[Path, Plan | None, dict[str, str]] | None = None
+        self._kept_state: dict[str, dict[str, dict]] = {}  # site -> its page_state, for the next dirty build
+        self._reset()
+
+    def configure(self, options: BuildOptions) -> None:
+        """Set how the next build runs (before MkDocs' build); see BuildOptions."""
+        self.options = options
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # What MkDocs' command line already says: whether this is a dirty build.
+        # Having this method also makes MkDocs keep this instance across rebuilds.
+        self.dirty = dirty
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if isinstance(error, PluginProblems):
+            self.errors = list(error.problems)
+
+    def _reset(self) -> None:
+        """Per-build state, fresh for every build of this (persistent) instance."""
         self.repo: Repository | None = None
         self.site_name = ""
         self.linker: Linker | None = None
@@ -74,50 +124,43 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.inventory: Inventory = {}
         self.facts: dict[str, PageFacts] = {}  # site-relative page URL -> its ids and headings
         self.links: list[LinkRef] = []  # links to our sites' production URLs
-        # Set by `specsites build`, which checks links and published ids itself once
-        # every site is built (it knows every site's ids; one site's build does not).
-        self.defer_site_checks = False
         self.production_urls: dict[str, str] = {}  # site -> production base URL
-        # `specsites build` plans once for every site and hands the plan in here;
-        # a plain `mkdocs build` plans in on_pre_build.
-        self.preplanned: Plan | None = None
-        # Set by the preview: a dirty rebuild of edited pages (redirects unchanged),
-        # and a template bytecode cache kept across its builds.
-        self.dirty = False
-        self.bytecode_cache = None
         # Each page's title and metadata by docs path: handed in from the last full
         # build, updated by this one (for dirty rebuilds).
         self.page_state: dict[str, dict] = {}
+        self.warnings: list[Problem] = []  # the problems this build logged as warnings
+        self.errors: list[Problem] = []  # the problems that stopped it (on_build_error)
         # Issue 14, what readers see around a page: each site's name and page titles.
         self.labels: dict[str, SiteLabel] = {}
         self.titles: dict[str, dict[str, str]] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._reset()
+        options = self.options
         try:
-            self.repo = load_repository(Path(self.config.root), self.config.sites, self.config.redirects)
-            urls = base_urls(self.repo, os.environ.get(BASE_URLS_ENV, ""), BASE_URLS_ENV)
+            self.repo = options.repo or load_repository(Path(config.config_file_path).resolve().parent / self.config.root)
         except SpecSitesError as e:
-            raise PluginError(str(e))
+            raise _problems(e) from e
         self.site_name = Path(config.config_file_path).resolve().parent.name
         if self.site_name not in self.repo.names:
-            raise PluginError(f"{config.config_file_path}: this site is not listed under the specsites plugin's sites in the base mkdocs.yml; add {self.site_name}")
+            raise PluginProblems([Problem(config.config_file_path, 0, f"this site is not listed under the specsites plugin's sites in the base mkdocs.yml; add {self.site_name}")])
         site = self.repo.site(self.site_name)
-        if os.environ.get(BASE_URLS_ENV) and urls[site.name] != site.production_url:
+        self.page_state = dict(options.page_state or self._kept_state.get(site.name, {}))
+        urls = {s.name: s.production_url for s in self.repo.sites}
+        urls.update((name, url) for name, url in (options.base_urls or {}).items() if name in urls)
+        if urls[site.name] != site.production_url:
             config.site_url = urls[site.name]
         elif config.site_url and config.site_url.rstrip("/") + "/" != site.production_url:
             urls[site.name] = config.site_url.rstrip("/") + "/"  # `mkdocs serve` sets its own address
         self.linker = Linker(site.name, urls)
         self.production_urls = {s.name: s.production_url for s in self.repo.sites}
         try:
-            self.specs = all_specs(self.repo)
-        except SpecSitesError as e:
-            raise PluginError(str(e))
-        try:
+            self.specs = options.specs if options.specs is not None else all_specs(self.repo)
             self.versions, problems = spec_versions(self.repo, self.specs)
         except SpecSitesError as e:
-            raise PluginError(str(e))
+            raise _problems(e) from e
         if problems:
-            raise PluginError("\n".join(map(str, problems)))
+            raise PluginProblems(problems)
         config.nav = nav_with_specs(config.nav, [s for s in self.specs if s.site == site.name])
         # The banner script compares the browser's host with this one (overrides/main.html).
         config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
@@ -130,14 +173,10 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # Everything is checked here, before MkDocs cleans or writes the output folder.
         assert self.repo is not None
         try:
-            plan = self.preplanned or load_plan(self.repo)
+            plan = self.options.plan or load_plan(self.repo)
+            self.inventory = self.options.inventory if self.options.inventory is not None else load_inventory(self.repo)
         except SpecSitesError as e:
-            raise PluginError(str(e))
-        try:
-            # `specsites build` read it once for every site (100k URLs: seconds a site).
-            self.inventory = {} if self.defer_site_checks else load_inventory(self.repo)
-        except SpecSitesError as e:
-            raise PluginError(str(e))
+            raise _problems(e) from e
         own_lines = {r.line for r in plan.moved(self.site_name)}
         for note in plan.notes:
             if note.line in own_lines:
@@ -166,12 +205,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # A dirty build reads only the edited pages, so every other page of the nav has
         # no title (its title comes from its h1: the theme prints "None") and no
         # metadata (a spec's status badge). Give them what the full build found.
-        if self.dirty:
-            for page in nav.pages:
-                state = self.page_state.get(page.file.src_uri)
-                if page.markdown is None and state is not None:
-                    page.title = state["title"]
-                    page.meta = dict(state["meta"])
+        # (Only a dirty build leaves pages unread: MkDocs' --dirty or the preview's.)
+        for page in nav.pages:
+            state = self.page_state.get(page.file.src_uri)
+            if page.markdown is None and state is not None:
+                page.title = state["title"]
+                page.meta = dict(state["meta"])
         return nav
 
     def _add_versions(self, files: Files, config: MkDocsConfig) -> None:
@@ -227,9 +266,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         return front, absolute_links(body, f"specs/{tag_slug}/index.md", self.linker.base_urls.get(old_site, base))
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
-        if self.bytecode_cache is not None:
-            env.bytecode_cache = self.bytecode_cache
-        if self.config.nav_cache:
+        if self.options.bytecode_cache is not None:
+            env.bytecode_cache = self.options.bytecode_cache
+        if self.options.nav_cache:
             nav_cache.install(env)
         return env
 
@@ -243,7 +282,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # A tagged version's text is history: what it got wrong cannot be fixed there.
         historic = page.file.src_uri in self.version_pages
         for number, text in [] if historic else unclosed_attributes(_source_text(page)):
-            log.warning(f"{self._shown(page)}:{number}: '{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}")
+            self._warn(Problem(self._shown(page), number, f"'{text}' is not closed, so the heading shows it as text and has no such id; close it like {text.split()[0].rstrip('}')}}}"))
         if MOVED_SPECS_MARKER in markdown:
             markdown = markdown.replace(MOVED_SPECS_MARKER, moved_specs_html(self.plan, self.repo, self.linker, page.file.dest_uri, self.labels))
         return markdown
@@ -277,7 +316,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         seen: set[str] = set()
         for id_ in ids:
             if id_ in seen and page.file.src_uri not in self.version_pages:
-                log.warning(f"{shown}:{line_of_id(source, id_, 1) or line_of_id(source, id_)}: the id '{id_}' is used twice in this page; give each section its own id")
+                self._warn(Problem(shown, line_of_id(source, id_, 1) or line_of_id(source, id_), f"the id '{id_}' is used twice in this page; give each section its own id"))
             seen.add(id_)
         sections = [item for item in _walk_toc(page.toc) if item.level > 1]
         url = page_url(page.file.dest_uri)
@@ -292,6 +331,11 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         for href, site, path, anchor in links_to_sites(html_text, production):
             self.links.append(LinkRef(shown, line_of_text(source, href) if href in source else line_of_text(source, href.partition("#")[0]), href, site, path, anchor))
         return html_text
+
+    def _warn(self, problem: Problem) -> None:
+        """A problem MkDocs counts as a warning (strict: the build fails), kept as a value."""
+        self.warnings.append(problem)
+        log.warning(str(problem))
 
     def _shown(self, page: Page) -> str:
         """The page's source file as an editor finds it, relative to the repository."""
@@ -348,7 +392,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         try:
             write_generated_files(Path(config.site_dir), files, self.page_files, "the version cache")
         except SpecSitesError as e:
-            raise PluginError(str(e))
+            raise _problems(e) from e
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         assert self.plan is not None and self.linker is not None and self.repo is not None
@@ -361,16 +405,18 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             "redirects": sum(1 for r in moved if r.to is not None),
             "aliases": sum(1 for r in redirects if r.is_alias),
         }
-        if not self.defer_site_checks:
+        if not self.options.defer_site_checks:
             pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
             production = self.production_urls
             facts = {self.site_name: self.facts}
             problems = check_links(self.links, facts, pages, self.plan, production)
             problems += check_published_ids(self.site_name, self.inventory, facts, pages, self.plan)
             for problem in problems:
-                log.warning(str(problem))
-        if self.dirty:
-            return  # the preview rebuilds this way only when no redirect changed
+                self._warn(problem)
+        self._kept_state[self.site_name] = self.page_state
+        written = (Path(config.site_dir).resolve(), self.plan, self.linker.base_urls)
+        if self.dirty and self._written == written:
+            return  # a dirty build into the same output, with the same redirects: they stand
         generated: dict[str, str] = {}
         with collector_paused():
             for r in (r for r in redirects if r.to is not None):
@@ -386,7 +432,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         try:
             write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)
         except SpecSitesError as e:
-            raise PluginError(str(e))
+            raise _problems(e) from e
+        self._written = written
 
     # Issue 14: the site switcher, footer, banner and 404 page read these from
     # config.extra.specsites (docs/overrides); kept apart from the checks above.
@@ -395,7 +442,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         try:
             self.labels = site_labels(self.repo)
         except SpecSitesError as e:
-            raise PluginError(str(e))
+            raise _problems(e) from e
         site = self.repo.site(self.site_name)
         config.extra["specsites"].update({
             "sites": switcher_entries(self.repo, self.labels, self.linker),

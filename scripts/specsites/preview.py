@@ -20,11 +20,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from specsites.build import SiteResult, build_one_site, error_lines, select_sites, template_cache
+from specsites.build import SiteResult, build_one_site, crash_problem, select_sites, template_cache
 from specsites.errors import Problem, SpecSitesError
+from specsites.plugin import BuildOptions
 from specsites.redirect_plan import Plan, load_plan
-from specsites.sites import BASE_CONFIG, BASE_URLS_ENV, Repository, Site, load_repository, md_to_html, watched_paths
+from specsites.sites import BASE_CONFIG, Repository, Site, base_urls, load_repository, md_to_html, watched_paths
 from specsites.static_host import Answer, answer, send_answer
+from specsites.watch import ChangeWatch
 
 RELOAD_PATH = "/.specsites/reload"
 POLL_INTERVAL = 0.05
@@ -50,6 +52,7 @@ class PreviewSite:
         self.site = site
         self.workdir = workdir
         self.served_at = served_at  # where every site is previewed (written by serve_sites)
+        self.base_urls: dict[str, str] = {}  # every served site's preview: links and redirects between them stay here
         self.current = workdir / "current"  # symlink to the last good build
         self.epoch = 0
         self.changed = threading.Condition()
@@ -64,7 +67,7 @@ class PreviewSite:
         """Build afresh and swap, or, given the output files of edited pages only,
         re-render just those in place (requests wait meanwhile; restored on failure)."""
         start = time.perf_counter()
-        os.environ[BASE_URLS_ENV] = preview_urls(self.served_at, self.repo.names)
+        self.base_urls = preview_urls(self.served_at, self.repo)
         if edited_pages and not self._needs_full:
             ok = self._rebuild_pages(edited_pages)
         else:
@@ -78,7 +81,8 @@ class PreviewSite:
         return True
 
     def _report(self, result) -> None:
-        for line in error_lines(result, self.repo):
+        for problem in [*result.problems, *([crash_problem(result)] if result.crashed else [])]:
+            line = str(problem)
             print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
         print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
 
@@ -86,8 +90,8 @@ class PreviewSite:
         folder = self.current.resolve()
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
-            result = build_one_site(str(self.site.config_file), str(folder), plan=self._plan, dirty=True, bytecode_cache=self._templates, page_state=self._page_state)
-            failed = bool(result.errors or result.crashed)
+            result = build_one_site(str(self.site.config_file), str(folder), self._options(self._plan, self._page_state), dirty=True)
+            failed = bool(result.problems or result.crashed)
             if not failed:
                 self._page_state = result.page_state
             for rel, data in saved.items():
@@ -105,13 +109,13 @@ class PreviewSite:
             # The list of sites may have changed (a new site, a new host), so read it again.
             self.repo = load_repository(self.repo.root)
             self.site = self.repo.site(self.site.name) if self.site.name in self.repo.names else self.site
-            os.environ[BASE_URLS_ENV] = preview_urls(self.served_at, self.repo.names)
+            self.base_urls = preview_urls(self.served_at, self.repo)
             plan = load_plan(self.repo)
         except SpecSitesError as e:
-            self._report(SiteResult(self.site.name, 0.0, errors=[str(e)]))
+            self._report(SiteResult(self.site.name, 0.0, problems=e.problems))
             return False
-        result = build_one_site(str(self.site.config_file), str(new), plan=plan, bytecode_cache=self._templates)
-        if result.errors or result.crashed:
+        result = build_one_site(str(self.site.config_file), str(new), self._options(plan))
+        if result.problems or result.crashed:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
             return False
@@ -126,6 +130,9 @@ class PreviewSite:
             remover.daemon = True
             remover.start()
         return True
+
+    def _options(self, plan: Plan, page_state: dict[str, dict] | None = None) -> BuildOptions:
+        return BuildOptions(base_urls=self.base_urls, plan=plan, bytecode_cache=self._templates, page_state=page_state or {})
 
     def wait_for_change(self, epoch: int, timeout: float) -> int:
         with self.changed:
@@ -221,11 +228,11 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def preview_urls(served_at: Path, names: list[str]) -> str:
-    """The `site=URL` pairs of the previews, for the sites this build knows of: a site
-    just listed may not be served yet, and one just unlisted is no longer."""
+def preview_urls(served_at: Path, repo: Repository) -> dict[str, str]:
+    """Where each site is previewed, from the `site=URL` pairs serve_sites wrote; a site
+    just listed and not served yet keeps its production URL, one just unlisted is left out."""
     pairs = served_at.read_text().split() if served_at.is_file() else []
-    return " ".join(pair for pair in pairs if pair.partition("=")[0] in names)
+    return base_urls(repo, [pair for pair in pairs if pair.partition("=")[0] in repo.names], str(served_at))
 
 
 def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at: Path) -> None:
@@ -240,21 +247,19 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = _PreviewServer(listening, _handler(preview), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        # Polling a few hundred files takes about a millisecond, and reacts faster than
-        # watchdog's inotify buffer, which holds events back for half a second.
-        def paths() -> list[Path]:  # the site's files and the previews' addresses
-            return [*watched_paths(preview.repo, preview.site), served_at]
-
-        seen = snapshot(paths())
+        watch = ChangeWatch(POLL_INTERVAL)
+        watched = [*watched_paths(preview.repo, preview.site), served_at]
+        seen = snapshot(watched)
         while True:
-            time.sleep(POLL_INTERVAL)
-            now = snapshot(paths())
-            if now == seen:
+            if not watch.watch(watched) and not watch.wait(timeout=1.0):
                 continue
             time.sleep(DEBOUNCE)  # editors save in several writes; let them settle
-            now = snapshot(paths())
-            preview.rebuild(edited_page_outputs(preview.site, seen, now))
-            seen = now
+            now = snapshot(watched)
+            if now != seen:
+                preview.rebuild(edited_page_outputs(preview.site, seen, now))
+                # a rebuild re-reads the list of sites, which may move what to watch
+                watched = [*watched_paths(preview.repo, preview.site), served_at]
+                seen = now  # (if the list moved, the next look rebuilds once more)
     finally:
         for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second stop must not cut the clean-up short
             signal.signal(stop_signal, signal.SIG_IGN)
@@ -275,11 +280,12 @@ def bind_port(port: int) -> socket.socket:
 
 
 def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
-    """A listening socket on 127.0.0.1 per site, on consecutive ports from first; all
-    of them or none (SpecSitesError naming the port that is taken)."""
+    """A listening socket on 127.0.0.1 per site, on consecutive ports from first (0:
+    each on a port the OS picks); all of them or none (SpecSitesError naming the port
+    that is taken)."""
     bound: dict[str, socket.socket] = {}
     for offset, name in enumerate(names):
-        port = first + offset
+        port = first + offset if first else 0
         try:
             bound[name] = bind_port(port)
         except (OSError, OverflowError) as e:
@@ -299,6 +305,7 @@ class _Previews:
         self.only = only
         self.served_at = control / "served-at"
         self.ports: dict[str, int] = {}
+        self.any_port = False  # started with --port 0: a site listed later gets a port the OS picks too
         self.processes: dict[str, multiprocessing.Process] = {}
         self._fork = multiprocessing.get_context("fork")
 
@@ -341,6 +348,12 @@ class _Previews:
             self.start(repo, repo.site(name), listening)
 
     def _next_free_port(self, tries: int = 100) -> tuple[int, socket.socket | None]:
+        if self.any_port:
+            try:
+                listening = bind_port(0)
+            except OSError:
+                return 0, None
+            return listening.getsockname()[1], listening
         first = max(self.ports.values(), default=8000) + 1
         for port in range(first, min(first + tries, 65536)):
             try:
@@ -373,7 +386,8 @@ def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) 
     try:
         previews = _Previews(repo.root, only, control)
         # Every served site links and redirects to the others' previews, not production.
-        previews.ports = {site.name: port + i for i, site in enumerate(sites)}
+        previews.ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
+        previews.any_port = port == 0
         previews.write_addresses()
         for site in sites:
             print(f"serving {site.name:<20} at http://127.0.0.1:{previews.ports[site.name]}/", flush=True)

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from specsites.build import BuildReport, build_sites
 from specsites.check import CheckReport, check_sites, format_report
-from specsites.destinations import Destination, destinations
+from specsites.config import BASE_CONFIG
+from specsites.destinations import RemoteBranch, destinations
 from specsites.errors import Problem, SpecSitesError
 from specsites.git_utils import IDENTITY, GitError, Source, git, read_source
 from specsites.inventory import FILENAME as INVENTORY
 from specsites.inventory import Inventory, dump_inventory, load_inventory, merge
-from specsites.sites import BASE_CONFIG, base_urls, load_repository, read_yaml_config
+from specsites.sites import Repository, base_urls, load_repository
 
 SOURCE_TRAILER = "Source-Commit"  # in each publish commit's message: what it was built from
 
@@ -31,7 +32,7 @@ SOURCE_TRAILER = "Source-Commit"  # in each publish commit's message: what it wa
 @dataclass
 class SitePublish:
     site: str
-    destination: Destination
+    destination: RemoteBranch
     folder: str = ""  # where the site lies in the branch: "" for its root
     commit: str = ""  # "" when nothing changed
     parent: str = ""
@@ -53,6 +54,15 @@ class PublishRefused(SpecSitesError):
     """The source, the build or the check is not fit to publish: nothing was pushed."""
 
 
+class CheckFailed(Exception):
+    """The built output did not pass the check: nothing was pushed. Exits as a
+    failed `specsites check` does."""
+
+    def __init__(self, report: CheckReport) -> None:
+        super().__init__("\n".join(line for line in format_report(report) if line.startswith("FAIL")))
+        self.report = report
+
+
 class PushFailed(Exception):
     """A push failed after others may have succeeded; the lines say which site, where,
     and what was and was not published."""
@@ -63,8 +73,8 @@ class PushFailed(Exception):
 
 def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs: list[str] = (), dry_run: bool = False, allow_dirty: bool = False) -> PublishReport:
     repo = load_repository(root)
-    targets = read_destinations(root, repo.names, list(dest_overrides))  # said before building anything
-    folders = site_folders(targets, base_urls(repo, " ".join(base_url_pairs)))
+    targets = read_destinations(repo, list(dest_overrides))  # said before building anything
+    folders = site_folders(targets, base_urls(repo, list(base_url_pairs)))
     source = read_source(root)
     refuse_unfit_source(source, allow_dirty)
     # Dates in sitemap.xml (and its .gz) come from the source commit, not the clock, so
@@ -75,7 +85,7 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
         build = build_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         check = check_sites(root=root, out=out, base_url_pairs=list(base_url_pairs))
         if not check.ok:
-            raise PublishRefused([Problem("", 0, line) for line in format_report(check) if line.startswith("FAIL")])
+            raise CheckFailed(check)
         missing = [r.site for r in build.results if r.site not in targets]
         if missing:
             raise SpecSitesError(Problem(BASE_CONFIG, 0, f"no destination for {missing[0]}; add it under the specsites plugin's destinations, or pass --dest {missing[0]}=REMOTE"))
@@ -122,16 +132,15 @@ def record_published(root: Path, published: Inventory, source: str) -> str:
     return git("rev-parse", "--short", "HEAD", cwd=root)
 
 
-def read_destinations(root: Path, names: list[str], overrides: list[str]) -> dict[str, Destination]:
+def read_destinations(repo: Repository, overrides: list[str]) -> dict[str, RemoteBranch]:
     """Every site's checked destination (mkdocs.yml, then --dest); all problems at once."""
-    _, base_text = read_yaml_config(root / BASE_CONFIG, BASE_CONFIG)
-    return destinations(root, base_text, names, overrides, Path.cwd())
+    return destinations(repo.config.destinations, repo.names, overrides, Path.cwd())
 
 
-def site_folders(targets: dict[str, Destination], urls: dict[str, str]) -> dict[str, str]:
+def site_folders(targets: dict[str, RemoteBranch], urls: dict[str, str]) -> dict[str, str]:
     """Where each site lies in its branch: the root, or, when sites share a destination,
     its own folder, which its URL must end with (a staging copy: --staging-base)."""
-    shared: dict[Destination, list[str]] = {}
+    shared: dict[RemoteBranch, list[str]] = {}
     for site, destination in targets.items():
         shared.setdefault(destination, []).append(site)
     folders: dict[str, str] = {}
@@ -164,9 +173,9 @@ def publish_message(sites: list[str], source: Source) -> str:
     return f"{subject}\n\n{SOURCE_TRAILER}: {source.commit or 'none'}{' (with uncommitted changes)' if source.changed else ''}\n"
 
 
-def prepare_all(built: list[str], targets: dict[str, Destination], folders: dict[str, str], out: Path, source: Source, scratch: Path, epoch: int) -> list[SitePublish]:
+def prepare_all(built: list[str], targets: dict[str, RemoteBranch], folders: dict[str, str], out: Path, source: Source, scratch: Path, epoch: int) -> list[SitePublish]:
     """One commit per destination (several sites when they share it), none pushed."""
-    groups: dict[Destination, list[str]] = {}
+    groups: dict[RemoteBranch, list[str]] = {}
     for site in built:
         groups.setdefault(targets[site], []).append(site)
     prepared: list[SitePublish] = []
@@ -176,7 +185,7 @@ def prepare_all(built: list[str], targets: dict[str, Destination], folders: dict
     return prepared
 
 
-def _prepare(sites: list[str], destination: Destination, folders: dict[str, str], out: Path, message: str, git_dir: Path, epoch: int) -> list[SitePublish]:
+def _prepare(sites: list[str], destination: RemoteBranch, folders: dict[str, str], out: Path, message: str, git_dir: Path, epoch: int) -> list[SitePublish]:
     """A commit of the sites' output on top of the destination branch, in a scratch repository."""
     results = [SitePublish(site, destination, folders.get(site, "")) for site in sites]
     git("init", "--quiet", "--bare", str(git_dir))
@@ -197,7 +206,7 @@ def _prepare(sites: list[str], destination: Destination, folders: dict[str, str]
     return results
 
 
-def fetch_branch(destination: Destination, git_dir: Path) -> str:
+def fetch_branch(destination: RemoteBranch, git_dir: Path) -> str:
     """The destination branch's tip fetched into git_dir, or "" when it does not exist yet."""
     try:
         git("fetch", "--quiet", "--depth=1", "--end-of-options", destination.remote, f"+refs/heads/{destination.branch}:refs/remotes/dest", git_dir=git_dir)
@@ -273,7 +282,7 @@ def push_failure_lines(prepared: list[SitePublish], failed: list[SitePublish], r
 @dataclass
 class SiteStatus:
     site: str
-    destination: Destination
+    destination: RemoteBranch
     published: str = ""  # the source commit the branch was published from ("" never published)
     behind: int | None = None  # commits of the current source since then (None: not its ancestor)
     problem: str = ""  # why the branch could not be read
@@ -283,14 +292,14 @@ def publish_status(*, root: Path, dest_overrides: list[str] = ()) -> tuple[Sourc
     """Per site, the source commit its destination branch was published from, against
     the current one: what a maintainer needs after a publish failed halfway."""
     repo = load_repository(root)
-    targets = read_destinations(root, repo.names, list(dest_overrides))
+    targets = read_destinations(repo, list(dest_overrides))
     source = read_source(root)
     statuses = []
     with tempfile.TemporaryDirectory(prefix="specsites-status-") as scratch:
-        read: dict[Destination, tuple[str, str]] = {}
+        read: dict[RemoteBranch, tuple[str, str]] = {}
         for site in repo.names:
             if site not in targets:
-                statuses.append(SiteStatus(site, Destination("-"), problem=f"no destination; add it under destinations in {BASE_CONFIG}"))
+                statuses.append(SiteStatus(site, RemoteBranch("-"), problem=f"no destination; add it under destinations in {BASE_CONFIG}"))
                 continue
             destination = targets[site]
             if destination not in read:
@@ -303,7 +312,7 @@ def publish_status(*, root: Path, dest_overrides: list[str] = ()) -> tuple[Sourc
     return source, statuses
 
 
-def _published_from(destination: Destination, git_dir: Path) -> tuple[str, str]:
+def _published_from(destination: RemoteBranch, git_dir: Path) -> tuple[str, str]:
     """(source commit, "") from the branch tip's trailer; ("", "") never published;
     ("", problem) when it cannot be read."""
     git("init", "--quiet", "--bare", str(git_dir))

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from specsites.redirect_page import Linker
+from specsites.linker import Linker
 from specsites.redirect_plan import Plan
-from specsites.sites import Repository, added_sources, md_to_html, read_yaml_config, site_pages, site_specs
+from specsites.config import read_mkdocs_yml
+from specsites.sites import Repository, added_sources, md_to_html, site_pages, site_specs
 from specsites.urls import page_key
 
 KNOWN_URLS_FILE = "specsites-known-urls.json"  # written beside 404.html
@@ -32,7 +33,7 @@ def site_labels(repo: Repository) -> dict[str, SiteLabel]:
     """Each site's name as its own mkdocs.yml gives it (read, not built)."""
     labels = {}
     for site in repo.sites:
-        config, _ = read_yaml_config(site.config_file, f"{site.name}/mkdocs.yml")
+        config, _ = read_mkdocs_yml(site.config_file, f"{site.name}/mkdocs.yml")
         title = str(config.get("site_name") or site.name)
         extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
         labels[site.name] = SiteLabel(site.name, title, str(extra.get("short_name") or title))

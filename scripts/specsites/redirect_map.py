@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from specsites.errors import Problem, SpecSitesError
+from specsites.errors import Problem, SpecSitesError, unknown_site
 from specsites.urls import ID_PATTERN, PATH_PATTERN, page_key, usable_http_url
 from specsites.yaml_nodes import compose, is_null, is_str
 from specsites.yaml_nodes import line as node_line
@@ -78,7 +78,7 @@ def parse_redirects(data: bytes, site_names: list[str], filename: str = "redirec
             continue
         seen_sites[site] = line
         if site not in site_names:
-            problem(line, f"unknown site {site!r}; use one of: {', '.join(site_names)}")
+            problem(line, unknown_site(site, site_names))
             continue
         if is_null(entries):
             continue
@@ -138,7 +138,7 @@ def _parse_target(target: str, site: str, site_names: list[str]) -> tuple[Target
             return Target(external=target), ""
         after = target[scheme.end():]
         if after.startswith("/") and not after.startswith("//"):
-            return None, f"unknown site {scheme.group(1)!r} in {_show(target)}; use one of: {', '.join(site_names)}"
+            return None, unknown_site(scheme.group(1), site_names, _show(target))
         return None, f"{_show(target)}: only https:// and http:// URLs may be targets; use a path like /new or site:/new"
     path, _, anchor = target.partition("#")
     error = _check_path(path, "new path") or _check_anchor(anchor, target)

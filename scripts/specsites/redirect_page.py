@@ -1,76 +1,22 @@
-"""The HTML of a redirect page, and the script that forwards section anchors.
+"""The HTML of a redirect page, and the tags that forward section anchors.
 
 The only place redirect HTML is made. Every value is escaped for where it goes:
-attribute and text values with html.escape, script data as JSON with <, >, & and
-the line separators escaped, so no target can close the script or the attribute.
+attribute and text values with html.escape, the targets in redirect_data's JSON data
+block, so no target can close the script or the attribute.
 """
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from specsites.redirect_plan import Destination, Redirect
-from specsites.urls import relative_url
-
-# Runs before anything renders: picks the target for the incoming #fragment, keeps
-# the incoming ?query (unless the target has one) and the #fragment (unless the
-# target has its own anchor: never `#new#old`). Runs again on `hashchange`, so a
-# link inside a page that stays, to one of its old section ids, moves on too.
-_SCRIPT = (
-    "(function(){var d=%s;function go(){var h=location.hash.slice(1);var t=(h&&d.anchors[h])||d.to;"
-    "if(!t)return;var i=t.indexOf('#');var u=i<0?t:t.slice(0,i);var f=i<0?location.hash:t.slice(i);"
-    "if(u.indexOf('?')<0)u+=location.search;location.replace(u+f);}go();addEventListener('hashchange',go);})();"
-)
-
-
-@dataclass(frozen=True)
-class Linker:
-    """Makes URLs for destinations, from the base URL each site is served at."""
-
-    site: str  # the site whose pages link
-    base_urls: dict[str, str]  # site -> base URL ending with /
-
-    def absolute(self, destination: Destination) -> str:
-        if not destination.site:
-            return destination.url
-        return self.base_urls[destination.site] + destination.url + _fragment(destination)
-
-    def href(self, destination: Destination, from_file: str) -> str:
-        """Relative within the site, so it works in any preview or staging copy."""
-        if destination.site != self.site:
-            return self.absolute(destination)
-        return relative_url(destination.url, from_file) + _fragment(destination)
-
-    def target(self, destination: Destination) -> str:
-        """Where a redirect sends a browser: the same place whatever URL served the page.
-
-        A redirect page is one file served at several URLs (`/x` may answer with
-        `x.html` or `x/index.html`, depending on the host), so a target relative to
-        the file lands elsewhere on some hosts (issue 12). Within the site it is the
-        path from the root with the site's base path (staging copies live under
-        one); other sites get their absolute URL.
-        """
-        if destination.site != self.site:
-            return self.absolute(destination)
-        base_path = urlsplit(self.base_urls[self.site]).path or "/"
-        return base_path.rstrip("/") + "/" + destination.url + _fragment(destination)
-
-
-def _fragment(destination: Destination) -> str:
-    return f"#{destination.anchor}" if destination.anchor else ""
-
-
-def _script_data(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=True, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+from specsites.linker import Linker
+from specsites.redirect_data import RedirectData, redirect_tags
+from specsites.redirect_plan import Redirect
 
 
 def anchor_script(redirect: Redirect, linker: Linker, to: str | None = None) -> str:
-    """A <script> that forwards the old section anchors (and the page, given `to`)."""
+    """The data block and script that forward the old section anchors (and the page, given `to`)."""
     anchors = {a: linker.target(d) for a, d in sorted(redirect.anchors.items())}
-    return "<script>" + _SCRIPT % _script_data({"to": to, "anchors": anchors}) + "</script>"
+    return redirect_tags(RedirectData(to or "", anchors))
 
 
 # Seen only without JavaScript, or while a slow target loads: the site's look in a

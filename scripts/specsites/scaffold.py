@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specsites.errors import Problem, SpecSitesError, raise_if_any
-from specsites.sites import BASE_CONFIG, Repository, read_yaml_config, site_specs
+from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
+from specsites.config import BASE_CONFIG, read_mkdocs_yml
+from specsites.sites import Repository, site_specs
 from specsites.urls import usable_http_url
 
 _SPEC_ID = re.compile(r"CDSC-WG([0-9]+)-[0-9]+")
@@ -38,7 +39,7 @@ def plan_spec(repo: Repository, site_name: str, spec_id: str, title: str, *, tod
     """A spec source with its metadata, and its overview page."""
     problems: list[Problem] = []
     if site_name not in repo.names:
-        raise SpecSitesError(Problem("SITE", 0, f"unknown site {site_name!r}; use one of: {', '.join(repo.names)}"))
+        raise SpecSitesError(Problem("SITE", 0, unknown_site(site_name, repo.names)))
     site = repo.site(site_name)
     match = _SPEC_ID.fullmatch(spec_id)
     if not match:
@@ -82,7 +83,7 @@ def _quoted(text: str) -> str:
 
 
 def _site_title(repo: Repository, site_name: str) -> str:
-    config, _ = read_yaml_config(repo.site(site_name).config_file, f"{site_name}/mkdocs.yml")
+    config, _ = read_mkdocs_yml(repo.site(site_name).config_file, f"{site_name}/mkdocs.yml")
     name = str(config.get("site_name") or site_name)
     return re.sub(r"^CDSC |\s*Working Group$", "", name)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from specsites.redirect_page import Linker
+from specsites.linker import Linker
 from specsites.redirect_plan import Redirect
 from specsites.urls import old_url_forms
 

@@ -6,20 +6,18 @@ the orchestrator, can know every other site's pages without building it.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
-from specsites.errors import Problem, SpecSitesError, raise_if_any
+from specsites.config import BASE_CONFIG, Settings, read_config, read_mkdocs_yml
+from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
 from specsites.git_utils import GitError, blob_ids, read_blobs, tag_files, tags
-from specsites.spec_meta import SpecMeta, nav_pages, parse_spec_meta
-from specsites.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates, split_source
+from specsites.spec_meta import SpecMeta, front_matter_value, nav_pages, parse_spec_meta
+from specsites.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
 from specsites.urls import page_key, page_url, usable_http_url
+from specsites.yaml_nodes import is_str, line
 
-BASE_CONFIG = "mkdocs.yml"
 SHARED_DOCS = "docs"
 # Folders of the shared docs/ that are not pages: theme overrides and included text.
 SHARED_NOT_PAGES = ("overrides", "snippets")
@@ -57,6 +55,8 @@ class Repository:
     root: Path
     sites: tuple[Site, ...]
     redirects_file: Path
+    # The base mkdocs.yml's options, validated; left out of comparisons (a dict).
+    config: Settings = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     @property
     def shared_docs(self) -> Path:
@@ -73,89 +73,23 @@ class Repository:
         return [s.name for s in self.sites]
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml files without importing what their `!!python/name` tags name."""
-
-
-class _FastTolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The same with libyaml: a tenth of the time, but terser error messages. (A file
-    only libyaml accepts would then fail in MkDocs' own loader, with its message.)"""
-
-
-for _loader in (_TolerantLoader, _FastTolerantLoader):
-    _loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    _loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
-def read_yaml_config(path: Path, display: str) -> tuple[dict, str]:
-    """A mkdocs.yml's settings and its text (for line numbers in messages)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecSitesError(Problem(display, 0, "file not found; every site folder needs a mkdocs.yml"))
-    except UnicodeDecodeError as e:
-        raise SpecSitesError(Problem(display, 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
-    try:
-        data = yaml.load(text, Loader=_FastTolerantLoader)
-    except yaml.YAMLError:
-        try:  # again, for the pure-Python parser's message: it says what it found
-            data = yaml.load(text, Loader=_TolerantLoader)
-        except yaml.YAMLError as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
-            reason = getattr(e, "problem", None) or "syntax error"
-            raise SpecSitesError(Problem(display, line, f"not valid YAML: {reason}; check indentation, colons and quotes"))
-    if not isinstance(data, dict):
-        raise SpecSitesError(Problem(display, 1, "expected a mapping of MkDocs settings, like `site_name: ...`"))
-    return data, text
-
-
-def line_of(text: str, pattern: str, nth: int = 0) -> int:
-    """The 1-based line of a regular expression's nth match (1 if there is none)."""
-    starts = [m.start() for m in re.finditer(pattern, text, re.MULTILINE)]
-    return text.count("\n", 0, starts[nth]) + 1 if len(starts) > nth else 1
-
-
-def plugin_options(base: dict) -> dict:
-    """The `specsites` plugin's options in a parsed base mkdocs.yml."""
-    for entry in base.get("plugins") or []:
-        if isinstance(entry, dict) and "specsites" in entry:
-            return entry["specsites"] or {}
-        if entry == "specsites":
-            return {}
-    return {}
-
-
-def load_repository(root: Path, site_names: list[str] | None = None, redirects: str | None = None) -> Repository:
-    """Find the sites the base mkdocs.yml names and read each one's production URL."""
-    root = root.resolve()
-    base_text = ""
-    if site_names is None or redirects is None:
-        base, base_text = read_yaml_config(root / BASE_CONFIG, BASE_CONFIG)
-        options = plugin_options(base)
-        site_names = site_names if site_names is not None else list(options.get("sites") or [])
-        redirects = redirects or options.get("redirects") or "redirects.yml"
-    problems: list[Problem] = []
-    if not site_names:
-        problems.append(Problem(BASE_CONFIG, line_of(base_text, r"^\s*- specsites"), "no sites listed; list the site folders under plugins: - specsites: sites:"))
+def load_repository(root: Path) -> Repository:
+    """The repository's configuration (config.py) and its sites: each listed folder's
+    production URL and shared pages; SpecSitesError naming every problem of both."""
+    settings, problems = read_config(root)
+    root = settings.root
     sites: list[Site] = []
     seen_hosts: dict[str, str] = {}
-    for index, name in enumerate(site_names):
+    for name in settings.sites:
         display = f"{name}/mkdocs.yml"
-        entry_line = line_of(base_text, rf"^\s*-\s*{re.escape(str(name))}\s*$", site_names[:index].count(name))
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-            problems.append(Problem(BASE_CONFIG, entry_line, f"site {name!r} is not a folder name; list folders directly under the repository root"))
-            continue
-        if name in (s.name for s in sites):
-            problems.append(Problem(BASE_CONFIG, entry_line, f"site {name} is listed twice, so two builds would share site/{name}; list each site folder once"))
-            continue
         try:
-            config, text = read_yaml_config(root / name / "mkdocs.yml", display)
+            config, node = read_mkdocs_yml(root / name / "mkdocs.yml", display)
         except SpecSitesError as e:
             problems.extend(e.problems)
             continue
         url = config.get("site_url")
         parts = urlsplit(url) if isinstance(url, str) else None
-        url_line = line_of(text, r"^site_url:")
+        url_line = next((line(k) for k, _ in node.value if is_str(k) and k.value == "site_url"), 1)
         if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(Problem(display, url_line, "site_url is missing or not an http(s) URL; add the production address, like site_url: https://<domain>/"))
             continue
@@ -169,13 +103,14 @@ def load_repository(root: Path, site_names: list[str] | None = None, redirects: 
         nav = config.get("nav")
         shared = None if nav is None else tuple(nav_pages(nav))
         sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/", shared_pages=shared))
-    if base_text:  # a site folder nobody listed would be left out of every build, silently
-        listed = set(map(str, site_names))
-        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
-            if (folder / "mkdocs.yml").is_file():
-                problems.append(Problem(BASE_CONFIG, line_of(base_text, r"^\s*sites:"), f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
+    # A site folder nobody listed would be left out of every build, silently.
+    listed = set(settings.sites)
+    unlisted = root.iterdir() if settings.sites_readable else []
+    for folder in sorted(p for p in unlisted if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
+        if (folder / "mkdocs.yml").is_file():
+            problems.append(Problem(BASE_CONFIG, settings.sites_line, f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
     raise_if_any(problems)
-    return Repository(root=root, sites=tuple(sites), redirects_file=root / redirects)
+    return Repository(root=root, sites=tuple(sites), redirects_file=settings.redirects_file, config=settings)
 
 
 def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
@@ -282,9 +217,7 @@ def spec_versions(repo: Repository, specs: list[SpecMeta]) -> tuple[SpecVersions
             except UnicodeDecodeError as e:
                 problems.append(Problem(f"git tag {version.tag}", 0, f"{version.source} at the tag is not UTF-8 text ({e.reason}); tag a commit where it is"))
                 continue
-            front, _ = split_source(texts[version.blob])
-            date = re.search(r"^date:[ \t]*['\"]?([0-9-]+)", front, re.MULTILINE)
-            if (problem := date_problem(version, date.group(1) if date else "")) is not None:
+            if (problem := date_problem(version, front_matter_value(texts[version.blob], "date"))) is not None:
                 problems.append(problem)
     digest = hashlib.sha256(repr(sorted((v.tag, v.blob) for vs in versions.values() for v in vs)).encode()).hexdigest()[:20]
     result = SpecVersions(versions, texts, digest), sorted(set(problems))
@@ -329,20 +262,16 @@ def site_pages(repo: Repository, site: Site) -> dict[str, str]:
     return pages
 
 
-BASE_URLS_ENV = "SPECSITES_BASE_URLS"
-
-
-def base_urls(repo: Repository, override: str = "", source: str = "--base-url") -> dict[str, str]:
-    """Where each site is served: production, unless `site=URL` pairs say otherwise.
-
-    The preview and staging builds pass their pairs in SPECSITES_BASE_URLS, so a plain
-    `mkdocs build` or `mkdocs serve` of one site can point at the others' copies too.
-    """
+def base_urls(repo: Repository, pairs: list[str] = (), source: str = "--base-url") -> dict[str, str]:
+    """Where each site is served: production, unless `SITE=URL` pairs say otherwise
+    (a staging copy; `source` names the option that gave them, for the message)."""
     urls = {site.name: site.production_url for site in repo.sites}
-    for pair in override.replace(",", " ").split():
+    for pair in pairs:
         name, _, url = pair.partition("=")
-        if name not in urls or not usable_http_url(url):
-            raise SpecSitesError(Problem(source, 0, f"{pair!r} is not SITE=URL with an http(s) URL for one of: {', '.join(urls)}"))
+        if name not in urls:
+            raise SpecSitesError(Problem(source, 0, f"{pair!r}: " + unknown_site(name, list(urls))))
+        if not usable_http_url(url):
+            raise SpecSitesError(Problem(source, 0, f"{pair!r} is not SITE=URL with an http(s) URL; write it like {name}=https://example.org/{name}/"))
         urls[name] = url.rstrip("/") + "/"
     return urls
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from specsites.errors import Problem
-from specsites.yaml_nodes import Loader, is_str
+from specsites.errors import Problem, SpecSitesError
+from specsites.yaml_nodes import compose_text, get, is_str
 
 STATUSES = ("Draft", "Candidate", "Final", "Superseded", "Withdrawn")
 SPECS_TABLE_MARKER = "<!-- specsites:specs-table -->"
@@ -68,22 +68,44 @@ _FIELDS = {"id", "title", "status", "working_group", "editors", "date", "previou
 _REQUIRED = ("id", "title", "status", "working_group", "editors", "date")
 
 
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(the front matter with its --- lines, the rest of the text), or None when the
+    text starts with none. The one place front matter is found (versions.py too)."""
+    match = _FRONT_MATTER.match(text)
+    return (text[: match.end()], text[match.end():]) if match else None
+
+
+def _front_matter_node(text: str, display: str) -> yaml.Node | None:
+    """The front matter's YAML as nodes whose lines count in the whole file (it starts
+    on line 2, below the opening ---); SpecSitesError when it is not YAML."""
+    match = _FRONT_MATTER.match(text)
+    return compose_text(match.group(1) or "", display, first_line=2, what="front matter is not valid YAML") if match else None
+
+
+def front_matter_value(text: str, name: str) -> str:
+    """One field's text in a source's front matter, "" when it has none (or none that reads)."""
+    try:
+        node = get(_front_matter_node(text, ""), name)
+    except SpecSitesError:
+        return ""
+    return node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+
+
 def parse_spec_meta(text: str, display: str, site: str, slug: str, has_overview: bool = False) -> tuple[SpecMeta | None, list[Problem]]:
     """The metadata in a spec source's front matter, or the problems with it."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return None, [Problem(display, 1, f"no front matter; start the file with its metadata between two --- lines: id: {slug.upper()}, title, status, working_group, editors and date (README: Add a spec)")]
     try:
-        root = yaml.compose(match.group(1) or "", Loader=Loader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        return None, [Problem(display, (mark.line + 2) if mark else 1, f"front matter is not valid YAML: {getattr(e, 'problem', None) or 'syntax error'}; check indentation, colons and quotes")]
+        root = _front_matter_node(text, display)
+    except SpecSitesError as e:
+        return None, e.problems
     if not isinstance(root, yaml.MappingNode):
         return None, [Problem(display, 2, "front matter must be `field: value` lines, like `title: Server Metadata`")]
     fields: dict[str, yaml.Node] = {}
     problems: list[Problem] = []
     for key, value in root.value:
-        line = key.start_mark.line + 2  # the first line of the file is the opening ---
+        line = key.start_mark.line + 1  # counted in the whole file (_front_matter_node)
         name = key.value if is_str(key) else str(key.value)
         if name not in _FIELDS:
             problems.append(Problem(display, line, f"unknown field {name!r}; use {', '.join(sorted(_FIELDS))}"))
@@ -97,7 +119,7 @@ def parse_spec_meta(text: str, display: str, site: str, slug: str, has_overview:
             problems.append(Problem(display, end_line, f"missing `{name}:`; add it to the front matter, {_hint(name, slug)}"))
     values: dict[str, object] = {}
     for name, node in fields.items():
-        line = node.start_mark.line + 2
+        line = node.start_mark.line + 1
         value, problem = _field(name, node, slug)
         if problem:
             problems.append(Problem(display, line, problem))

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.follow import Follower, Step, next_hop, page_step
+from specsites.follow import EXTERNAL, Follower, Step, next_hop, page_step
 from specsites.page_html import PageInfo, parse_page
 from specsites.static_host import IndexedFiles, answer
 
@@ -49,7 +49,7 @@ class StaticFollower(Follower):
         folder = path[: path.rfind("/") + 1]
         base = self._site_of(folder)
         if not base:
-            return Step(0)
+            return Step(EXTERNAL)
         result = answer(self.files(base), "/" + path[len(base):])
         if result.status == 301:
             return Step(301, next_hop(address, fragment, urlsplit(base).path.rstrip("/") + result.location, keep_query=True))

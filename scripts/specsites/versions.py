@@ -20,11 +20,10 @@ import re
 from dataclasses import dataclass
 
 from specsites.errors import Problem
-from specsites.spec_meta import SpecMeta, _md
+from specsites.spec_meta import SpecMeta, _md, split_front_matter
 
 TAG_PREFIX = "cdsc-"
 _TAG = re.compile(r"(cdsc-wg[0-9]+-[0-9]+)/([0-9]{4}-[0-9]{2}-[0-9]{2})")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _LEGACY_BODY = re.compile(r"^## ", re.MULTILINE)
 
 
@@ -120,9 +119,9 @@ def resolve_versions(
 def split_source(text: str) -> tuple[str, str]:
     """(front matter YAML or "", body). A source from before front matter began
     with a hand-written title and header: its body starts at the first `## ` heading."""
-    match = _FRONT_MATTER.match(text)
-    if match:
-        return text[: match.end()], text[match.end():]
+    split = split_front_matter(text)
+    if split:
+        return split
     first = _LEGACY_BODY.search(text)
     return "", text[first.start():] if first else text
 

@@ -1,9 +1,14 @@
-"""Reads an editable YAML file into nodes that keep their line numbers.
+"""The one YAML reader: every YAML file the tool reads becomes nodes that keep their
+line numbers, so each problem names its line.
 
-Shared by redirects.yml and published-urls.yml: size limit, UTF-8, syntax, no
-aliases (they can expand exponentially), and scalar type tests.
+Shared by redirects.yml, published-urls.yml, every mkdocs.yml and a spec's front
+matter: size limit, UTF-8, syntax, no aliases where a file is ours alone (they can
+expand exponentially), scalar type tests, and plain values built from the nodes
+(tolerating MkDocs' tags, such as !ENV and !!python/name:, without running them).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import yaml
 
@@ -13,25 +18,91 @@ MAX_BYTES = 20 * 1024 * 1024  # 100,000 redirects take about 8 MB
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def compose(data: bytes, filename: str) -> yaml.Node | None:
-    """The document's root node (None for an empty file), or SpecSitesError."""
+def compose(data: bytes, filename: str, *, aliases: bool = False, first_line: int = 1) -> yaml.Node | None:
+    """The document's root node (None for an empty file), or SpecSitesError.
+
+    aliases: allow anchors and aliases (a mkdocs.yml, which MkDocs reads with them
+    anyway). first_line: the file's line number of the text's first line (front
+    matter starts after its opening ---); node_line() counts from it.
+    """
     if len(data) > MAX_BYTES:
         raise SpecSitesError(Problem(filename, 0, f"file is {len(data) // 1_000_000} MB, over the {MAX_BYTES // 1_000_000} MB limit; split the history or remove entries that no longer matter"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise SpecSitesError(Problem(filename, data[: e.start].count(b"\n") + 1, "not UTF-8 text; save the file as UTF-8"))
+        raise SpecSitesError(Problem(filename, data[: e.start].count(b"\n") + first_line, "not UTF-8 text; save the file as UTF-8"))
+    return compose_text(text, filename, aliases=aliases, first_line=first_line)
+
+
+def compose_text(text: str, filename: str, *, aliases: bool = False, first_line: int = 1, what: str = "not valid YAML") -> yaml.Node | None:
+    """compose() for text already decoded; `what` starts the syntax error's message."""
     try:
         root = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         reason = (getattr(e, "problem", None) or str(e)).strip()
-        raise SpecSitesError(Problem(filename, mark.line + 1 if mark else 0, f"not valid YAML: {reason}; check indentation, colons and quotes"))
+        raise SpecSitesError(Problem(filename, mark.line + first_line if mark else 0, f"{what}: {reason}; check indentation, colons and quotes"))
     except RecursionError:
         raise SpecSitesError(Problem(filename, 0, "nested too deeply; fix the file's structure"))
-    if root is not None and _uses_aliases(root):
-        raise SpecSitesError(Problem(filename, _alias_line(text), "YAML anchors and aliases (&name, *name) are not allowed; write each entry out"))
+    if root is not None and not aliases and _uses_aliases(root):
+        raise SpecSitesError(Problem(filename, _alias_line(text) + first_line - 1, "YAML anchors and aliases (&name, *name) are not allowed; write each entry out"))
+    if root is not None and first_line != 1:
+        _shift_lines(root, first_line - 1)
     return root
+
+
+def read_file(path: Path, display: str, missing: str, *, aliases: bool = False) -> yaml.Node | None:
+    """compose() of a file; `missing` is what to do when there is none."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecSitesError(Problem(display, 0, f"file not found; {missing}"))
+    except IsADirectoryError:
+        raise SpecSitesError(Problem(display, 0, f"is a folder, not a file; {missing}"))
+    return compose(data, display, aliases=aliases)
+
+
+class _Plain(yaml.constructor.SafeConstructor):
+    """Builds Python values from nodes. A tag it does not know (MkDocs' !ENV,
+    !!python/name:...) gives None: the tool never needs those values and must not
+    import what they name."""
+
+
+_Plain.add_multi_constructor("!", lambda constructor, suffix, node: None)
+_Plain.add_multi_constructor("tag:yaml.org,2002:python/", lambda constructor, suffix, node: None)
+
+
+def plain(node: yaml.Node | None) -> object:
+    """The node's value as dicts, lists and scalars."""
+    return None if node is None else _Plain().construct_document(node)
+
+
+def get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value node of a key in a mapping node (None if absent or not a mapping)."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if is_str(k) and k.value == key:
+                return v
+    return None
+
+
+def _shift_lines(root: yaml.Node, by: int) -> None:
+    """Make every node's line count in the whole file (libyaml's marks are read-only:
+    each node gets new ones)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.start_mark = _moved(node.start_mark, by)
+        node.end_mark = _moved(node.end_mark, by)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def line(node: yaml.Node) -> int:
@@ -68,3 +139,7 @@ def _alias_line(text: str) -> int:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             return event.start_mark.line + 1
     return 0
+
+
+def _moved(mark, by: int) -> yaml.Mark:
+    return yaml.Mark(mark.name, mark.index, mark.line + by, mark.column, None, None)
