@@ -300,14 +300,18 @@ class _Previews:
     """The site processes of a running preview, one per site, started and stopped as
     the base mkdocs.yml lists sites."""
 
-    def __init__(self, root: Path, only: list[str] | None, control: Path) -> None:
+    def __init__(self, root: Path, only: list[str] | None, control: Path, ports: dict[str, int], *, any_port: bool) -> None:
         self.root = root
         self.only = only
         self.served_at = control / "served-at"
-        self.ports: dict[str, int] = {}
-        self.any_port = False  # started with --port 0: a site listed later gets a port the OS picks too
+        self.ports = dict(ports)  # site -> its port, for every site served
+        self.any_port = any_port  # started with --port 0: a site listed later gets a port the OS picks too
         self.processes: dict[str, multiprocessing.Process] = {}
         self._fork = multiprocessing.get_context("fork")
+        self.write_addresses()
+
+    def announce(self, name: str) -> None:
+        print(f"serving {name:<20} at http://127.0.0.1:{self.ports[name]}/", flush=True)
 
     def write_addresses(self) -> None:
         text = " ".join(f"{name}=http://127.0.0.1:{port}/" for name, port in self.ports.items())
@@ -344,7 +348,7 @@ class _Previews:
         if gone or added:
             self.write_addresses()
         for name, listening in added.items():
-            print(f"serving {name:<20} at http://127.0.0.1:{self.ports[name]}/", flush=True)
+            self.announce(name)
             self.start(repo, repo.site(name), listening)
 
     def _next_free_port(self, tries: int = 100) -> tuple[int, socket.socket | None]:
@@ -384,13 +388,11 @@ def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) 
     sockets = bind_ports([site.name for site in sites], port)  # before any URL is announced
     control = Path(tempfile.mkdtemp(prefix="specsites-preview-"))
     try:
-        previews = _Previews(repo.root, only, control)
         # Every served site links and redirects to the others' previews, not production.
-        previews.ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
-        previews.any_port = port == 0
-        previews.write_addresses()
+        ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
+        previews = _Previews(repo.root, only, control, ports, any_port=port == 0)
         for site in sites:
-            print(f"serving {site.name:<20} at http://127.0.0.1:{previews.ports[site.name]}/", flush=True)
+            previews.announce(site.name)
         print("editing a page, a spec, docs/, a mkdocs.yml or redirects.yml rebuilds what uses it; listing a new site serves it; Ctrl-C stops", flush=True)
         import mkdocs.commands.build  # noqa: F401  (imported once, before forking)
 
