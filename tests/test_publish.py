@@ -58,11 +58,16 @@ def test_publish_commits_each_site_once(source: Path, remotes: dict[str, Path]) 
     assert branches(remotes) == before
 
 
-def test_publish_updates_only_what_changed(source: Path, remotes: dict[str, Path]) -> None:
+def publish_then_commit_an_edit(source: Path, remotes: dict[str, Path]) -> None:
+    """Publish every site, then commit an edit to one page of wg3-customer-data."""
     assert publish(source, remotes).returncode == 0
     page = source / "wg3-customer-data" / "docs" / "use-cases.md"
     page.write_text(page.read_text() + "\nAnother paragraph.\n")
     commit_all(source, "Another paragraph")
+
+
+def test_publish_updates_only_what_changed(source: Path, remotes: dict[str, Path]) -> None:
+    publish_then_commit_an_edit(source, remotes)
     result = publish(source, remotes, "--dry-run")
     assert result.returncode == 0
     assert "wg1-connectivity" in result.stdout and "unchanged, no commit" in result.stdout
@@ -163,10 +168,7 @@ def test_uncommitted_changes_are_refused_unless_allowed(source: Path, remotes: d
 
 
 def test_dry_run_summarises_pages_and_names_the_commit_pushed(source: Path, remotes: dict[str, Path]) -> None:
-    assert publish(source, remotes).returncode == 0
-    page = source / "wg3-customer-data" / "docs" / "use-cases.md"
-    page.write_text(page.read_text() + "\nAnother paragraph.\n")
-    commit_all(source, "Another paragraph")
+    publish_then_commit_an_edit(source, remotes)
 
     summary = publish(source, remotes, "--dry-run")
     assert summary.returncode == 0, summary.stderr
