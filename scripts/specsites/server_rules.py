@@ -18,20 +18,25 @@ import json
 from urllib.parse import urlsplit
 
 from specsites.linker import Linker
-from specsites.redirect_plan import Redirect
+from specsites.redirect_plan import Destination, Redirect
 from specsites.urls import old_url_forms
 
 
 def _rules(redirects: list[Redirect], linker: Linker) -> list[tuple[str, str]]:
-    base_path = urlsplit(linker.base_urls[linker.site]).path or "/"
+    base_path = (urlsplit(linker.base_urls[linker.site]).path or "/").rstrip("/")
+    targets: dict[Destination, str] = {}  # thousands of old URLs share a few hundred targets
     rules = []
     for redirect in redirects:
-        if redirect.is_alias or redirect.to is None or redirect.anchors:
+        to = redirect.to
+        if redirect.is_alias or to is None or redirect.anchors:
             continue
-        target = linker.absolute(redirect.to)
-        if redirect.to.site == linker.site:
-            target = urlsplit(target)._replace(scheme="", netloc="").geturl()
-        rules.extend((base_path.rstrip("/") + old, target) for old in old_url_forms("/" + redirect.key))
+        target = targets.get(to)
+        if target is None:
+            target = linker.absolute(to)
+            if to.site == linker.site:
+                target = urlsplit(target)._replace(scheme="", netloc="").geturl()
+            targets[to] = target
+        rules += [(base_path + old, target) for old in old_url_forms("/" + redirect.key)]
     return rules
 
 
@@ -53,9 +58,17 @@ def netlify_toml(redirects: list[Redirect], linker: Linker) -> str:
         'publish = "."',
     ]
     for old, target in _rules(redirects, linker):
-        # JSON strings are TOML basic strings (paths and targets hold no control characters).
-        lines += ["", "[[redirects]]", f"from = {json.dumps(old)}", f"to = {json.dumps(target)}", "status = 301", "force = true"]
+        lines += ["", "[[redirects]]", f"from = {_toml_string(old)}", f"to = {_toml_string(target)}", "status = 301", "force = true"]
     return "\n".join(lines) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string. JSON strings are TOML basic strings (paths and targets hold
+    no control characters); plain ASCII without quotes or backslashes, nearly every
+    path, needs no escaping, which is most of the time at 100,000 rules."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text)
 
 
 def nginx_include(redirects: list[Redirect], linker: Linker) -> str:
