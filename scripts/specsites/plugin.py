@@ -23,7 +23,7 @@ from mkdocs.structure.pages import Page
 from specsites.config import SpecSitesConfig
 from specsites.errors import Problem, SpecSitesError
 from specsites.linker import Linker
-from specsites.redirect_page import anchor_script, render_redirect_page
+from specsites.redirect_page import anchor_script, redirect_page_files
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import netlify_toml, nginx_include, pages_redirects
 from specsites.output_files import write_generated_files
@@ -417,11 +417,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         written = (Path(config.site_dir).resolve(), self.plan, self.linker.base_urls)
         if self.dirty and self._written == written:
             return  # a dirty build into the same output, with the same redirects: they stand
-        generated: dict[str, str] = {}
-        with collector_paused():
-            for r in (r for r in redirects if r.to is not None):
-                page = render_redirect_page(r, self.linker, self._destination_title(r))  # one page for all its files: targets are not relative
-                generated.update(dict.fromkeys(r.files, page))
+        with collector_paused():  # one page for all of a redirect's files: targets are not relative
+            generated = redirect_page_files(redirects, self.linker, self._destination_title)
         generated["_redirects"] = pages_redirects(redirects, self.linker)
         generated["netlify.toml"] = netlify_toml(redirects, self.linker)
         generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
