@@ -20,8 +20,9 @@ def unsafe_paths(files: dict[str, str], pages: set[str], source: str) -> list[Pr
     return problems
 
 
-def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str], source: str) -> None:
-    """Write files (relative POSIX path -> text) under site_dir.
+def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str], source: str, skip_folders: list[str] = ()) -> None:
+    """Write files (relative POSIX path -> text) under site_dir, but for those under
+    skip_folders (the build moves them in whole from the previous output).
 
     Refuses, before writing anything, a path that would leave site_dir or replace a
     page MkDocs built: the plan already excludes both, this keeps it so. Checks the
@@ -32,6 +33,9 @@ def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str]
     problems = unsafe_paths(files, pages, source)
     if problems:
         raise SpecSitesError(problems)
+    if skip_folders:
+        skipped = tuple(folder + "/" for folder in skip_folders)
+        files = {rel: text for rel, text in files.items() if not rel.startswith(skipped)}
     root = str(site_dir)
     folders = sorted({posixpath.dirname(rel) for rel in files} - {""})
     for folder in folders:

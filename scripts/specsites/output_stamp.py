@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from specsites.errors import SpecSitesError
+from specsites.redirect_folders import PreviousOutput
 from specsites.site_checks import PageFacts, SiteFacts
 from specsites.config import BASE_CONFIG
 from specsites.sites import Repository
@@ -59,7 +60,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
 
 
-def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], facts: dict[str, SiteFacts]) -> None:
+def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], facts: dict[str, SiteFacts], redirect_folders: dict[str, dict[str, str]]) -> None:
     """Record the sites just built; sites built earlier into the same output keep
     their entries (a `--site` build replaces only its own)."""
     stamp = read_stamp(out)
@@ -68,10 +69,37 @@ def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], f
             "sources": digests,
             "base_url": base_urls[site],
             "pages": {url: {"ids": sorted(p.ids), "headings": p.headings, "source": p.source} for url, p in sorted(pages.items())},
+            "redirect_folders": redirect_folders.get(site, {}),
         }
+    _write(out, stamp)
+
+
+def _write(out: Path, stamp: dict) -> None:
     temporary = out / (STAMP + ".new")
     temporary.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
     os.replace(temporary, out / STAMP)
+
+
+def previous_outputs(out: Path, sites: list[str]) -> dict[str, PreviousOutput]:
+    """Each site's output already in `out`, with the redirect folders it recorded
+    (none for a site not built there yet, or not by this version)."""
+    stamp = read_stamp(out)
+    found = {}
+    for site in sites:
+        entry = stamp.get(site)
+        folders = entry.get("redirect_folders") if isinstance(entry, dict) else None
+        if not isinstance(folders, dict) or not (out / site).is_dir():
+            folders = {}
+        found[site] = PreviousOutput(str(out / site), {k: v for k, v in folders.items() if isinstance(k, str) and isinstance(v, str)})
+    return found
+
+
+def forget_redirect_folders(out: Path, sites: list[str]) -> None:
+    """Stop vouching for the sites' redirect folders: they are about to move."""
+    stamp = read_stamp(out)
+    dropped = [stamp[site].pop("redirect_folders", None) for site in sites if isinstance(stamp.get(site), dict)]
+    if any(dropped):
+        _write(out, stamp)
 
 
 def read_stamp(out: Path) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,10 @@ from mkdocs.structure.pages import Page
 from specsites.config import SpecSitesConfig
 from specsites.errors import Problem, SpecSitesError
 from specsites.linker import Linker
+from specsites.redirect_folders import PreviousOutput, occupied_folders, redirect_folders, reusable
 from specsites.redirect_page import anchor_script, redirect_page_files
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
-from specsites.server_rules import netlify_toml, nginx_include, pages_redirects
+from specsites.server_rules import server_rule_files
 from specsites.output_files import write_generated_files
 from specsites.urls import page_key, page_url, served_forms, url_file
 from specsites.sites import Repository, added_sources, all_specs, load_repository, shared_assets, site_pages, watched_paths
@@ -79,6 +81,9 @@ class BuildOptions:
     # nav of a dirty build, which reads only the edited pages.
     page_state: dict[str, dict] = field(default_factory=dict)
     nav_cache: bool = True  # Material's navigation rendered once per folder (nav_cache.py)
+    # The site's last output, whose unchanged redirect folders the caller moves into
+    # this one instead of having them written (redirect_folders.py); None: write all.
+    previous: PreviousOutput | None = None
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
@@ -121,6 +126,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
         self.stats: dict[str, int] = {}
+        self.redirect_folders: dict[str, str] = {}  # this build's, with their digests
+        self.reused_folders: list[str] = []  # those the previous output holds as they are
         self.inventory: Inventory = {}
         self.facts: dict[str, PageFacts] = {}  # site-relative page URL -> its ids and headings
         self.links: list[LinkRef] = []  # links to our sites' production URLs
@@ -418,19 +425,33 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         if self.dirty and self._written == written:
             return  # a dirty build into the same output, with the same redirects: they stand
         with collector_paused():  # one page for all of a redirect's files: targets are not relative
-            generated = redirect_page_files(redirects, self.linker, self._destination_title)
-        generated["_redirects"] = pages_redirects(redirects, self.linker)
-        generated["netlify.toml"] = netlify_toml(redirects, self.linker)
-        generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
+            redirect_pages = redirect_page_files(redirects, self.linker, self._destination_title)
+        others = {
+            **server_rule_files(redirects, self.linker),
+            ".nojekyll": "",
+            **self._readers_files(),
+        }
         if self.linker.base_urls[site.name] == site.production_url:
-            generated["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
-        generated[".nojekyll"] = ""
-        generated.update(self._readers_files())
+            others["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
+        self.reused_folders = self._reusable_folders(config.site_dir, redirect_pages, others)
         try:
-            write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)
+            write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reused_folders)
         except SpecSitesError as e:
             raise _problems(e) from e
         self._written = written
+
+    def _reusable_folders(self, site_dir: str, redirect_pages: dict[str, str], others: dict[str, str]) -> list[str]:
+        """The redirect folders (redirect_folders.py) the previous output holds as this
+        build would write them: the caller moves them in instead."""
+        previous = self.options.previous
+        if previous is None:  # a plain MkDocs build or the preview: nothing to record or reuse
+            self.redirect_folders = {}
+            return []
+        occupied = occupied_folders(list(others))
+        for folder, _, _ in os.walk(site_dir):  # what MkDocs and the other plugins wrote
+            occupied.add(os.path.relpath(folder, site_dir).replace(os.sep, "/").removeprefix("."))
+        self.redirect_folders = redirect_folders(redirect_pages, occupied)
+        return [f for f in reusable(self.redirect_folders, previous.redirect_folders) if os.path.isdir(os.path.join(previous.folder, f))]
 
     # Issue 14: the site switcher, footer, banner and 404 page read these from
     # config.extra.specsites (docs/overrides); kept apart from the checks above.
