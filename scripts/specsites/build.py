@@ -21,7 +21,9 @@ from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any,
 from specsites import parallel_pages
 from specsites.forked import map_forked
 from specsites.inventory import load_inventory, unrecorded
-from specsites.output_stamp import STAMP, forget_redirect_folders, previous_outputs, source_digests, write_stamp
+from specsites.output_files import reuse_leftovers, take_reused
+from specsites.output_stamp import STAMP, forget_redirect_folders, previous_outputs, record_redirect_folders, source_digests, write_stamp
+from specsites.redirect_folders import RedirectFiles, Reuse
 from specsites.plugin import BuildOptions
 from specsites.redirect_plan import Plan, load_plan
 from specsites.site_checks import LinkRef, PageFacts, check_links, check_published_ids
@@ -39,8 +41,8 @@ class SiteResult:
     problems: list[Problem] = field(default_factory=list)  # why it failed, each with its file and line
     crashed: str = ""  # a traceback: a bug, not bad input
     page_state: dict[str, dict] = field(default_factory=dict)  # docs path -> title and meta, for dirty rebuilds
-    redirect_folders: dict[str, str] = field(default_factory=dict)  # folder -> digest (redirect_folders.py)
-    reused_folders: list[str] = field(default_factory=list)  # to move in from the previous output
+    redirect_files: RedirectFiles = field(default_factory=RedirectFiles)  # for the next build to reuse (redirect_folders.py)
+    reuse: Reuse = field(default_factory=Reuse)  # what to take from the previous output
 
 
 @dataclass
@@ -111,7 +113,7 @@ def build_one_site(config_file: str, site_dir: str, options: BuildOptions | None
         finally:
             config.plugins.on_shutdown()
         result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
-        result.redirect_folders, result.reused_folders = plugin.redirect_folders, plugin.reused_folders
+        result.redirect_files, result.reuse = plugin.redirect_files, plugin.reuse
         if dirty:  # not strict: the warnings did not stop it
             result.problems = _problems(site, plugin, collected)
     except (Abort, ConfigurationError, PluginError) as e:
@@ -225,11 +227,15 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
             pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
             results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name]), page_workers=pages), sites)
             raise_if_failed(results, _site_problems(repo, results, plan, inventory))
-            if only:  # the stamp must not vouch for folders moved out below, should this stop halfway
+            if only:  # no record may vouch for folders moved out below, should this stop halfway
                 forget_redirect_folders(out, only)
-            _move_reused_folders(out, staging, results)
+            _take_reused(out, staging, results)
             _swap_in(staging, out, [s.name for s in sites] if only else None)
-            write_stamp(out, digests, urls, {r.site: r.facts for r in results}, {r.site: r.redirect_folders for r in results})
+            for result in results:  # a whole build's staging folder is the output now
+                for leftover in reuse_leftovers(out / result.site):
+                    shutil.rmtree(leftover, ignore_errors=True)
+            write_stamp(out, digests, urls, {r.site: r.facts for r in results})
+            record_redirect_folders(out, {r.site: r.redirect_files for r in results})
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
@@ -237,20 +243,16 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
     return BuildReport(out, results, time.perf_counter() - start, plan.notes, unrecorded(inventory, published))
 
 
-def _move_reused_folders(out: Path, staging: Path, results: list[SiteResult]) -> None:
-    """Move each redirect folder the new output reuses from the previous one (one
-    rename each, instead of writing its files); put them all back if one cannot move."""
-    moved: list[tuple[Path, Path]] = []
+def _take_reused(out: Path, staging: Path, results: list[SiteResult]) -> None:
+    """Each site's reused redirect folders into the new output; all sites or none."""
+    undo = []
     try:
         for result in results:
-            for folder in result.reused_folders:
-                old, new = out / result.site / folder, staging / result.site / folder
-                os.rename(old, new)
-                moved.append((old, new))
-    except OSError as e:
-        for old, new in reversed(moved):
-            os.rename(new, old)
-        raise SpecSitesError(Problem(str(e.filename or out), 0, f"cannot reuse the previous redirect pages ({e.strerror}); delete {out} and build again"))
+            undo.append(take_reused(out / result.site, staging / result.site, result.reuse))
+    except SpecSitesError:
+        for step in reversed(undo):  # the sites before the one that failed
+            step()
+        raise
 
 
 def _new_folder(parent: Path, prefix: str) -> Path:

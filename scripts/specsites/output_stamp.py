@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from specsites.errors import SpecSitesError
-from specsites.redirect_folders import PreviousOutput
+from specsites.redirect_folders import PreviousOutput, RedirectFiles
 from specsites.site_checks import PageFacts, SiteFacts
 from specsites.config import BASE_CONFIG
 from specsites.sites import Repository
@@ -60,7 +60,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
 
 
-def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], facts: dict[str, SiteFacts], redirect_folders: dict[str, dict[str, str]]) -> None:
+def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], facts: dict[str, SiteFacts]) -> None:
     """Record the sites just built; sites built earlier into the same output keep
     their entries (a `--site` build replaces only its own)."""
     stamp = read_stamp(out)
@@ -69,45 +69,52 @@ def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], f
             "sources": digests,
             "base_url": base_urls[site],
             "pages": {url: {"ids": sorted(p.ids), "headings": p.headings, "source": p.source} for url, p in sorted(pages.items())},
-            "redirect_folders": redirect_folders.get(site, {}),
         }
-    _write(out, stamp)
+    _write_json(out / STAMP, stamp)
 
 
-def _write(out: Path, stamp: dict) -> None:
-    temporary = out / (STAMP + ".new")
-    temporary.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, out / STAMP)
+def _write_json(path: Path, data: dict) -> None:
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# Beside the stamp and apart from it (the check reads the stamp; this is some 10 MB
+# at 100,000 redirects): each site's redirect folders, for the next build to reuse.
+REDIRECT_FOLDERS = ".specsites-redirect-folders"
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def previous_outputs(out: Path, sites: list[str]) -> dict[str, PreviousOutput]:
     """Each site's output already in `out`, with the redirect folders it recorded
     (none for a site not built there yet, or not by this version)."""
-    stamp = read_stamp(out)
-    found = {}
-    for site in sites:
-        entry = stamp.get(site)
-        folders = entry.get("redirect_folders") if isinstance(entry, dict) else None
-        if not isinstance(folders, dict) or not (out / site).is_dir():
-            folders = {}
-        found[site] = PreviousOutput(str(out / site), {k: v for k, v in folders.items() if isinstance(k, str) and isinstance(v, str)})
-    return found
+    recorded = _read_json(out / REDIRECT_FOLDERS) if (out / STAMP).exists() else {}
+    return {site: PreviousOutput(str(out / site), RedirectFiles.from_json(recorded.get(site) if (out / site).is_dir() else None)) for site in sites}
+
+
+def record_redirect_folders(out: Path, records: dict[str, RedirectFiles]) -> None:
+    """Record the sites' redirect folders; other sites keep theirs."""
+    recorded = _read_json(out / REDIRECT_FOLDERS)
+    recorded.update({site: record.as_json() for site, record in records.items()})
+    _write_json(out / REDIRECT_FOLDERS, recorded)
 
 
 def forget_redirect_folders(out: Path, sites: list[str]) -> None:
     """Stop vouching for the sites' redirect folders: they are about to move."""
-    stamp = read_stamp(out)
-    dropped = [stamp[site].pop("redirect_folders", None) for site in sites if isinstance(stamp.get(site), dict)]
-    if any(dropped):
-        _write(out, stamp)
+    recorded = _read_json(out / REDIRECT_FOLDERS)
+    if any(site in recorded for site in sites):
+        _write_json(out / REDIRECT_FOLDERS, {site: entry for site, entry in recorded.items() if site not in sites})
 
 
 def read_stamp(out: Path) -> dict:
-    try:
-        data = json.loads((out / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return _read_json(out / STAMP)
 
 
 def stamped_facts(stamp: dict) -> dict[str, SiteFacts]:

@@ -24,7 +24,7 @@ from mkdocs.structure.pages import Page
 from specsites.config import SpecSitesConfig
 from specsites.errors import Problem, SpecSitesError
 from specsites.linker import Linker
-from specsites.redirect_folders import PreviousOutput, occupied_folders, redirect_folders, reusable
+from specsites.redirect_folders import PreviousOutput, RedirectFiles, Reuse, occupied_folders, patch_folder, plan_reuse, redirect_files
 from specsites.redirect_page import anchor_script, redirect_page_files
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import server_rule_files
@@ -126,8 +126,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
         self.stats: dict[str, int] = {}
-        self.redirect_folders: dict[str, str] = {}  # this build's, with their digests
-        self.reused_folders: list[str] = []  # those the previous output holds as they are
+        self.redirect_files = RedirectFiles()  # this build's redirect folders, for the next to reuse
+        self.reuse = Reuse()  # what to take from the previous output instead of writing it
         self.inventory: Inventory = {}
         self.facts: dict[str, PageFacts] = {}  # site-relative page URL -> its ids and headings
         self.links: list[LinkRef] = []  # links to our sites' production URLs
@@ -433,25 +433,26 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         }
         if self.linker.base_urls[site.name] == site.production_url:
             others["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
-        self.reused_folders = self._reusable_folders(config.site_dir, redirect_pages, others)
+        self.reuse = self._reuse(config.site_dir, redirect_pages, others)
         try:
-            write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reused_folders)
+            write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reuse.folders)
+            if self.reuse.write:  # beside the site folder: the caller moves them into the reused folders
+                write_generated_files(Path(patch_folder(config.site_dir)), {p: redirect_pages[p] for p in self.reuse.write}, set(), self.repo.redirects_file.name)
         except SpecSitesError as e:
             raise _problems(e) from e
         self._written = written
 
-    def _reusable_folders(self, site_dir: str, redirect_pages: dict[str, str], others: dict[str, str]) -> list[str]:
-        """The redirect folders (redirect_folders.py) the previous output holds as this
-        build would write them: the caller moves them in instead."""
+    def _reuse(self, site_dir: str, redirect_pages: dict[str, str], others: dict[str, str]) -> Reuse:
+        """The redirect folders (redirect_folders.py) to take from the previous output."""
         previous = self.options.previous
         if previous is None:  # a plain MkDocs build or the preview: nothing to record or reuse
-            self.redirect_folders = {}
-            return []
+            self.redirect_files = RedirectFiles()
+            return Reuse()
         occupied = occupied_folders(list(others))
         for folder, _, _ in os.walk(site_dir):  # what MkDocs and the other plugins wrote
             occupied.add(os.path.relpath(folder, site_dir).replace(os.sep, "/").removeprefix("."))
-        self.redirect_folders = redirect_folders(redirect_pages, occupied)
-        return [f for f in reusable(self.redirect_folders, previous.redirect_folders) if os.path.isdir(os.path.join(previous.folder, f))]
+        self.redirect_files = redirect_files(redirect_pages, occupied)
+        return plan_reuse(self.redirect_files, previous.recorded, lambda folder: os.path.isdir(os.path.join(previous.folder, folder)))
 
     # Issue 14: the site switcher, footer, banner and 404 page read these from
     # config.extra.specsites (docs/overrides); kept apart from the checks above.
