@@ -128,6 +128,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.stats: dict[str, int] = {}
         self.redirect_files = RedirectFiles()  # this build's redirect folders, for the next to reuse
         self.reuse = Reuse()  # what to take from the previous output instead of writing it
+        self._generated: tuple[dict[str, str], dict[str, str]] | None = None  # made while pages render
         self.inventory: Inventory = {}
         self.facts: dict[str, PageFacts] = {}  # site-relative page URL -> its ids and headings
         self.links: list[LinkRef] = []  # links to our sites' production URLs
@@ -403,7 +404,6 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         assert self.plan is not None and self.linker is not None and self.repo is not None
-        site = self.repo.site(self.site_name)
         redirects = self.plan.redirects.get(self.site_name, [])
         moved = self.plan.moved(self.site_name)
         self._write_cached_versions(config)
@@ -424,6 +424,27 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         written = (Path(config.site_dir).resolve(), self.plan, self.linker.base_urls)
         if self.dirty and self._written == written:
             return  # a dirty build into the same output, with the same redirects: they stand
+        redirect_pages, others = self._generated or self._generated_files()
+        self._generated = None
+        self.reuse = self._reuse(config.site_dir, redirect_pages, others)
+        try:
+            write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reuse.folders)
+            if self.reuse.write:  # beside the site folder: the caller moves them into the reused folders
+                write_generated_files(Path(patch_folder(config.site_dir)), {p: redirect_pages[p] for p in self.reuse.write}, set(), self.repo.redirects_file.name)
+        except SpecSitesError as e:
+            raise _problems(e) from e
+        self._written = written
+
+    def while_pages_render(self, config: MkDocsConfig) -> None:
+        """parallel_pages calls this in the parent while the workers render the pages:
+        the files written besides them need no page, so they are made meanwhile."""
+        self._generated = self._generated_files()
+
+    def _generated_files(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The redirect pages, and the other files written besides the pages."""
+        assert self.plan is not None and self.linker is not None and self.repo is not None
+        site = self.repo.site(self.site_name)
+        redirects = self.plan.redirects.get(self.site_name, [])
         with collector_paused():  # one page for all of a redirect's files: targets are not relative
             redirect_pages = redirect_page_files(redirects, self.linker, self._destination_title)
         others = {
@@ -433,14 +454,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         }
         if self.linker.base_urls[site.name] == site.production_url:
             others["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
-        self.reuse = self._reuse(config.site_dir, redirect_pages, others)
-        try:
-            write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reuse.folders)
-            if self.reuse.write:  # beside the site folder: the caller moves them into the reused folders
-                write_generated_files(Path(patch_folder(config.site_dir)), {p: redirect_pages[p] for p in self.reuse.write}, set(), self.repo.redirects_file.name)
-        except SpecSitesError as e:
-            raise _problems(e) from e
-        self._written = written
+        return redirect_pages, others
 
     def _reuse(self, site_dir: str, redirect_pages: dict[str, str], others: dict[str, str]) -> Reuse:
         """The redirect folders (redirect_folders.py) to take from the previous output."""
