@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specsites.linker import Linker
-from specsites.redirect_plan import Plan
+from specsites.redirect_plan import Destination, Plan
 from specsites.config import read_mkdocs_yml
 from specsites.sites import Repository, added_sources, md_to_html, site_pages, site_specs
 from specsites.urls import page_key
@@ -92,10 +92,14 @@ def known_urls(repo: Repository, site_name: str, plan: Plan, linker: Linker,
     found: dict[str, list[str]] = {}
     for key, url in pages.items():
         found[key] = [key, titles.get(site_name, {}).get(key, key), base + url]
+    landings: dict[Destination, tuple[str, str]] = {}  # thousands of moved pages share a few hundred
     for redirect in plan.moved(site_name):
         to = redirect.to
         if to is None or redirect.key in found:
             continue
-        title = titles.get(to.site, {}).get(page_key(to.url), to.url) if to.site else to.url
-        found[redirect.key] = [redirect.key, title, linker.absolute(to)]
+        landing = landings.get(to)
+        if landing is None:
+            title = titles.get(to.site, {}).get(page_key(to.url), to.url) if to.site else to.url
+            landing = landings[to] = (title, linker.absolute(to))
+        found[redirect.key] = [redirect.key, *landing]
     return [found[k] for k in sorted(found)]
