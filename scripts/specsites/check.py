@@ -19,7 +19,7 @@ from specsites.forked import map_forked
 from specsites.follow import FetchFollower, Follower, Landing
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower, unreadable_output
-from specsites.static_host import IndexedFiles, list_folder
+from specsites.static_host import IndexedFiles, list_folders
 from specsites.inventory import Inventory, load_inventory
 from specsites.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
@@ -28,7 +28,7 @@ from specsites.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
 
 MAX_HOPS = 3  # e.g. /x -> 301 /x/ -> redirect page -> new page
-PART_URLS = 50_000  # a static check's worker takes up to this many of a site's URLs or redirects at a time
+PART_URLS = 10_000  # a static check's worker takes up to this many of a site's URLs or redirects at a time
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,7 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     """The check, on the built folders (static) or over HTTP (live, `workers` requests
     at a time). The static check runs on `processes` forked workers (default: one per
     core), each taking a part of a site: up to `part_urls` of its published URLs, or
-    of its redirect pages, unless that gives fewer parts than workers."""
+    of its redirect pages (see _parts)."""
     repo = load_repository(root)
     urls = base_urls(repo, list(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     with collector_paused():  # many small objects and no cycles
@@ -342,9 +342,13 @@ class _StaticCheck:
     follower: StaticFollower | None = None
 
     def run(self, sites: list[str], processes: int, part_urls: int) -> CheckReport:
-        for site in sites:
-            base = self.base_urls[site]
-            self.files[base] = _listed(self.folders[base], processes)
+        folders = [self.folders[self.base_urls[site]] for site in sites]
+        try:
+            listings = list_folders(folders, processes)
+        except OSError as e:
+            raise unreadable_output(e)
+        for site, folder, listing in zip(sites, folders, listings):
+            self.files[self.base_urls[site]] = IndexedFiles(folder, listing)
             self.urls[site] = sorted(self.inventory.get(site, {}).items())
             self.moved[site] = self.plan.moved(site)
         # First the published URLs; then the redirect pages, most of which are a
@@ -404,14 +408,9 @@ class _StaticCheck:
         return CheckReport(summaries, failures, results)
 
 
-def _listed(folder: Path, processes: int) -> IndexedFiles:
-    try:
-        return IndexedFiles(folder, list_folder(folder, processes))
-    except OSError as e:
-        raise unreadable_output(e)
-
-
 def _parts(site: str, redirects: bool, count: int, processes: int, part_size: int) -> list[_Part]:
-    """Slices of count jobs: at most part_size each, and small enough to give each process one."""
-    size = max(1, min(part_size, -(-count // processes)))
+    """One part for up to part_size jobs; more, each at most part_size and small enough
+    to give each process one. A worker taking part of a site reads the pages its URLs
+    land on, so small sites are not split: their pages would be read on every worker."""
+    size = max(1, count if count <= part_size else min(part_size, -(-count // processes)))
     return [_Part(site, redirects, start, min(count, start + size)) for start in range(0, count, size)]

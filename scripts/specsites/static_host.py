@@ -57,30 +57,39 @@ class IndexedFiles(FolderFiles):
         return rel.rstrip("/") in self.dirs
 
 
-def list_folder(folder: Path, processes: int = 1) -> tuple[set[str], set[str]]:
-    """The files and the folders (with "" for folder itself) in folder, relative to it.
-
-    With processes > 1, the top is listed here until there are enough folders to
-    share out, and forked workers list those: a site with 100,000 moved pages has
-    100,000 folders, and each costs a few system calls.
-    """
-    files: set[str] = set()
-    dirs: set[str] = {""}
-    level = [""]
-    while level and (processes <= 1 or len(level) < 64 * processes):
-        level = _list(str(folder), level, files, dirs, recurse=processes <= 1)
-    if level:
-        for part_files, part_dirs in map_forked(lambda part: _list_below(str(folder), part), [level[i::processes] for i in range(processes)]):
-            files |= part_files
-            dirs |= part_dirs
-    return files, dirs
+_FOLDERS_PER_FORK = 2000  # listing one costs ~20 us; a fork of the check, ~50 ms
 
 
-def _list_below(folder: str, prefixes: list[str]) -> tuple[set[str], set[str]]:
-    files: set[str] = set()
-    dirs: set[str] = set()
-    _list(folder, prefixes, files, dirs, recurse=True)
-    return files, dirs
+def list_folder(folder: Path) -> tuple[set[str], set[str]]:
+    """The files and the folders (with "" for folder itself) in folder, relative to it."""
+    return list_folders([folder])[0]
+
+
+def list_folders(folders: list[Path], processes: int = 1) -> list[tuple[set[str], set[str]]]:
+    """list_folder for each folder. With processes > 1, the top two levels of each are
+    listed here, and what lies below, if it is worth a fork, is shared out to forked
+    workers: a site with 100,000 moved pages has 100,000 folders, each costing a few
+    system calls, and those of small sites add up too."""
+    listings = [(set(), {""}) for _ in folders]
+    below = [(n, "") for n in range(len(folders))]
+    for _level in range(2 if processes > 1 else 0):
+        below = [(n, found) for n, prefix in below for found in _list(str(folders[n]), [prefix], *listings[n], recurse=False)]
+    if len(below) < _FOLDERS_PER_FORK * max(2, processes):
+        for n, prefix in below:
+            _list(str(folders[n]), [prefix], *listings[n], recurse=True)
+        return listings
+
+    def part(share: list[tuple[int, str]]) -> dict[int, tuple[set[str], set[str]]]:
+        found: dict[int, tuple[set[str], set[str]]] = {}
+        for n, prefix in share:
+            _list(str(folders[n]), [prefix], *found.setdefault(n, (set(), set())), recurse=True)
+        return found
+
+    for found in map_forked(part, [below[i::processes] for i in range(processes)], processes):
+        for n, (files, dirs) in found.items():
+            listings[n][0].update(files)
+            listings[n][1].update(dirs)
+    return listings
 
 
 def _list(folder: str, prefixes: list[str], files: set[str], dirs: set[str], recurse: bool) -> list[str]:
