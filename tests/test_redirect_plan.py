@@ -14,7 +14,7 @@ from specsites.errors import SpecSitesError
 from specsites.output_files import write_generated_files
 from specsites.redirect_map import parse_redirects
 from specsites.linker import Linker
-from specsites.redirect_page import render_redirect_page
+from specsites.redirect_page import redirect_page_files, render_redirect_page
 from specsites.redirect_plan import Destination, Redirect, plan_redirects
 
 PAGES = {
@@ -161,3 +161,21 @@ def test_any_folder_name_can_be_a_target_site() -> None:
     rules, problems = parse_redirects(b"a:\n  /x: wg_1:/y\n  /z: 3-data:/w#s\n", ["a", "wg_1", "3-data"])
     assert not problems
     assert [(r.target.site, r.target.path, r.target.anchor) for r in rules] == [("wg_1", "/y", ""), ("3-data", "/w", "s")]
+
+
+def test_redirects_to_one_place_share_their_page_and_others_do_not() -> None:
+    # redirect_page_files renders one page per destination (issue 18: 100,000
+    # redirects to a few hundred pages); each file must still get its own
+    # redirect's page, as rendering each one alone gives it.
+    result = plan("a:\n  /one: b:/notes\n  /two: b:/notes\n  /three: b:/notes#top\n  /four: /guide\n"
+                  "  /five: b:/notes\n  /five#setup: /guide#setup\n")
+    redirects = result.redirects["a"]
+    title = {"notes.html": "Notes", "guide.html": "Guide"}
+    files = redirect_page_files(redirects, LINKER, lambda r: title.get(r.to.url, ""))
+    assert list(files) == [f for r in redirects if r.to is not None for f in r.files]
+    for r in redirects:
+        for f in r.files:
+            assert files[f] == render_redirect_page(r, LINKER, title.get(r.to.url, ""))
+    pages = {k: files[f"{k}.html"] for k in ("one", "two", "three", "four", "five")}
+    assert pages["one"] is pages["two"]  # rendered once
+    assert len({pages[k] for k in ("one", "three", "four", "five")}) == 4

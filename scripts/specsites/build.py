@@ -14,14 +14,16 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any, unknown_site
 from specsites import parallel_pages
 from specsites.forked import map_forked
 from specsites.inventory import load_inventory, unrecorded
-from specsites.output_stamp import STAMP, source_digests, write_stamp
+from specsites.output_files import reuse_leftovers, take_reused
+from specsites.output_stamp import STAMP, forget_redirect_folders, previous_outputs, record_redirect_folders, source_digests, write_stamp
+from specsites.redirect_folders import RedirectFiles, Reuse
 from specsites.plugin import BuildOptions
 from specsites.redirect_plan import Plan, load_plan
 from specsites.site_checks import LinkRef, PageFacts, check_links, check_published_ids
@@ -39,6 +41,8 @@ class SiteResult:
     problems: list[Problem] = field(default_factory=list)  # why it failed, each with its file and line
     crashed: str = ""  # a traceback: a bug, not bad input
     page_state: dict[str, dict] = field(default_factory=dict)  # docs path -> title and meta, for dirty rebuilds
+    redirect_files: RedirectFiles = field(default_factory=RedirectFiles)  # for the next build to reuse (redirect_folders.py)
+    reuse: Reuse = field(default_factory=Reuse)  # what to take from the previous output
 
 
 @dataclass
@@ -109,6 +113,7 @@ def build_one_site(config_file: str, site_dir: str, options: BuildOptions | None
         finally:
             config.plugins.on_shutdown()
         result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
+        result.redirect_files, result.reuse = plugin.redirect_files, plugin.reuse
         if dirty:  # not strict: the warnings did not stop it
             result.problems = _problems(site, plugin, collected)
     except (Abort, ConfigurationError, PluginError) as e:
@@ -218,16 +223,36 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         (staging / OUTPUT_MARK).touch()
         try:
             options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
+            previous = previous_outputs(out, [s.name for s in sites])
             pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
-            results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), options, page_workers=pages), sites)
+            results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name]), page_workers=pages), sites)
             raise_if_failed(results, _site_problems(repo, results, plan, inventory))
+            if only:  # no record may vouch for folders moved out below, should this stop halfway
+                forget_redirect_folders(out, only)
+            _take_reused(out, staging, results)
             _swap_in(staging, out, [s.name for s in sites] if only else None)
+            for result in results:  # a whole build's staging folder is the output now
+                for leftover in reuse_leftovers(out / result.site):
+                    shutil.rmtree(leftover, ignore_errors=True)
             write_stamp(out, digests, urls, {r.site: r.facts for r in results})
+            record_redirect_folders(out, {r.site: r.redirect_files for r in results})
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
     published = {r.site: {u: set(i) for u, i in r.published.items()} for r in results}
     return BuildReport(out, results, time.perf_counter() - start, plan.notes, unrecorded(inventory, published))
+
+
+def _take_reused(out: Path, staging: Path, results: list[SiteResult]) -> None:
+    """Each site's reused redirect folders into the new output; all sites or none."""
+    undo = []
+    try:
+        for result in results:
+            undo.append(take_reused(out / result.site, staging / result.site, result.reuse))
+    except SpecSitesError:
+        for step in reversed(undo):  # the sites before the one that failed
+            step()
+        raise
 
 
 def _new_folder(parent: Path, prefix: str) -> Path:

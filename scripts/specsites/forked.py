@@ -18,12 +18,13 @@ Result = TypeVar("Result")
 _task: Callable[[Any], Any] | None = None  # set while a pool runs; its workers inherit it
 
 
-def map_forked(task: Callable[[Item], Result], items: list[Item], processes: int = 0) -> list[Result]:
+def map_forked(task: Callable[[Item], Result], items: list[Item], processes: int = 0, meanwhile: Callable[[], None] | None = None) -> list[Result]:
     """[task(item) for item in items], in order, on up to `processes` (default: one per core).
 
     Runs here instead when one process would do, or when this process has other
     threads: a fork copies only the calling thread, and locks the others held stay
     held in the child (this also keeps concurrent calls off the one `_task`).
+    meanwhile: work for this process while the workers run (after they forked).
     """
     global _task
     processes = min(len(items), processes or os.cpu_count() or 1)
@@ -34,6 +35,8 @@ def map_forked(task: Callable[[Item], Result], items: list[Item], processes: int
         with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts) as pool:
             futures = [pool.submit(_run, item) for item in items]
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 return [future.result() for future in futures]
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)  # not the other items' work

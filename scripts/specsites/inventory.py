@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from specsites.errors import Problem, SpecSitesError, unknown_site
+from specsites.parsed_cache import cached
 from specsites.urls import ID_PATTERN, PATH_PATTERN
 from specsites.yaml_nodes import compose, is_null, is_str, line
 
@@ -95,7 +96,8 @@ def dump_inventory(inventory: Inventory) -> str:
 def load_inventory(repo) -> Inventory:
     """The repository's published-urls.yml (empty when there is none yet)."""
     path: Path = repo.root / FILENAME
-    return parse_inventory(path.read_bytes() if path.exists() else b"", repo.names)
+    data = path.read_bytes() if path.exists() else b""
+    return cached("inventory", (data, repo.names), lambda: parse_inventory(data, repo.names))
 
 
 def unrecorded(inventory: Inventory, published: Inventory) -> dict[str, tuple[int, int]]:

@@ -1,11 +1,14 @@
-"""The only code that writes generated files into a built site's folder."""
+"""The only code that writes generated files into a built site's folder, or moves
+them in from the previous output."""
 from __future__ import annotations
 
 import os
 import posixpath
 from pathlib import Path
+from typing import Callable
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.redirect_folders import Reuse, patch_folder
 
 
 def unsafe_paths(files: dict[str, str], pages: set[str], source: str) -> list[Problem]:
@@ -20,8 +23,9 @@ def unsafe_paths(files: dict[str, str], pages: set[str], source: str) -> list[Pr
     return problems
 
 
-def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str], source: str) -> None:
-    """Write files (relative POSIX path -> text) under site_dir.
+def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str], source: str, skip_folders: list[str] = ()) -> None:
+    """Write files (relative POSIX path -> text) under site_dir, but for those under
+    skip_folders (the build moves them in whole from the previous output).
 
     Refuses, before writing anything, a path that would leave site_dir or replace a
     page MkDocs built: the plan already excludes both, this keeps it so. Checks the
@@ -32,6 +36,9 @@ def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str]
     problems = unsafe_paths(files, pages, source)
     if problems:
         raise SpecSitesError(problems)
+    if skip_folders:
+        skipped = tuple(folder + "/" for folder in skip_folders)
+        files = {rel: text for rel, text in files.items() if not rel.startswith(skipped)}
     root = str(site_dir)
     folders = sorted({posixpath.dirname(rel) for rel in files} - {""})
     for folder in folders:
@@ -44,3 +51,76 @@ def write_generated_files(site_dir: Path, files: dict[str, str], pages: set[str]
             os.write(fd, text.encode("utf-8"))
         finally:
             os.close(fd)
+
+
+class _Journal:
+    """File moves done, undone in reverse when a later one fails."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, str, str]] = []
+
+    def rename(self, source: str, target: str) -> None:
+        os.rename(source, target)
+        self.done.append(("rename", source, target))
+
+    def mkdir(self, path: str) -> None:
+        os.mkdir(path, 0o777)  # as the umask allows, like the folders MkDocs makes
+        self.done.append(("mkdir", path, ""))
+
+    def rmdir(self, path: str) -> None:
+        os.rmdir(path)
+        self.done.append(("rmdir", path, ""))
+
+    def undo(self) -> None:
+        for kind, a, b in reversed(self.done):
+            if kind == "rename":
+                os.rename(b, a)
+            elif kind == "mkdir":
+                os.rmdir(a)
+            else:
+                os.mkdir(a, 0o777)
+        self.done.clear()
+
+
+def take_reused(previous: Path, new: Path, reuse: Reuse) -> Callable[[], None]:
+    """Move the reused redirect folders from the site's previous output into the new
+    one, then swap their changed files: the old ones out (into reuse_leftovers), the
+    new ones in (written by the build beside the site's folder); folders emptied go.
+
+    All or nothing: if a step fails, every step before it is undone and the previous
+    output is as it was. Returns what undoes it all (when another site's fails).
+    """
+    journal = _Journal()
+    patch, replaced = reuse_leftovers(new)
+    try:
+        for folder in reuse.folders:
+            journal.rename(str(previous / folder), str(new / folder))
+        if reuse.remove:
+            journal.mkdir(str(replaced))
+        for number, rel in enumerate(reuse.remove):
+            journal.rename(str(new / rel), str(replaced / str(number)))
+        for rel in reuse.write:
+            folder = posixpath.dirname(rel)
+            missing = []
+            while not os.path.isdir(new / folder):
+                missing.append(folder)
+                folder = posixpath.dirname(folder)
+            for folder in reversed(missing):
+                journal.mkdir(str(new / folder))
+            journal.rename(str(patch / rel), str(new / rel))
+        kept = set(reuse.folders)
+        for folder in sorted({posixpath.dirname(rel) for rel in reuse.remove}, key=len, reverse=True):
+            # emptied: a fresh build has no such folder (a reused folder always holds a file)
+            while folder not in kept and os.path.isdir(new / folder) and not os.listdir(new / folder):
+                journal.rmdir(str(new / folder))
+                folder = posixpath.dirname(folder)
+    except OSError as e:
+        journal.undo()
+        raise SpecSitesError(Problem(str(e.filename or new), 0, f"cannot reuse the previous redirect pages ({e.strerror}); delete {previous} and build again"))
+    return journal.undo
+
+
+def reuse_leftovers(site_dir: Path) -> tuple[Path, Path]:
+    """Beside a site's folder: the files written for its reused folders, and those
+    moved out of them; deleted once the new output is in place."""
+    return Path(patch_folder(str(site_dir))), Path(str(site_dir) + ".replaced")

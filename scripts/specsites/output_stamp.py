@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from specsites.errors import SpecSitesError
+from specsites.redirect_folders import PreviousOutput, RedirectFiles
 from specsites.site_checks import PageFacts, SiteFacts
 from specsites.config import BASE_CONFIG
 from specsites.sites import Repository
@@ -69,17 +70,51 @@ def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], f
             "base_url": base_urls[site],
             "pages": {url: {"ids": sorted(p.ids), "headings": p.headings, "source": p.source} for url, p in sorted(pages.items())},
         }
-    temporary = out / (STAMP + ".new")
-    temporary.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, out / STAMP)
+    _write_json(out / STAMP, stamp)
 
 
-def read_stamp(out: Path) -> dict:
+def _write_json(path: Path, data: dict) -> None:
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# Beside the stamp and apart from it (the check reads the stamp; this is some 10 MB
+# at 100,000 redirects): each site's redirect folders, for the next build to reuse.
+REDIRECT_FOLDERS = ".specsites-redirect-folders"
+
+
+def _read_json(path: Path) -> dict:
     try:
-        data = json.loads((out / STAMP).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def previous_outputs(out: Path, sites: list[str]) -> dict[str, PreviousOutput]:
+    """Each site's output already in `out`, with the redirect folders it recorded
+    (none for a site not built there yet, or not by this version)."""
+    recorded = _read_json(out / REDIRECT_FOLDERS) if (out / STAMP).exists() else {}
+    return {site: PreviousOutput(str(out / site), RedirectFiles.from_json(recorded.get(site) if (out / site).is_dir() else None)) for site in sites}
+
+
+def record_redirect_folders(out: Path, records: dict[str, RedirectFiles]) -> None:
+    """Record the sites' redirect folders; other sites keep theirs."""
+    recorded = _read_json(out / REDIRECT_FOLDERS)
+    recorded.update({site: record.as_json() for site, record in records.items()})
+    _write_json(out / REDIRECT_FOLDERS, recorded)
+
+
+def forget_redirect_folders(out: Path, sites: list[str]) -> None:
+    """Stop vouching for the sites' redirect folders: they are about to move."""
+    recorded = _read_json(out / REDIRECT_FOLDERS)
+    if any(site in recorded for site in sites):
+        _write_json(out / REDIRECT_FOLDERS, {site: entry for site, entry in recorded.items() if site not in sites})
+
+
+def read_stamp(out: Path) -> dict:
+    return _read_json(out / STAMP)
 
 
 def stamped_facts(stamp: dict) -> dict[str, SiteFacts]:

@@ -123,7 +123,7 @@ class _Build:
             for template in config.extra_templates:
                 mk._build_extra_template(template, files, config, nav)
             build_page = lambda page: mk._build_page(page, config, doc_files, nav, env, excluded=page.file.inclusion.is_excluded())  # noqa: E731
-            self._gather(self._forked(build_page), with_state=False)
+            self._gather(self._forked(build_page, meanwhile=lambda: self._while_pages_render(config)), with_state=False)
             for page in self.pages:
                 page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
             config.plugins.on_post_build(config=config)
@@ -139,7 +139,15 @@ class _Build:
             logger.removeHandler(counter)
         return self.rendered
 
-    def _forked(self, task: Callable[[Any], None]) -> list[PageRecord | None] | None:
+    def _while_pages_render(self, config) -> None:
+        """The parent's time while the workers write the pages: for a plugin's work
+        that needs no page, which would otherwise wait for them (our plugin's redirect
+        pages and rule files)."""
+        for plugin in config.plugins.values():
+            if hasattr(plugin, "while_pages_render"):
+                plugin.while_pages_render(config)
+
+    def _forked(self, task: Callable[[Any], None], meanwhile: Callable[[], None] | None = None) -> list[PageRecord | None] | None:
         """task(page) for every page, on the workers (page i on worker i mod n, so each
         gets pages from every part of the site); records in page order."""
         shares = list(range(min(self.workers, len(self.pages))))
@@ -150,7 +158,7 @@ class _Build:
             for page in self.pages:
                 task(page)
             return None
-        by_share = map_forked(lambda share: _run_share(self.config, self.pages[share::step], task), shares, processes=step)
+        by_share = map_forked(lambda share: _run_share(self.config, self.pages[share::step], task), shares, processes=step, meanwhile=meanwhile)
         records: list[PageRecord | None] = [None] * len(self.pages)
         for share, results in zip(shares, by_share):
             for offset, record in enumerate(results):

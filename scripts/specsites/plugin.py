@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,10 @@ from mkdocs.structure.pages import Page
 from specsites.config import SpecSitesConfig
 from specsites.errors import Problem, SpecSitesError
 from specsites.linker import Linker
-from specsites.redirect_page import anchor_script, render_redirect_page
+from specsites.redirect_folders import PreviousOutput, RedirectFiles, Reuse, occupied_folders, patch_folder, plan_reuse, redirect_files
+from specsites.redirect_page import anchor_script, redirect_page_files
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
-from specsites.server_rules import netlify_toml, nginx_include, pages_redirects
+from specsites.server_rules import server_rule_files
 from specsites.output_files import write_generated_files
 from specsites.urls import page_key, page_url, served_forms, url_file
 from specsites.sites import Repository, added_sources, all_specs, load_repository, shared_assets, site_pages, watched_paths
@@ -79,6 +81,9 @@ class BuildOptions:
     # nav of a dirty build, which reads only the edited pages.
     page_state: dict[str, dict] = field(default_factory=dict)
     nav_cache: bool = True  # Material's navigation rendered once per folder (nav_cache.py)
+    # The site's last output, whose unchanged redirect folders the caller moves into
+    # this one instead of having them written (redirect_folders.py); None: write all.
+    previous: PreviousOutput | None = None
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
@@ -121,6 +126,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         self.page_files: set[str] = set()
         self.published: dict[str, list[str]] = {}  # published URL -> section ids, for the inventory
         self.stats: dict[str, int] = {}
+        self.redirect_files = RedirectFiles()  # this build's redirect folders, for the next to reuse
+        self.reuse = Reuse()  # what to take from the previous output instead of writing it
+        self._generated: tuple[dict[str, str], dict[str, str]] | None = None  # made while pages render
         self.inventory: Inventory = {}
         self.facts: dict[str, PageFacts] = {}  # site-relative page URL -> its ids and headings
         self.links: list[LinkRef] = []  # links to our sites' production URLs
@@ -396,7 +404,6 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         assert self.plan is not None and self.linker is not None and self.repo is not None
-        site = self.repo.site(self.site_name)
         redirects = self.plan.redirects.get(self.site_name, [])
         moved = self.plan.moved(self.site_name)
         self._write_cached_versions(config)
@@ -417,23 +424,49 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         written = (Path(config.site_dir).resolve(), self.plan, self.linker.base_urls)
         if self.dirty and self._written == written:
             return  # a dirty build into the same output, with the same redirects: they stand
-        generated: dict[str, str] = {}
-        with collector_paused():
-            for r in (r for r in redirects if r.to is not None):
-                page = render_redirect_page(r, self.linker, self._destination_title(r))  # one page for all its files: targets are not relative
-                generated.update(dict.fromkeys(r.files, page))
-        generated["_redirects"] = pages_redirects(redirects, self.linker)
-        generated["netlify.toml"] = netlify_toml(redirects, self.linker)
-        generated["nginx-redirects.conf"] = nginx_include(redirects, self.linker)
-        if self.linker.base_urls[site.name] == site.production_url:
-            generated["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
-        generated[".nojekyll"] = ""
-        generated.update(self._readers_files())
+        redirect_pages, others = self._generated or self._generated_files()
+        self._generated = None
+        self.reuse = self._reuse(config.site_dir, redirect_pages, others)
         try:
-            write_generated_files(Path(config.site_dir), generated, self.page_files, self.repo.redirects_file.name)
+            write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reuse.folders)
+            if self.reuse.write:  # beside the site folder: the caller moves them into the reused folders
+                write_generated_files(Path(patch_folder(config.site_dir)), {p: redirect_pages[p] for p in self.reuse.write}, set(), self.repo.redirects_file.name)
         except SpecSitesError as e:
             raise _problems(e) from e
         self._written = written
+
+    def while_pages_render(self, config: MkDocsConfig) -> None:
+        """parallel_pages calls this in the parent while the workers render the pages:
+        the files written besides them need no page, so they are made meanwhile."""
+        self._generated = self._generated_files()
+
+    def _generated_files(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The redirect pages, and the other files written besides the pages."""
+        assert self.plan is not None and self.linker is not None and self.repo is not None
+        site = self.repo.site(self.site_name)
+        redirects = self.plan.redirects.get(self.site_name, [])
+        with collector_paused():  # one page for all of a redirect's files: targets are not relative
+            redirect_pages = redirect_page_files(redirects, self.linker, self._destination_title)
+        others = {
+            **server_rule_files(redirects, self.linker),
+            ".nojekyll": "",
+            **self._readers_files(),
+        }
+        if self.linker.base_urls[site.name] == site.production_url:
+            others["CNAME"] = site.production_host + "\n"  # a staging copy must not claim the domain
+        return redirect_pages, others
+
+    def _reuse(self, site_dir: str, redirect_pages: dict[str, str], others: dict[str, str]) -> Reuse:
+        """The redirect folders (redirect_folders.py) to take from the previous output."""
+        previous = self.options.previous
+        if previous is None:  # a plain MkDocs build or the preview: nothing to record or reuse
+            self.redirect_files = RedirectFiles()
+            return Reuse()
+        occupied = occupied_folders(list(others))
+        for folder, _, _ in os.walk(site_dir):  # what MkDocs and the other plugins wrote
+            occupied.add(os.path.relpath(folder, site_dir).replace(os.sep, "/").removeprefix("."))
+        self.redirect_files = redirect_files(redirect_pages, occupied)
+        return plan_reuse(self.redirect_files, previous.recorded, lambda folder: os.path.isdir(os.path.join(previous.folder, folder)))
 
     # Issue 14: the site switcher, footer, banner and 404 page read these from
     # config.extra.specsites (docs/overrides); kept apart from the checks above.

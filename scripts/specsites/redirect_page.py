@@ -7,6 +7,7 @@ block, so no target can close the script or the attribute.
 from __future__ import annotations
 
 import html
+from typing import Callable
 
 from specsites.linker import Linker
 from specsites.redirect_data import RedirectData, redirect_tags
@@ -56,3 +57,23 @@ def render_redirect_page(redirect: Redirect, linker: Linker, title: str = "") ->
         + (f"<p><small>{html.escape(absolute)}</small></p>\n" if title else "")
         + "</main>\n</body>\n</html>\n"
     )
+
+
+def redirect_page_files(redirects: list[Redirect], linker: Linker, title_of: Callable[[Redirect], str]) -> dict[str, str]:
+    """Every redirect page file (relative to the site root) -> its HTML.
+
+    A page's HTML depends only on where it goes (and its title, which follows from
+    that), not on the old path, so redirects to one place share one rendering: at
+    100,000 redirects to a few hundred pages that is most of the work.
+    """
+    files: dict[str, str] = {}
+    rendered: dict[tuple, str] = {}
+    for redirect in redirects:
+        if redirect.to is None:
+            continue
+        key = (redirect.to, tuple(sorted(redirect.anchors.items())))
+        page = rendered.get(key)
+        if page is None:
+            page = rendered[key] = render_redirect_page(redirect, linker, title_of(redirect))
+        files.update(dict.fromkeys(redirect.files, page))
+    return files

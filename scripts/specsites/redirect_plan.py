@@ -11,6 +11,7 @@ import gc
 from dataclasses import dataclass, field
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.parsed_cache import cached
 from specsites.redirect_map import Rule, Target, parse_redirects
 from specsites.sites import Repository, site_pages
 from specsites.urls import file_forms, page_key, served_forms, url_file
@@ -187,9 +188,14 @@ def load_plan(repo: Repository) -> Plan:
     """Read redirects.yml and plan it against every site's pages; SpecSitesError if bad."""
     path = repo.redirects_file
     data = path.read_bytes() if path.exists() else b""
-    with collector_paused():
+    pages = {s.name: site_pages(repo, s) for s in repo.sites}
+
+    def read() -> Plan:
         rules, problems = parse_redirects(data, repo.names, path.name)
-        plan = plan_redirects(rules, {s.name: site_pages(repo, s) for s in repo.sites}, path.name)
-    if problems or plan.problems:
-        raise SpecSitesError(problems + plan.problems)
-    return plan
+        plan = plan_redirects(rules, pages, path.name)
+        if problems or plan.problems:
+            raise SpecSitesError(problems + plan.problems)
+        return plan
+
+    with collector_paused():
+        return cached("plan", (path.name, data, pages), read)

@@ -4,8 +4,8 @@ while nothing they are made from changed.
 A tagged version never changes, but its page also shows today's theme, nav, spec
 metadata and version links. The key is a digest of all of that (version_key), so a
 hit is exactly the page a fresh render would make. Entries are JSON files in
-$SPECSITES_CACHE_DIR, else $XDG_CACHE_HOME/specsites/versions (~/.cache/...): a
-per-user cache like Jinja's, never inside the output or the sources.
+cache_root()/versions: a per-user cache like Jinja's, never inside the output or the
+sources.
 """
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ from pathlib import Path
 CACHE_ENV = "SPECSITES_CACHE_DIR"
 
 
-def cache_dir() -> Path:
+def cache_root() -> Path:
+    """$SPECSITES_CACHE_DIR, else $XDG_CACHE_HOME/specsites (~/.cache/specsites)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "specsites" / "versions"
+    return Path(base) / "specsites"
+
+
+def cache_dir() -> Path:
+    return cache_root() / "versions"
 
 
 def version_key(*parts: object) -> str:

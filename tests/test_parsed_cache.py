@@ -1,0 +1,89 @@
+"""Issue 18: the plan of redirects.yml and the inventory, kept between runs.
+
+A kept result must be exactly what a fresh read gives: these change each thing the
+result is made from and read again through the cache, against a fresh read with
+no cache at all.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import edit, fixture_repo
+from specsites import parsed_cache
+from specsites.errors import SpecSitesError
+from specsites.inventory import load_inventory
+from specsites.redirect_plan import load_plan
+from specsites.sites import load_repository
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SPECSITES_CACHE_DIR", str(tmp_path / "cache"))
+    return fixture_repo(tmp_path / "repo")
+
+
+def entries(kind: str) -> list[Path]:
+    return sorted(parsed_cache.cache_dir().glob(f"{kind}-*.pickle"))
+
+
+def fresh_plan(root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """load_plan with an empty cache of its own: what a first read gives."""
+    with monkeypatch.context() as m:
+        m.setenv("SPECSITES_CACHE_DIR", str(tmp_path / f"empty-{len(list(tmp_path.iterdir()))}"))
+        return load_plan(load_repository(root))
+
+
+def test_a_kept_plan_is_the_fresh_plan_and_follows_every_edit(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_plan(load_repository(root))
+    [entry] = entries("plan")
+    assert load_plan(load_repository(root)) == first == fresh_plan(root, monkeypatch, tmp_path)
+    assert entries("plan") == [entry]  # read back, not made again
+
+    # redirects.yml changes: a target
+    edit(root / "redirects.yml", "/old-notes: /notes", "/old-notes: alpha:/guide")
+    changed = load_plan(load_repository(root))
+    assert changed != first and changed == fresh_plan(root, monkeypatch, tmp_path)
+    assert {r.key: r.to.site for r in changed.moved("beta") if r.to}["old-notes"] == "alpha"
+
+    # the pages change: a new page makes its other URL form an alias
+    (root / "beta" / "docs" / "extra.md").write_text("# Extra\n")
+    with_page = load_plan(load_repository(root))
+    assert "extra" in {r.key for r in with_page.redirects["beta"] if r.is_alias}
+    assert with_page == fresh_plan(root, monkeypatch, tmp_path)
+
+
+def test_a_problem_is_found_after_a_kept_plan_and_nothing_bad_is_kept(root: Path) -> None:
+    load_plan(load_repository(root))
+    (root / "alpha" / "docs" / "guide.md").unlink()  # /guide: alpha:/guide now goes nowhere
+    for _ in range(2):
+        with pytest.raises(SpecSitesError) as raised:
+            load_plan(load_repository(root))
+        assert "redirects.yml:4:" in str(raised.value)
+    assert len(entries("plan")) == 1
+
+
+def test_an_unreadable_entry_is_read_afresh_and_replaced(root: Path) -> None:
+    first = load_plan(load_repository(root))
+    [entry] = entries("plan")
+    entry.write_bytes(b"not a pickle")
+    assert load_plan(load_repository(root)) == first
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_only_the_last_few_states_are_kept(root: Path) -> None:
+    for n in range(parsed_cache.KEEP + 3):
+        (root / "redirects.yml").write_text(f"beta:\n  /old-{n}: /notes\n")
+        load_plan(load_repository(root))
+    assert len(entries("plan")) == parsed_cache.KEEP
+
+
+def test_a_kept_inventory_follows_the_file(root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    first = load_inventory(load_repository(root))
+    assert load_inventory(load_repository(root)) == first and len(entries("inventory")) == 1
+    edit(root / "published-urls.yml", "  /guide:\n", "  /guide:\n    - added\n")
+    changed = load_inventory(load_repository(root))
+    assert "added" in changed["alpha"]["/guide"] and "added" not in first["alpha"]["/guide"]
+    monkeypatch.setenv("SPECSITES_CACHE_DIR", str(tmp_path / "other"))
+    assert load_inventory(load_repository(root)) == changed
