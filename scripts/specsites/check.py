@@ -1,7 +1,8 @@
 """`specsites check`: every URL and section id ever published still lands.
 
 Plans what to follow (pure), follows it (through the built files with GitHub Pages'
-rules, one forked process per core taking a site at a time; or over HTTP), and
+rules, on forked processes, one per core, each taking a part of a site at a time;
+or over HTTP), judging each URL as it lands, and
 reports failures with the redirects.yml line that fixes them.
 """
 from __future__ import annotations
@@ -11,21 +12,23 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator, NamedTuple
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.forked import map_forked
 from specsites.follow import FetchFollower, Follower, Landing
 from specsites.http_fetch import HttpFetch
-from specsites.static_follow import StaticFollower
-from specsites.static_host import IndexedFiles
+from specsites.static_follow import StaticFollower, unreadable_output
+from specsites.static_host import IndexedFiles, list_folders
 from specsites.inventory import Inventory, load_inventory
 from specsites.output_stamp import read_stamp, source_digests, stamped_facts, staleness
-from specsites.redirect_plan import Plan, collector_paused, load_plan
+from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.site_checks import SiteFacts, entry_fix, find_section
 from specsites.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
 
 MAX_HOPS = 3  # e.g. /x -> 301 /x/ -> redirect page -> new page
+PART_URLS = 10_000  # a static check's worker takes up to this many of a site's URLs or redirects at a time
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,7 @@ class CheckReport:
         return shape
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):  # a tuple: the static check of a large site makes 500,000
     site: str
     url: str  # as published
     start: str  # absolute URL to follow
@@ -87,43 +89,92 @@ def plan_check(inventory: Inventory, plan: Plan, base_urls: dict[str, str]) -> l
     """What to follow: each inventory URL in every form, each id, each redirect page."""
     jobs: list[_Job] = []
     for site in base_urls:
-        base = base_urls[site].rstrip("/")
-        for url, ids in sorted(inventory.get(site, {}).items()):
-            jobs.extend(_Job(site, url, base + form) for form in old_url_forms(url))
-            jobs.extend(_Job(site, url, f"{base}{url}#{anchor}", anchor, "anchor") for anchor in sorted(ids))
-        for redirect in plan.moved(site):
-            for file in redirect.files:
-                jobs.append(_Job(site, "/" + file, f"{base}/{file}", kind="redirect"))
+        jobs.extend(_url_jobs(site, base_urls[site], sorted(inventory.get(site, {}).items())))
+        jobs.extend(_redirect_jobs(site, base_urls[site], plan.moved(site)))
     return jobs
 
 
+def _url_jobs(site: str, base: str, urls: list[tuple[str, Iterable[str]]]) -> Iterator[_Job]:
+    """Each URL in every form, then each of its ids."""
+    base = base.rstrip("/")
+    for url, ids in urls:
+        for form in old_url_forms(url):
+            yield _Job(site, url, base + form)
+        for anchor in sorted(ids):
+            yield _Job(site, url, f"{base}{url}#{anchor}", anchor, "anchor")
+
+
+def _redirect_jobs(site: str, base: str, redirects: list[Redirect]) -> Iterator[_Job]:
+    base = base.rstrip("/")
+    for redirect in redirects:
+        for file in redirect.files:
+            yield _Job(site, "/" + file, f"{base}/{file}", kind="redirect")
+
+
 def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], workers: int = 1, with_results: bool = False) -> CheckReport:
-    summaries = {site: SiteSummary(site) for site in base_urls}
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             landings = list(pool.map(lambda job: follower.follow(job.start), jobs))
     else:
         landings = [follower.follow(job.start) for job in jobs]
+    tally = _Tally(base_urls, pages, facts, with_results)
+    for job, landing in zip(jobs, landings):
+        tally.add(job, landing)
+    summaries = {site: SiteSummary(site) for site in base_urls}
     for site, _url in {(job.site, job.url) for job in jobs if job.kind == "url"}:
         summaries[site].urls += 1
-    failures: list[Failure] = []
-    results: list[Result] = []
-    failed_urls: set[tuple[str, str]] = set()
-    for job, landing in zip(jobs, landings):
-        summary = summaries[job.site]
-        summary.anchors += job.kind == "anchor"
-        summary.redirects += job.kind == "redirect"
-        failure = _judge(job, landing, base_urls, pages, facts)
-        if with_results:
-            start = job.start[len(base_urls[job.site].rstrip("/")):]
-            results.append(Result(job.site, start, job.kind, _short(landing.url, base_urls), landing.redirects, failure is None))
-        if failure is None or (job.site, job.url) in failed_urls:
-            continue
+    for site, (anchors, redirects) in tally.counts.items():
+        summaries[site].anchors, summaries[site].redirects = anchors, redirects
+    failures = _one_per_url(tally.failures)
+    for failure in failures:
+        summaries[failure.site].failures += 1
+    return CheckReport(list(summaries.values()), failures, tally.results)
+
+
+class _Tally:
+    """Judges each job as it is followed, keeping only failures and counts (and a
+    Result per job when asked): not the landings of half a million URLs."""
+
+    def __init__(self, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], with_results: bool) -> None:
+        self.base_urls, self.pages, self.facts, self.with_results = base_urls, pages, facts, with_results
+        self.counts: dict[str, list[int]] = {}  # site -> [anchors, redirects]
+        self.failures: list[tuple[str, str, Failure]] = []  # (job.url, kind, failure), in job order
+        self.results: list[Result] = []
+        self.failed_starts: list[str] = []  # of "url" jobs
+        self._failed_urls: set[tuple[str, str]] = set()
+
+    def add(self, job: _Job, landing: Landing) -> None:
+        counts = self.counts.get(job.site) or self.counts.setdefault(job.site, [0, 0])
+        counts[0] += job.kind == "anchor"
+        counts[1] += job.kind == "redirect"
+        if job.kind == "url" and landing.error:
+            self.failed_starts.append(job.start)
+        # Only a URL's first failing form is reported: the rest need not be judged.
+        if (job.site, job.url) in self._failed_urls and not self.with_results:
+            return
+        failure = _judge(job, landing, self.base_urls, self.pages, self.facts)
+        if self.with_results:
+            start = job.start[len(self.base_urls[job.site].rstrip("/")):]
+            self.results.append(Result(job.site, start, job.kind, _short(landing.url, self.base_urls), landing.redirects, failure is None))
+        if failure is None or (job.site, job.url) in self._failed_urls:
+            return
         if job.kind == "url":
-            failed_urls.add((job.site, job.url))  # one line per URL, not one per form
-        failures.append(failure)
-        summary.failures += 1
-    return CheckReport(list(summaries.values()), failures, results)
+            self._failed_urls.add((job.site, job.url))
+        self.failures.append((job.url, job.kind, failure))
+
+
+def _one_per_url(failures: Iterable[tuple[str, str, Failure]]) -> list[Failure]:
+    """The failures in job order, less those of a URL that already failed in one of
+    its forms: one line per URL, not one per form."""
+    failed: set[tuple[str, str]] = set()
+    kept = []
+    for url, kind, failure in failures:
+        if (failure.site, url) in failed:
+            continue
+        if kind == "url":
+            failed.add((failure.site, url))
+        kept.append(failure)
+    return kept
 
 
 def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> Failure | None:
@@ -210,8 +261,12 @@ def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str
     ]
 
 
-def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False) -> CheckReport:
-    """The check, on the built folders (static) or over HTTP (live)."""
+def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str] = (), live_pairs: list[str] = (), workers: int = 0, live: bool = False, with_results: bool = False,
+                processes: int = 0, part_urls: int = PART_URLS) -> CheckReport:
+    """The check, on the built folders (static) or over HTTP (live, `workers` requests
+    at a time). The static check runs on `processes` forked workers (default: one per
+    core), each taking a part of a site: up to `part_urls` of its published URLs, or
+    of its redirect pages (see _parts)."""
     repo = load_repository(root)
     urls = base_urls(repo, list(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     with collector_paused():  # many small objects and no cycles
@@ -229,7 +284,7 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     _refuse_stale(repo, out, stamp, urls)
     static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, plan, pages, stamped_facts(stamp), with_results)
     with collector_paused():  # some 100,000 small objects and no cycles
-        return _merge(map_forked(static.site, repo.names))
+        return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
 
 
 def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
@@ -246,10 +301,32 @@ def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
             raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A slice of one site's jobs, as sent to a worker."""
+
+    site: str
+    redirects: bool  # the redirect pages', else the published URLs' (and their ids')
+    start: int
+    stop: int
+
+
+@dataclass
+class _PartReport:
+    """What a worker sends back: small, unless results are asked for."""
+
+    urls: int
+    counts: dict[str, list[int]]
+    failures: list[tuple[str, str, Failure]]
+    results: list[Result]
+    failed_starts: list[str]
+
+
 @dataclass
 class _StaticCheck:
-    """The check of built folders, one site at a time; a forked worker inherits it
-    whole and keeps one follower for all the sites it checks."""
+    """The check of built folders. Forked workers inherit it whole (plan, inventory,
+    the listed files) and each follows a part of a site's jobs, so one large site
+    uses every core."""
 
     base_urls: dict[str, str]
     folders: dict[str, Path]  # base URL -> built site folder
@@ -258,18 +335,82 @@ class _StaticCheck:
     pages: dict[str, dict[str, str]]
     facts: dict[str, SiteFacts]
     with_results: bool
+    files: dict[str, IndexedFiles] = field(default_factory=dict)  # base URL -> files, listed before the fork
+    urls: dict[str, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)  # site -> its inventory, sorted
+    moved: dict[str, list[Redirect]] = field(default_factory=dict)
+    failed_starts: frozenset[str] = frozenset()  # the published URLs' forms that did not land
     follower: StaticFollower | None = None
 
-    def site(self, site: str) -> CheckReport:
+    def run(self, sites: list[str], processes: int, part_urls: int) -> CheckReport:
+        folders = [self.folders[self.base_urls[site]] for site in sites]
+        try:
+            listings = list_folders(folders, processes)
+        except OSError as e:
+            raise unreadable_output(e)
+        for site, folder, listing in zip(sites, folders, listings):
+            self.files[self.base_urls[site]] = IndexedFiles(folder, listing)
+            self.urls[site] = sorted(self.inventory.get(site, {}).items())
+            self.moved[site] = self.plan.moved(site)
+        # First the published URLs; then the redirect pages, most of which are a
+        # published URL's form, followed already: only the others are followed again.
+        url_parts = [p for site in sites for p in _parts(site, False, len(self.urls[site]), processes, part_urls)]
+        url_reports = map_forked(self.part, url_parts, processes)
+        self.failed_starts = frozenset(start for r in url_reports for start in r.failed_starts)
+        redirect_parts = [p for site in sites for p in _parts(site, True, len(self.moved[site]), processes, part_urls)]
+        redirect_reports = map_forked(self.part, redirect_parts, processes)
+        return self._report(sites, list(zip(url_parts, url_reports)) + list(zip(redirect_parts, redirect_reports)))
+
+    def part(self, part: _Part) -> _PartReport:
         if self.follower is None:
-            self.follower = StaticFollower(self.folders, MAX_HOPS)
-        jobs = plan_check(self.inventory, self.plan, {site: self.base_urls[site]})
-        report = run_check(jobs, self.follower, self.base_urls, self.pages, self.facts, with_results=self.with_results)
-        summary = next(s for s in report.sites if s.site == site)
-        orphans = orphaned_redirect_pages(self.follower.files(self.base_urls[site]), site, self.pages[site], self.plan)
-        summary.failures += len(orphans)
-        return CheckReport([summary], report.failures + orphans, report.results)
+            self.follower = StaticFollower(self.folders, MAX_HOPS, self.files)
+        base = self.base_urls[part.site]
+        tally = _Tally(self.base_urls, self.pages, self.facts, self.with_results)
+        if part.redirects:
+            jobs = _redirect_jobs(part.site, base, self.moved[part.site][part.start:part.stop])
+            published = self.inventory.get(part.site, {})
+            for job in jobs:
+                if self.with_results or not self._landed_already(job, published):
+                    tally.add(job, self.follower.land(job.start))
+                else:  # the same URL, followed as a published URL's form: it landed
+                    tally.counts.setdefault(part.site, [0, 0])[1] += 1
+            return _PartReport(0, tally.counts, tally.failures, tally.results, [])
+        urls = self.urls[part.site][part.start:part.stop]
+        for job in _url_jobs(part.site, base, urls):
+            tally.add(job, self.follower.land(job.start))
+        return _PartReport(len(urls), tally.counts, tally.failures, tally.results, tally.failed_starts)
+
+    def _landed_already(self, job: _Job, published: dict) -> bool:
+        """Whether job.start was followed as a form (old_url_forms) of a published
+        URL, and landed. Only the forms of redirect page files are looked for:
+        /x.html and /x/index.html for /x or /x/, and / or /index.html for the root."""
+        if job.start in self.failed_starts:
+            return False
+        path = job.url
+        if path in ("/", "/index.html"):
+            return "" in published or "/" in published
+        stem = path[:-11] if path.endswith("/index.html") else path[:-5] if path.endswith(".html") else ""
+        return bool(stem.strip("/")) and not stem.endswith("/") and (stem in published or stem + "/" in published)
+
+    def _report(self, sites: list[str], parts: list[tuple[_Part, _PartReport]]) -> CheckReport:
+        summaries, failures, results = [], [], []
+        for site in sites:
+            summary = SiteSummary(site)
+            mine = [report for part, report in parts if part.site == site]
+            summary.urls = sum(r.urls for r in mine)
+            summary.anchors = sum(r.counts.get(site, [0, 0])[0] for r in mine)
+            summary.redirects = sum(r.counts.get(site, [0, 0])[1] for r in mine)
+            found = _one_per_url(f for r in mine for f in r.failures)
+            found += orphaned_redirect_pages(self.files[self.base_urls[site]], site, self.pages[site], self.plan)
+            summary.failures = len(found)
+            summaries.append(summary)
+            failures += found
+            results += [x for r in mine for x in r.results]
+        return CheckReport(summaries, failures, results)
 
 
-def _merge(reports: list[CheckReport]) -> CheckReport:
-    return CheckReport([s for r in reports for s in r.sites], [f for r in reports for f in r.failures], [x for r in reports for x in r.results])
+def _parts(site: str, redirects: bool, count: int, processes: int, part_size: int) -> list[_Part]:
+    """One part for up to part_size jobs; more, each at most part_size and small enough
+    to give each process one. A worker taking part of a site reads the pages its URLs
+    land on, so small sites are not split: their pages would be read on every worker."""
+    size = max(1, count if count <= part_size else min(part_size, -(-count // processes)))
+    return [_Part(site, redirects, start, min(count, start + size)) for start in range(0, count, size)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urljoin
 
 from specsites.page_html import PageInfo
@@ -38,6 +38,7 @@ class Landing:
     hops: list[tuple[str, int]] = field(default_factory=list)  # (url, status) visited
     ids: frozenset[str] = frozenset()
     error: str = ""  # "" when it landed on a page
+    cut: bool = False  # the walk was stopped (a loop, too many hops), not answered
 
     @property
     def url(self) -> str:
@@ -52,8 +53,7 @@ class Landing:
         return bool(self.hops) and self.hops[-1][1] == EXTERNAL
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):  # a tuple: the static check makes one for each of 400,000 URLs
     """What one URL does: lands (ids), sends on (next), or fails (error)."""
 
     status: int
@@ -70,6 +70,7 @@ class Follower:
         self.max_hops = max_hops
         self._steps: dict[str, Step] = {}
         self._landings: dict[str, Landing] = {}
+        self._tails: dict[str, tuple[Landing, frozenset[str] | None]] = {}  # for land(), by _tail
 
     def follow(self, url: str) -> Landing:
         """Where url lands. The same Landing for the same url: treat it as read-only."""
@@ -78,7 +79,29 @@ class Follower:
             landing = self._landings[url] = self._walk(url)
         return landing
 
-    def _walk(self, url: str) -> Landing:
+    def land(self, url: str) -> Landing:
+        """Where url lands, as follow() says, but kept nowhere: for a caller that
+        follows each URL once (the static check, hundreds of thousands of old URLs).
+        What old URLs share is remembered: the steps after the first, and where
+        each of those goes on to land."""
+        step = self._steps.get(url) or self._step(url)
+        if step.next and not step.error:
+            tail, visits = self._tails.get(step.next) or self._tail(step.next)
+            if visits is not None and url not in visits:
+                return Landing(url, [(url, step.status), *tail.hops], tail.ids, tail.error)
+        return self._walk(url, first=step)
+
+    def _tail(self, url: str) -> tuple[Landing, frozenset[str] | None]:
+        """Where url lands, and the URLs it visits on the way: the walk from a URL
+        whose first step leads to url is its first hop and then these, unless it
+        comes round to that URL again (a loop), or the hop before brings it over
+        the limit (None: walk it instead)."""
+        tail = self._walk(url)
+        visits = None if tail.cut or len(tail.hops) > self.max_hops else frozenset(u for u, _ in tail.hops)
+        self._tails[url] = (tail, visits)
+        return tail, visits
+
+    def _walk(self, url: str, first: Step | None = None) -> Landing:
         landing = Landing(url)
         seen: set[str] = set()
         current = url
@@ -86,9 +109,10 @@ class Follower:
             if current in seen:
                 landing.hops.append((current, NO_ANSWER))
                 landing.error = "redirect loop: " + " -> ".join(u for u, _ in landing.hops)
+                landing.cut = True
                 return landing
             seen.add(current)
-            step = self._steps.get(current)
+            step = first if first is not None and not landing.hops else self._steps.get(current)
             if step is None:
                 step = self._steps[current] = self._step(current)
             landing.hops.append((current, step.status))
@@ -100,6 +124,7 @@ class Follower:
                 return landing
             if len(landing.hops) > self.max_hops:
                 landing.error = f"more than {self.max_hops} redirects"
+                landing.cut = True
                 return landing
             current = step.next
 

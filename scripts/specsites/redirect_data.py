@@ -9,6 +9,7 @@ readers cannot drift apart (tests/test_page_html.py holds them together).
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -53,8 +54,13 @@ def read_redirect_data(head: str) -> RedirectData | None:
         return None
     start += len(_OPEN)
     end = head.find(_CLOSE, start)
+    return _decoded(head[start:end]) if end >= 0 else None
+
+
+@functools.lru_cache(maxsize=64)  # the two files of a moved page carry the same block, read one after the other
+def _decoded(block: str) -> RedirectData | None:
     try:
-        data = json.loads(head[start:end]) if end >= 0 else None
+        data = json.loads(block)
     except ValueError:
         return None
     if not isinstance(data, dict):

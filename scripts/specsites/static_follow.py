@@ -13,21 +13,27 @@ from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.follow import EXTERNAL, Follower, Step, next_hop, page_step
-from specsites.page_html import PageInfo, parse_page
+from specsites.page_html import PageInfo, parse_page, redirect_page_info
 from specsites.static_host import IndexedFiles, answer
 
 
 class StaticFollower(Follower):
     """Follows URLs over site folders, each published at a base URL."""
 
-    def __init__(self, sites: dict[str, Path], max_hops: int = 5) -> None:
+    def __init__(self, sites: dict[str, Path], max_hops: int = 5, files: dict[str, IndexedFiles] | None = None) -> None:
         super().__init__(max_hops)
         self.folders = {base: Path(folder) for base, folder in sites.items()}
+        self._prefixes = {base: os.path.join(folder, "") for base, folder in self.folders.items()}  # joined by +: cheaper
         self._bases = sorted(self.folders, key=len, reverse=True)  # nested bases: longest first
-        self._files: dict[str, IndexedFiles] = {}  # base URL -> files, listed when first asked
+        self._files: dict[str, IndexedFiles] = dict(files or {})  # base URL -> files; listed when first asked unless given
         self._site_of_folder: dict[str, str] = {}  # URL up to its last "/" -> base URL, "" if none
+        # Pages that stay are remembered, as many URLs land on each; a redirect page
+        # is reached by its own old URL's forms and ids, asked one after the other,
+        # so only the last few are kept (a site may have 200,000 of them).
         self._file_steps: dict[tuple[str, str, str], Step] = {}  # (URL folder, file, fragment)
         self._pages: dict[tuple[str, str], PageInfo] = {}
+        self._recent_steps = _Recent()  # of redirect pages, as _file_steps
+        self._recent_pages = _Recent()  # redirect pages, as _pages
 
     def files(self, base: str) -> IndexedFiles:
         """The site's files, listed once."""
@@ -36,7 +42,7 @@ class StaticFollower(Follower):
             try:
                 files = self._files[base] = IndexedFiles(self.folders[base])
             except OSError as e:
-                raise _unreadable(e)
+                raise unreadable_output(e)
         return files
 
     def _step(self, url: str) -> Step:
@@ -62,9 +68,14 @@ class StaticFollower(Follower):
         # Relative targets resolve against the URL's folder, not the file's: the two
         # differ for /a%2Fb (serves a/b.html), so both are in the key.
         key = (folder, result.rel, fragment)
-        step = self._file_steps.get(key)
+        step = self._file_steps.get(key) or self._recent_steps.get(key)
         if step is None:
-            step = self._file_steps[key] = page_step(address, fragment, self._page(base, result.rel))
+            page = self._page(base, result.rel)
+            step = page_step(address, fragment, page)
+            if page.script_to:
+                self._recent_steps.keep(key, step)
+            else:
+                self._file_steps[key] = step
         return step
 
     def _site_of(self, folder: str) -> str:
@@ -75,27 +86,46 @@ class StaticFollower(Follower):
         return base
 
     def _page(self, base: str, rel: str) -> PageInfo:
-        page = self._pages.get((base, rel))
+        key = (base, rel)
+        page = self._pages.get(key) or self._recent_pages.get(key)
         if page is None:
             try:
-                text = _read(os.path.join(self.folders[base], rel)).decode("utf-8", "replace")
+                page = _read_page(self._prefixes[base] + rel)
             except OSError as e:
-                raise _unreadable(e)
-            page = self._pages[(base, rel)] = parse_page(text)
+                raise unreadable_output(e)
+            if page.script_to:
+                self._recent_pages.keep(key, page)
+            else:
+                self._pages[key] = page
         return page
 
 
-def _read(path: str) -> bytes:
-    """A whole file, in fewer calls than open() makes: the check reads thousands of small ones."""
+class _Recent(dict):
+    """The last few values kept (forgotten all at once when full: cheaper than an LRU)."""
+
+    def keep(self, key: object, value: object) -> None:
+        if len(self) >= 64:
+            self.clear()
+        self[key] = value
+
+
+def _read_page(path: str) -> PageInfo:
+    """A served file's PageInfo, in fewer calls than open() makes: the check reads
+    hundreds of thousands of small files. A redirect page is known by its head, so
+    the rest of it is not read."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = []
+        chunk = os.read(fd, 1 << 16)
+        head_end = chunk.find(b"</head>")
+        if head_end >= 0 and (page := redirect_page_info(chunk[:head_end].decode("utf-8", "replace"))):
+            return page
+        chunks = [chunk]
         while chunk := os.read(fd, 1 << 16):  # to an empty read: network disks may read short
             chunks.append(chunk)
-        return b"".join(chunks)
+        return parse_page(b"".join(chunks).decode("utf-8", "replace"))
     finally:
         os.close(fd)
 
 
-def _unreadable(error: OSError) -> SpecSitesError:
+def unreadable_output(error: OSError) -> SpecSitesError:
     return SpecSitesError(Problem(error.filename or "", 0, f"cannot read the built output ({error.strerror or error}); rebuild it with scripts/build"))
