@@ -150,3 +150,26 @@ def test_a_step_that_fails_undoes_every_step_before_it(tmp_path: Path) -> None:
     assert not (new / "moved" / "gone").exists()
     undo()  # another site's step failed: this one is put back too
     assert (tree_snapshot(previous), _folder_set(previous)) == before
+
+
+def test_a_record_or_an_output_that_points_outside_is_not_followed(tmp_path: Path) -> None:
+    # The record is read back from a file in the output: a path in it that leaves its
+    # folder makes that folder written afresh, never a move outside.
+    page = "<p>to a</p>"
+    new = redirect_files({"moved/a.html": page, "moved/b.html": page, "moved/c.html": page}, {""})
+    digest, files = new.folders["moved"]
+    forged = RedirectFiles({"moved": ("other", {**files, "moved/../../../outside.html": "x"})})
+    assert plan_reuse(new, forged, present=lambda folder: True).folders == []
+
+    # An output whose redirect folder became a link elsewhere: the build stops, says
+    # what to do, and moves nothing out of that other place.
+    root = fixture_repo(tmp_path / "repo")
+    out = tmp_path / "out"
+    _build(root, out)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(out / "beta" / "guide", elsewhere)
+    (out / "beta" / "guide").symlink_to(elsewhere, target_is_directory=True)
+    before = tree_snapshot(elsewhere)
+    result = run_cli("build", "--out", out, root=root)
+    assert result.returncode == 2 and "cannot reuse the previous redirect pages" in result.stderr and "Traceback" not in result.stderr
+    assert (out / "beta" / "guide").is_symlink() and tree_snapshot(elsewhere) == before

@@ -2,8 +2,10 @@
 them in from the previous output."""
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -94,7 +96,10 @@ def take_reused(previous: Path, new: Path, reuse: Reuse) -> Callable[[], None]:
     patch, replaced = reuse_leftovers(new)
     try:
         for folder in reuse.folders:
+            _refuse_links(previous, folder)
             journal.rename(str(previous / folder), str(new / folder))
+        for rel in {posixpath.dirname(rel) for rel in [*reuse.write, *reuse.remove]}:
+            _refuse_links(new, rel, missing_ok=True)  # nothing moves in or out through a link
         if reuse.remove:
             journal.mkdir(str(replaced))
         for number, rel in enumerate(reuse.remove):
@@ -118,6 +123,22 @@ def take_reused(previous: Path, new: Path, reuse: Reuse) -> Callable[[], None]:
         journal.undo()
         raise SpecSitesError(Problem(str(e.filename or new), 0, f"cannot reuse the previous redirect pages ({e.strerror}); delete {previous} and build again"))
     return journal.undo
+
+
+def _refuse_links(root: Path, folder: str, missing_ok: bool = False) -> None:
+    """OSError unless every part of folder under root is a real folder (not a symlink
+    an edited output might hold, which would lead a move outside it)."""
+    path = root
+    for part in folder.split("/"):
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            if missing_ok:
+                return
+            raise
+        if not stat.S_ISDIR(mode):
+            raise OSError(errno.ENOTDIR, "not a real folder", str(path))
 
 
 def reuse_leftovers(site_dir: Path) -> tuple[Path, Path]:

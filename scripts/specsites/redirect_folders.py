@@ -99,7 +99,11 @@ def plan_reuse(new: RedirectFiles, old: RedirectFiles, present: Callable[[str], 
         if before[0] == digest:
             reuse.folders.append(folder)
             continue
+        # What the previous output recorded is read back from a file in it: a path
+        # that is not plainly inside the folder is not trusted, so the folder is written afresh.
         old_files = before[1]
+        if not all(_inside(path, folder) for path in old_files):
+            continue
         write = [path for path, d in files.items() if old_files.get(path) != d]
         remove = [path for path, d in old_files.items() if files.get(path) != d]
         if 2 * len(set(write) | set(remove)) <= len(files):  # each costs two renames besides its write
@@ -107,6 +111,12 @@ def plan_reuse(new: RedirectFiles, old: RedirectFiles, present: Callable[[str], 
             reuse.write.extend(write)
             reuse.remove.extend(remove)
     return reuse
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether path names a file under folder, with no `..`, `.` or empty part."""
+    parts = path.split("/")
+    return path.startswith(folder + "/") and "\\" not in path and "\x00" not in path and all(part not in ("", ".", "..") for part in parts)
 
 
 def _highest_free(path: str, occupied: set[str]) -> str | None:
