@@ -73,9 +73,9 @@ def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], f
     _write_json(out / STAMP, stamp)
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data: dict, sort_keys: bool = True) -> None:
     temporary = path.with_name(path.name + ".new")
-    temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    temporary.write_text(json.dumps(data, sort_keys=sort_keys, separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, path)
 
 
@@ -103,14 +103,14 @@ def record_redirect_folders(out: Path, records: dict[str, RedirectFiles]) -> Non
     """Record the sites' redirect folders; other sites keep theirs."""
     recorded = _read_json(out / REDIRECT_FOLDERS)
     recorded.update({site: record.as_json() for site, record in records.items()})
-    _write_json(out / REDIRECT_FOLDERS, recorded)
+    _write_json(out / REDIRECT_FOLDERS, recorded, sort_keys=False)  # in the plan's order already: 185,000 keys at 100k
 
 
 def forget_redirect_folders(out: Path, sites: list[str]) -> None:
     """Stop vouching for the sites' redirect folders: they are about to move."""
     recorded = _read_json(out / REDIRECT_FOLDERS)
     if any(site in recorded for site in sites):
-        _write_json(out / REDIRECT_FOLDERS, {site: entry for site, entry in recorded.items() if site not in sites})
+        _write_json(out / REDIRECT_FOLDERS, {site: entry for site, entry in recorded.items() if site not in sites}, sort_keys=False)
 
 
 def read_stamp(out: Path) -> dict:

@@ -71,7 +71,7 @@ def redirect_page_files(redirects: list[Redirect], linker: Linker, title_of: Cal
     for redirect in redirects:
         if redirect.to is None:
             continue
-        key = (redirect.to, tuple(sorted(redirect.anchors.items())))
+        key = (redirect.to, tuple(sorted(redirect.anchors.items())) if redirect.anchors else ())
         page = rendered.get(key)
         if page is None:
             page = rendered[key] = render_redirect_page(redirect, linker, title_of(redirect))
