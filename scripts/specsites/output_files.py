@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Callable
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.redirect_folders import Reuse, patch_folder
+from specsites.redirect_folders import Reuse
+from specsites.urls import is_plain_relative
 
 
 def unsafe_paths(files: dict[str, str], pages: set[str], source: str) -> list[Problem]:
     """Paths that would leave the site folder or replace a page MkDocs built."""
     problems = []
     for rel in files:
-        normal = posixpath.normpath(rel)
-        if normal != rel or rel.startswith(("/", "../")) or rel in ("", ".", "..") or "\\" in rel or "\x00" in rel:
+        if not is_plain_relative(rel):
             problems.append(Problem(source, 0, f"refusing to write {rel!r} outside the site folder"))
         elif rel in pages:
             problems.append(Problem(source, 0, f"refusing to overwrite the page {rel} with a redirect"))
@@ -144,4 +144,4 @@ def _refuse_links(root: Path, folder: str, missing_ok: bool = False) -> None:
 def reuse_leftovers(site_dir: Path) -> tuple[Path, Path]:
     """Beside a site's folder: the files written for its reused folders, and those
     moved out of them; deleted once the new output is in place."""
-    return Path(patch_folder(str(site_dir))), Path(str(site_dir) + ".replaced")
+    return Path(str(site_dir) + ".patch"), Path(str(site_dir) + ".replaced")

@@ -24,11 +24,11 @@ from mkdocs.structure.pages import Page
 from specsites.config import SpecSitesConfig
 from specsites.errors import Problem, SpecSitesError
 from specsites.linker import Linker
-from specsites.redirect_folders import PreviousOutput, RedirectFiles, Reuse, occupied_folders, patch_folder, plan_reuse, redirect_files
+from specsites.redirect_folders import PreviousOutput, RedirectFiles, Reuse, occupied_folders, plan_reuse, redirect_files
 from specsites.redirect_page import anchor_script, redirect_page_files
 from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
 from specsites.server_rules import server_rule_files
-from specsites.output_files import write_generated_files
+from specsites.output_files import reuse_leftovers, write_generated_files
 from specsites.urls import page_key, page_url, served_forms, url_file
 from specsites.sites import Repository, added_sources, all_specs, load_repository, shared_assets, site_pages, watched_paths
 from specsites.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
@@ -430,7 +430,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         try:
             write_generated_files(Path(config.site_dir), redirect_pages | others, self.page_files, self.repo.redirects_file.name, self.reuse.folders)
             if self.reuse.write:  # beside the site folder: the caller moves them into the reused folders
-                write_generated_files(Path(patch_folder(config.site_dir)), {p: redirect_pages[p] for p in self.reuse.write}, set(), self.repo.redirects_file.name)
+                write_generated_files(reuse_leftovers(Path(config.site_dir))[0], {p: redirect_pages[p] for p in self.reuse.write}, set(), self.repo.redirects_file.name)
         except SpecSitesError as e:
             raise _problems(e) from e
         self._written = written

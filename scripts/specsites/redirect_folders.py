@@ -20,6 +20,8 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Callable
 
+from specsites.urls import is_plain_relative
+
 
 @dataclass(frozen=True)
 class RedirectFiles:
@@ -114,9 +116,8 @@ def plan_reuse(new: RedirectFiles, old: RedirectFiles, present: Callable[[str], 
 
 
 def _inside(path: str, folder: str) -> bool:
-    """Whether path names a file under folder, with no `..`, `.` or empty part."""
-    parts = path.split("/")
-    return path.startswith(folder + "/") and "\\" not in path and "\x00" not in path and all(part not in ("", ".", "..") for part in parts)
+    """Whether path names a file under folder (urls.is_plain_relative)."""
+    return path.startswith(folder + "/") and is_plain_relative(path)
 
 
 def _highest_free(path: str, occupied: set[str]) -> str | None:
@@ -138,9 +139,3 @@ def occupied_folders(files: list[str]) -> set[str]:
             folders.add(folder)
             folder = posixpath.dirname(folder)
     return folders
-
-
-def patch_folder(site_dir: str) -> str:
-    """Where a build writes the new and changed files of reused folders: beside the
-    site's folder, never in what is published."""
-    return site_dir.rstrip("/") + ".patch"

@@ -52,6 +52,12 @@ def file_forms(key: str) -> tuple[str, ...]:
     return ("index.html",) if key == "" else (f"{key}.html", f"{key}/index.html")
 
 
+def is_plain_relative(path: str) -> bool:
+    """Whether path is a plain relative POSIX path: no `..`, `.` or empty part, no
+    leading `/`, no backslash or NUL; what may be joined to a folder and stay in it."""
+    return posixpath.normpath(path) == path and not path.startswith(("/", "../")) and path not in ("", ".", "..") and "\\" not in path and "\x00" not in path
+
+
 def page_url(file_path: str) -> str:
     """The URL (relative to the site root) MkDocs gives a page file: `a/` or `a/b.html`."""
     if file_path == "index.html":
