@@ -19,7 +19,7 @@ from specsites.urls import file_forms, page_key, served_forms, url_file
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large site plans 100,000 of each
 class Destination:
     """A resolved place: a page URL on one of our sites, or an external URL."""
 
@@ -27,8 +27,11 @@ class Destination:
     url: str  # site-relative URL ("specs/x/", "use-cases.html"), or the external URL
     anchor: str = ""
 
+    def __reduce__(self):  # pickled as its fields: loads in half the time dataclasses' slots pickling takes
+        return Destination, (self.site, self.url, self.anchor)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Redirect:
     """What one old page on one site does."""
 
@@ -42,6 +45,9 @@ class Redirect:
     @property
     def is_alias(self) -> bool:
         return self.line == 0
+
+    def __reduce__(self):  # as Destination's
+        return Redirect, (self.site, self.key, self.line, self.to, self.anchors, self.files)
 
 
 @dataclass
