@@ -7,6 +7,7 @@ splits and skips nothing."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,9 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from conftest import ENV, copy_sources, refresh_page
-from specsites.check import MAX_HOPS, orphaned_redirect_pages, plan_check, run_check
+from specsites.check import MAX_HOPS, orphaned_redirect_pages, plan_check, planned_files, run_check
 from specsites.inventory import load_inventory
 from specsites.output_stamp import read_stamp, stamped_facts
+from specsites.redirect_data import RedirectData, redirect_tags
 from specsites.redirect_plan import load_plan
 from specsites.sites import base_urls, load_repository, site_pages
 from specsites.static_follow import StaticFollower
@@ -52,7 +54,7 @@ def _every_job_followed(root: Path) -> dict:
     failures = []
     for summary in shape["sites"]:
         site = summary["site"]
-        orphans = orphaned_redirect_pages(follower.files(urls[site]), site, pages[site], plan)
+        orphans = orphaned_redirect_pages(follower.files(urls[site]), site, pages[site], planned_files(plan, site))
         summary["failures"] += len(orphans)
         failures += [f for f in shape["failures"] if f["site"] == site] + [asdict(o) for o in orphans]
     return {"ok": not failures, "sites": shape["sites"], "failures": failures, "results": shape["results"]}
@@ -65,6 +67,17 @@ def test_a_split_check_reports_what_following_every_job_does(built: Path, tmp_pa
     moved = load_plan(load_repository(root)).moved("wg3-customer-data")
     (site / moved[1].files[1]).unlink()  # a moved page lost one of its two files: a 404, and a redirect page missing
     (site / moved[2].files[0]).write_text(refresh_page("/" + moved[2].files[0]))  # one that loops
+    # What the check judges by the file a URL serves, and must hand back to the
+    # form-by-form walk: two redirect pages with one data block, sending them to a
+    # page that is not there; a folder, and a FIFO (never read: no hang), where a
+    # redirect page should be.
+    to_nowhere = f"<!doctype html><html><head>{redirect_tags(RedirectData('/nowhere.html'))}</head><body></body></html>"
+    (site / moved[3].files[0]).write_text(to_nowhere)
+    (site / moved[4].files[1]).write_text(to_nowhere)
+    (site / moved[5].files[0]).unlink()
+    (site / moved[5].files[0]).mkdir()
+    (site / moved[0].files[1]).unlink()
+    os.mkfifo(site / moved[0].files[1])
     use_cases = site / "use-cases.html"
     use_cases.write_text(use_cases.read_text().replace('id="not-in-scope"', 'id="gone"'))  # an id lost
     (root / "site" / "wg1-connectivity" / "stray.html").write_text(refresh_page("/"))  # an orphan
@@ -72,6 +85,8 @@ def test_a_split_check_reports_what_following_every_job_does(built: Path, tmp_pa
     expected = _every_job_followed(root)
     problems = " ".join(f["problem"] for f in expected["failures"])
     assert all(kind in problems for kind in ("status 404", "redirect loop", "has no id", "orphaned")), problems
+    failed = {f["url"] for f in expected["failures"]}
+    assert {"/" + moved[n].key for n in (3, 4, 5, 0)} <= {u.rstrip("/") for u in failed}, failed
     assert len(expected["results"]) > 200
 
     assert _split_check(root, with_results=True) == expected

@@ -19,10 +19,10 @@ from specsites.forked import map_forked
 from specsites.follow import FetchFollower, Follower, Landing
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower, unreadable_output
-from specsites.static_host import IndexedFiles, list_folders
+from specsites.static_host import FolderFiles, IndexedFiles, Share, add_found, form_files, list_share, listing_shares
 from specsites.inventory import Inventory, load_inventory
 from specsites.output_stamp import read_stamp, source_digests, stamped_facts, staleness
-from specsites.redirect_plan import Plan, Redirect, collector_paused, load_plan
+from specsites.redirect_plan import Plan, collector_paused, load_plan
 from specsites.site_checks import SiteFacts, entry_fix, find_section
 from specsites.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
@@ -90,7 +90,7 @@ def plan_check(inventory: Inventory, plan: Plan, base_urls: dict[str, str]) -> l
     jobs: list[_Job] = []
     for site in base_urls:
         jobs.extend(_url_jobs(site, base_urls[site], sorted(inventory.get(site, {}).items())))
-        jobs.extend(_redirect_jobs(site, base_urls[site], plan.moved(site)))
+        jobs.extend(_redirect_jobs(site, base_urls[site], [r.files for r in plan.moved(site)]))
     return jobs
 
 
@@ -100,14 +100,20 @@ def _url_jobs(site: str, base: str, urls: list[tuple[str, Iterable[str]]]) -> It
     for url, ids in urls:
         for form in old_url_forms(url):
             yield _Job(site, url, base + form)
-        for anchor in sorted(ids):
-            yield _Job(site, url, f"{base}{url}#{anchor}", anchor, "anchor")
+        yield from _anchor_jobs(site, base, url, ids)
 
 
-def _redirect_jobs(site: str, base: str, redirects: list[Redirect]) -> Iterator[_Job]:
+def _anchor_jobs(site: str, base: str, url: str, ids: Iterable[str]) -> Iterator[_Job]:
+    """Each of a URL's ids (base without its last slash)."""
+    for anchor in sorted(ids) if ids else ():
+        yield _Job(site, url, f"{base}{url}#{anchor}", anchor, "anchor")
+
+
+def _redirect_jobs(site: str, base: str, redirects: Iterable[tuple[str, ...]]) -> Iterator[_Job]:
+    """Each redirect page of each moved page (given as the files of each)."""
     base = base.rstrip("/")
-    for redirect in redirects:
-        for file in redirect.files:
+    for files in redirects:
+        for file in files:
             yield _Job(site, "/" + file, f"{base}/{file}", kind="redirect")
 
 
@@ -250,14 +256,18 @@ def default_workers() -> int:
     return min(16, 4 * (os.cpu_count() or 1))
 
 
-def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str], plan: Plan) -> list[Failure]:
+def planned_files(plan: Plan, site: str) -> set[str]:
+    """The redirect pages the plan writes on a site."""
+    return {f for r in plan.redirects.get(site, []) for f in r.files}
+
+
+def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str], planned: set[str]) -> list[Failure]:
     """HTML files that are neither a page, a planned redirect page nor 404.html."""
-    expected = {"404.html"} | {url_file(url) for url in pages.values()}
-    expected |= {f for r in plan.redirects.get(site, []) for f in r.files}
+    expected = {"404.html", *(url_file(url) for url in pages.values())}
+    orphans = [rel for rel in files.files if rel not in planned and rel not in expected and rel.endswith(".html") and not rel.startswith("assets/")]
     return [
         Failure(site, "/" + rel, "orphaned: no page and no redirects.yml entry makes this file; rebuild into a fresh folder, or add the redirect it stood for")
-        for rel in sorted(files.files)
-        if rel.endswith(".html") and rel not in expected and not rel.startswith("assets/")
+        for rel in sorted(orphans)
     ]
 
 
@@ -282,7 +292,12 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
             return run_check(plan_check(inventory, plan, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
     _refuse_stale(repo, out, stamp, urls)
-    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, plan, pages, stamped_facts(stamp), with_results)
+    # Only the plan's file names are needed: the rest of it (half the memory a
+    # site with 100,000 moved pages takes) is let go before the output is listed.
+    moved = {site: [r.files for r in plan.moved(site)] for site in repo.names}
+    planned = {site: planned_files(plan, site) for site in repo.names}
+    del plan
+    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, moved, planned, pages, stamped_facts(stamp), with_results)
     with collector_paused():  # some 100,000 small objects and no cycles
         return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
 
@@ -324,72 +339,110 @@ class _PartReport:
 
 @dataclass
 class _StaticCheck:
-    """The check of built folders. Forked workers inherit it whole (plan, inventory,
-    the listed files) and each follows a part of a site's jobs, so one large site
-    uses every core."""
+    """The check of built folders. Forked workers inherit it whole (the plan's
+    files, the inventory) and each follows a part of a site's jobs, or lists a
+    share of the output's folders, so one large site uses every core."""
 
     base_urls: dict[str, str]
     folders: dict[str, Path]  # base URL -> built site folder
     inventory: Inventory
-    plan: Plan
+    moved: dict[str, list[tuple[str, ...]]]  # site -> the files of each moved page's redirect pages, as planned
+    planned: dict[str, set[str]]  # site -> every redirect page planned
     pages: dict[str, dict[str, str]]
     facts: dict[str, SiteFacts]
     with_results: bool
-    files: dict[str, IndexedFiles] = field(default_factory=dict)  # base URL -> files, listed before the fork
+    files: dict[str, IndexedFiles] = field(default_factory=dict)  # base URL -> files, as listed
     urls: dict[str, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)  # site -> its inventory, sorted
-    moved: dict[str, list[Redirect]] = field(default_factory=dict)
     failed_starts: frozenset[str] = frozenset()  # the published URLs' forms that did not land
+    unfollowed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # site -> moved pages' files not yet known to land
     follower: StaticFollower | None = None
+    _listed: list[Path] = field(default_factory=list)  # the folders list_share's shares index
 
     def run(self, sites: list[str], processes: int, part_urls: int) -> CheckReport:
-        folders = [self.folders[self.base_urls[site]] for site in sites]
+        self._listed = [self.folders[self.base_urls[site]] for site in sites]
+        for site in sites:
+            self.urls[site] = sorted(self.inventory.get(site, {}).items())
+        # First the published URLs, judged by reading the files they serve, and the
+        # listing of the output (for orphans), on the same workers: neither waits
+        # for the other. Then the redirect pages: most are a published URL's form,
+        # followed already; only the others are followed again.
         try:
-            listings = list_folders(folders, processes)
+            listings, shares = listing_shares(self._listed, processes)
         except OSError as e:
             raise unreadable_output(e)
-        for site, folder, listing in zip(sites, folders, listings):
-            self.files[self.base_urls[site]] = IndexedFiles(folder, listing)
-            self.urls[site] = sorted(self.inventory.get(site, {}).items())
-            self.moved[site] = self.plan.moved(site)
-        # First the published URLs; then the redirect pages, most of which are a
-        # published URL's form, followed already: only the others are followed again.
         url_parts = [p for site in sites for p in _parts(site, False, len(self.urls[site]), processes, part_urls)]
-        url_reports = map_forked(self.part, url_parts, processes)
+        done = map_forked(self._task, [*url_parts, *shares], processes)
+        url_reports = done[: len(url_parts)]
+        for found in done[len(url_parts):]:
+            add_found(listings, found)
+        for folder, listing in zip(self._listed, listings):
+            self.files[next(b for b, f in self.folders.items() if f == folder)] = IndexedFiles(folder, listing)
         self.failed_starts = frozenset(start for r in url_reports for start in r.failed_starts)
-        redirect_parts = [p for site in sites for p in _parts(site, True, len(self.moved[site]), processes, part_urls)]
+        for site in sites:
+            self.unfollowed[site] = self.moved[site] if self.with_results else [files for files in self.moved[site] if not self._landed_already(site, files)]
+        redirect_parts = [p for site in sites for p in _parts(site, True, len(self.unfollowed[site]), processes, part_urls)]
         redirect_reports = map_forked(self.part, redirect_parts, processes)
         return self._report(sites, list(zip(url_parts, url_reports)) + list(zip(redirect_parts, redirect_reports)))
 
+    def _task(self, item: _Part | Share) -> _PartReport | dict:
+        if isinstance(item, _Part):
+            return self.part(item)
+        try:
+            return list_share(self._listed, item)
+        except OSError as e:
+            raise unreadable_output(e)
+
     def part(self, part: _Part) -> _PartReport:
-        if self.follower is None:
-            self.follower = StaticFollower(self.folders, MAX_HOPS, self.files)
+        if self.follower is None:  # before the listing, asking the disk
+            self.follower = StaticFollower(self.folders, MAX_HOPS, self.files or {b: FolderFiles(f) for b, f in self.folders.items()})
         base = self.base_urls[part.site]
         tally = _Tally(self.base_urls, self.pages, self.facts, self.with_results)
         if part.redirects:
-            jobs = _redirect_jobs(part.site, base, self.moved[part.site][part.start:part.stop])
-            published = self.inventory.get(part.site, {})
-            for job in jobs:
-                if self.with_results or not self._landed_already(job, published):
-                    tally.add(job, self.follower.land(job.start))
-                else:  # the same URL, followed as a published URL's form: it landed
-                    tally.counts.setdefault(part.site, [0, 0])[1] += 1
+            for job in _redirect_jobs(part.site, base, self.unfollowed[part.site][part.start:part.stop]):
+                tally.add(job, self.follower.land(job.start))
             return _PartReport(0, tally.counts, tally.failures, tally.results, [])
         urls = self.urls[part.site][part.start:part.stop]
-        for job in _url_jobs(part.site, base, urls):
-            tally.add(job, self.follower.land(job.start))
+        for url, ids in urls:
+            if not self.with_results and self._forms_land(base, url):  # no failure to report for them
+                jobs = _anchor_jobs(part.site, base.rstrip("/"), url, ids)
+            else:
+                jobs = _url_jobs(part.site, base, [(url, ids)])
+            for job in jobs:
+                tally.add(job, self.follower.land(job.start))
         return _PartReport(len(urls), tally.counts, tally.failures, tally.results, tally.failed_starts)
 
-    def _landed_already(self, job: _Job, published: dict) -> bool:
-        """Whether job.start was followed as a form (old_url_forms) of a published
-        URL, and landed. Only the forms of redirect page files are looked for:
-        /x.html and /x/index.html for /x or /x/, and / or /index.html for the root."""
-        if job.start in self.failed_starts:
+    def _forms_land(self, base: str, url: str) -> bool:
+        """Whether every form of a published URL lands, judged by the two files the
+        four forms serve (one step and one walk each) rather than form by form: a
+        site with 100,000 moved pages has 400,000 forms. False may also mean "not
+        judged here": follow the forms to know."""
+        key = url.strip("/")
+        served = form_files(key) if key else None
+        if served is None:
             return False
-        path = job.url
-        if path in ("/", "/index.html"):
-            return "" in published or "/" in published
-        stem = path[:-11] if path.endswith("/index.html") else path[:-5] if path.endswith(".html") else ""
-        return bool(stem.strip("/")) and not stem.endswith("/") and (stem in published or stem + "/" in published)
+        index, page = served
+        root = base.rstrip("/")
+        return self.follower.file_lands(base, f"{root}/{key}/", index) and self.follower.file_lands(base, f"{root}/{key}.html", page)
+
+    def _landed_already(self, site: str, files: tuple[str, ...]) -> bool:
+        """Whether each of a moved page's redirect pages was followed as a form
+        (old_url_forms) of a published URL, and landed. Only the forms of redirect
+        page files are looked for: /x.html and /x/index.html for /x or /x/, and /
+        or /index.html for the root."""
+        published = self.inventory.get(site, {})
+        root = self.base_urls[site].rstrip("/")
+        for file in files:
+            path = "/" + file
+            if self.failed_starts and root + path in self.failed_starts:
+                return False
+            if path in ("/", "/index.html"):
+                if "" in published or "/" in published:
+                    continue
+                return False
+            stem = path[:-11] if path.endswith("/index.html") else path[:-5] if path.endswith(".html") else ""
+            if not (stem.strip("/") and not stem.endswith("/") and (stem in published or stem + "/" in published)):
+                return False
+        return True
 
     def _report(self, sites: list[str], parts: list[tuple[_Part, _PartReport]]) -> CheckReport:
         summaries, failures, results = [], [], []
@@ -398,9 +451,9 @@ class _StaticCheck:
             mine = [report for part, report in parts if part.site == site]
             summary.urls = sum(r.urls for r in mine)
             summary.anchors = sum(r.counts.get(site, [0, 0])[0] for r in mine)
-            summary.redirects = sum(r.counts.get(site, [0, 0])[1] for r in mine)
+            summary.redirects = sum(len(files) for files in self.moved[site])
             found = _one_per_url(f for r in mine for f in r.failures)
-            found += orphaned_redirect_pages(self.files[self.base_urls[site]], site, self.pages[site], self.plan)
+            found += orphaned_redirect_pages(self.files[self.base_urls[site]], site, self.pages[site], self.planned[site])
             summary.failures = len(found)
             summaries.append(summary)
             failures += found

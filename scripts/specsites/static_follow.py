@@ -8,24 +8,26 @@ only a set lookup says which file it serves.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.follow import EXTERNAL, Follower, Step, next_hop, page_step
 from specsites.page_html import PageInfo, parse_page, redirect_page_info
-from specsites.static_host import IndexedFiles, answer
+from specsites.redirect_data import block_data, redirect_block
+from specsites.static_host import FolderFiles, IndexedFiles, answer
 
 
 class StaticFollower(Follower):
     """Follows URLs over site folders, each published at a base URL."""
 
-    def __init__(self, sites: dict[str, Path], max_hops: int = 5, files: dict[str, IndexedFiles] | None = None) -> None:
+    def __init__(self, sites: dict[str, Path], max_hops: int = 5, files: dict[str, FolderFiles] | None = None) -> None:
         super().__init__(max_hops)
         self.folders = {base: Path(folder) for base, folder in sites.items()}
         self._prefixes = {base: os.path.join(folder, "") for base, folder in self.folders.items()}  # joined by +: cheaper
         self._bases = sorted(self.folders, key=len, reverse=True)  # nested bases: longest first
-        self._files: dict[str, IndexedFiles] = dict(files or {})  # base URL -> files; listed when first asked unless given
+        self._files: dict[str, FolderFiles] = dict(files or {})  # base URL -> files; listed when first asked unless given
         self._site_of_folder: dict[str, str] = {}  # URL up to its last "/" -> base URL, "" if none
         # Pages that stay are remembered, as many URLs land on each; a redirect page
         # is reached by its own old URL's forms and ids, asked one after the other,
@@ -34,8 +36,10 @@ class StaticFollower(Follower):
         self._pages: dict[tuple[str, str], PageInfo] = {}
         self._recent_steps = _Recent()  # of redirect pages, as _file_steps
         self._recent_pages = _Recent()  # redirect pages, as _pages
+        self._block_lands: dict[tuple[str, bytes], bool] = {}  # (base URL, redirect data block) -> lands, for file_lands
+        self._nested = {base: any(b != base and b.startswith(base) for b in self.folders) for base in self.folders}  # holds another site
 
-    def files(self, base: str) -> IndexedFiles:
+    def files(self, base: str) -> FolderFiles:
         """The site's files, listed once."""
         files = self._files.get(base)
         if files is None:
@@ -77,6 +81,54 @@ class StaticFollower(Follower):
             else:
                 self._file_steps[key] = step
         return step
+
+    def file_lands(self, base: str, address: str, rel: str) -> bool:
+        """Whether address, a URL of the site at base that serves the file rel (as
+        answer() says) and has no query or fragment, lands on a page with no error,
+        as land(address) would say. Every URL of the same folder serving the same
+        file takes the same step, so this answers for all of them, making no
+        Landing. False may also mean "not judged here": land() them to know."""
+        if self._nested[base] and self._site_of(address[: address.rfind("/") + 1]) != base:
+            return False
+        # Thousands of redirect pages carry the same data block: a redirect page whose
+        # block sends it to a path from the site's root lands as any other with that
+        # block does, from any address on the site, so it is judged once per block.
+        block = None
+        if (base, rel) not in self._pages:  # else a page that stays, read before
+            chunk = self._head(base, rel)
+            if chunk is None:
+                return False  # not a file answer() serves
+            head_end = chunk.find(b"</head>")
+            block = redirect_block(chunk[:head_end]) if head_end >= 0 else None
+            if block is not None and (known := self._block_lands.get((base, block))) is not None:
+                return known
+        target = self._page(base, rel).next_url("")
+        if not target:
+            return True  # a page that stays
+        if target.startswith(("?", "#")):
+            return False  # resolved against the whole address, not its folder
+        # Clean tail: no URL taking this step is in it, or it would have come round (a loop).
+        tail, visits = self._tails.get(next_url := next_hop(address, "", target, keep_query=True)) or self._tail(next_url)
+        lands = visits is not None and not tail.error
+        data = block_data(block) if block is not None else None
+        if data is not None and data.to.startswith("/") and not data.to.startswith("//"):
+            self._block_lands[(base, block)] = lands
+        return lands
+
+    def _head(self, base: str, rel: str) -> bytes | None:
+        """The start of a site file, or None if it is not a regular file (what
+        answer() serves; is_file): file_lands is asked before anything is listed.
+        Not blocking: a FIFO there must not hang the check."""
+        try:
+            fd = os.open(self._prefixes[base] + rel, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return None  # not there, or unreadable: the form-by-form walk says which
+        try:
+            return os.read(fd, 1 << 16) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        except OSError as e:
+            raise unreadable_output(e)
+        finally:
+            os.close(fd)
 
     def _site_of(self, folder: str) -> str:
         """The base URL of the site a URL folder (up to its last "/") is in; "" if none."""

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from specsites.forked import map_forked
+from specsites.urls import is_plain_relative
 
 
 class Answer(NamedTuple):  # a tuple: the static check asks for 400,000
@@ -70,26 +71,40 @@ def list_folders(folders: list[Path], processes: int = 1) -> list[tuple[set[str]
     listed here, and what lies below, if it is worth a fork, is shared out to forked
     workers: a site with 100,000 moved pages has 100,000 folders, each costing a few
     system calls, and those of small sites add up too."""
-    listings = [(set(), {""}) for _ in folders]
-    below = [(n, "") for n in range(len(folders))]
-    for _level in range(2 if processes > 1 else 0):
-        below = [(n, found) for n, prefix in below for found in _list(str(folders[n]), [prefix], *listings[n], recurse=False)]
-    if len(below) < _FOLDERS_PER_FORK * max(2, processes):
-        for n, prefix in below:
-            _list(str(folders[n]), [prefix], *listings[n], recurse=True)
-        return listings
-
-    def part(share: list[tuple[int, str]]) -> dict[int, tuple[set[str], set[str]]]:
-        found: dict[int, tuple[set[str], set[str]]] = {}
-        for n, prefix in share:
-            _list(str(folders[n]), [prefix], *found.setdefault(n, (set(), set())), recurse=True)
-        return found
-
-    for found in map_forked(part, [below[i::processes] for i in range(processes)], processes):
-        for n, (files, dirs) in found.items():
-            listings[n][0].update(files)
-            listings[n][1].update(dirs)
+    listings, shares = listing_shares(folders, processes)
+    for found in map_forked(lambda share: list_share(folders, share), shares, processes):
+        add_found(listings, found)
     return listings
+
+
+Share = list[tuple[int, str]]  # folders to list whole: (index in folders, "a/b/")
+
+
+def listing_shares(folders: list[Path], shares: int) -> tuple[list[tuple[set[str], set[str]]], list[Share]]:
+    """The start of list_folders, for a caller that runs the rest where it likes (the
+    check, on the workers that follow URLs): the top two levels listed here (one
+    share: everything), and what lies below split into `shares` shares when that
+    is worth a fork each. list_share lists a share; add_found adds what it found."""
+    listings: list[tuple[set[str], set[str]]] = [(set(), {""}) for _ in folders]
+    below = [(n, "") for n in range(len(folders))]
+    for _level in range(2 if shares > 1 else 0):
+        below = [(n, found) for n, prefix in below for found in _list(str(folders[n]), [prefix], *listings[n], recurse=False)]
+    if len(below) < _FOLDERS_PER_FORK * max(2, shares):
+        return listings, [below] if below else []
+    return listings, [below[i::shares] for i in range(shares)]
+
+
+def list_share(folders: list[Path], share: Share) -> dict[int, tuple[set[str], set[str]]]:
+    found: dict[int, tuple[set[str], set[str]]] = {}
+    for n, prefix in share:
+        _list(str(folders[n]), [prefix], *found.setdefault(n, (set(), set())), recurse=True)
+    return found
+
+
+def add_found(listings: list[tuple[set[str], set[str]]], found: dict[int, tuple[set[str], set[str]]]) -> None:
+    for n, (files, dirs) in found.items():
+        listings[n][0].update(files)
+        listings[n][1].update(dirs)
 
 
 def _list(folder: str, prefixes: list[str], files: set[str], dirs: set[str], recurse: bool) -> list[str]:
@@ -131,6 +146,16 @@ def answer(site: Path | FolderFiles, path: str) -> Answer:
     if files.is_dir(rel) and files.is_file(rel + "/index.html"):
         return Answer(301, files.folder, location="/" + rel + "/")
     return _not_found(files)
+
+
+def form_files(key: str) -> tuple[str, str] | None:
+    """The two files answer() serves for a page URL's forms (urls.old_url_forms) when
+    both are regular files: `key/index.html` for /key/ and /key/index.html (then
+    `key` is a folder, not a file), `key.html` for /key and /key.html. None when the
+    key is not plain (answer() would decode or merge it): ask form by form then."""
+    if "%" in key or "?" in key or "#" in key or not is_plain_relative(key):
+        return None
+    return key + "/index.html", key + ".html"
 
 
 def _not_found(files: FolderFiles) -> Answer:
