@@ -22,7 +22,7 @@ from specsites.static_follow import StaticFollower, unreadable_output
 from specsites.static_host import FolderFiles, IndexedFiles, Share, add_found, form_files, list_share, listing_shares
 from specsites.inventory import Inventory, load_inventory
 from specsites.output_stamp import read_stamp, source_digests, stamped_facts, staleness
-from specsites.redirect_plan import Plan, collector_paused, load_plan
+from specsites.redirect_plan import PlannedFiles, collector_paused, load_planned_files
 from specsites.site_checks import SiteFacts, entry_fix, find_section
 from specsites.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
@@ -85,12 +85,12 @@ class _Job(NamedTuple):  # a tuple: the static check of a large site makes 500,0
     kind: str = "url"  # url | anchor | redirect
 
 
-def plan_check(inventory: Inventory, plan: Plan, base_urls: dict[str, str]) -> list[_Job]:
+def plan_check(inventory: Inventory, planned: PlannedFiles, base_urls: dict[str, str]) -> list[_Job]:
     """What to follow: each inventory URL in every form, each id, each redirect page."""
     jobs: list[_Job] = []
     for site in base_urls:
         jobs.extend(_url_jobs(site, base_urls[site], sorted(inventory.get(site, {}).items())))
-        jobs.extend(_redirect_jobs(site, base_urls[site], [r.files for r in plan.moved(site)]))
+        jobs.extend(_redirect_jobs(site, base_urls[site], planned.moved.get(site, [])))
     return jobs
 
 
@@ -189,21 +189,24 @@ def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[s
         hops = " -> ".join(_short(u, base_urls) for u, _ in landing.hops)
         fix = _suggest(job, pages) if landing.error.startswith("status 404") else ""
         return Failure(job.site, shown, f"{landing.error} ({hops})", fix)
-    if landing.external:
-        return None
-    if job.kind != "anchor":
+    if job.kind != "anchor" or _lands_on_id(landing):
         return None
     fragment = landing.url.partition("#")[2]
-    if fragment and fragment not in landing.ids:
-        page = _short(landing.url.partition("#")[0], base_urls)
-        problem = f"lands on {page}, which has no id {fragment!r}"
-        if _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
-            return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
-        found = _find_landed_section(job, landing.url, base_urls, pages, facts)
-        if not found:
-            return Failure(job.site, shown, f"{problem}, and no heading on any site has that id or its text; restore {{#{job.anchor}}} on the heading that replaced it, or add a redirect from {shown} to the section that did")
-        return Failure(job.site, shown, problem, f"{shown}: {found}")
-    return None
+    page = _short(landing.url.partition("#")[0], base_urls)
+    problem = f"lands on {page}, which has no id {fragment!r}"
+    if _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
+        return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
+    found = _find_landed_section(job, landing.url, base_urls, pages, facts)
+    if not found:
+        return Failure(job.site, shown, f"{problem}, and no heading on any site has that id or its text; restore {{#{job.anchor}}} on the heading that replaced it, or add a redirect from {shown} to the section that did")
+    return Failure(job.site, shown, problem, f"{shown}: {found}")
+
+
+def _lands_on_id(landing: Landing) -> bool:
+    """Whether a landing (with no error) is on a page with the id it asks for, if any;
+    outside our sites, ids are not checked."""
+    fragment = landing.url.partition("#")[2]
+    return landing.external or not fragment or fragment in landing.ids
 
 
 def _built_page_has(landed: str, anchor: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> bool:
@@ -256,11 +259,6 @@ def default_workers() -> int:
     return min(16, 4 * (os.cpu_count() or 1))
 
 
-def planned_files(plan: Plan, site: str) -> set[str]:
-    """The redirect pages the plan writes on a site."""
-    return {f for r in plan.redirects.get(site, []) for f in r.files}
-
-
 def orphaned_redirect_pages(files: IndexedFiles, site: str, pages: dict[str, str], planned: set[str]) -> list[Failure]:
     """HTML files that are neither a page, a planned redirect page nor 404.html."""
     expected = {"404.html", *(url_file(url) for url in pages.values())}
@@ -281,7 +279,7 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     urls = base_urls(repo, list(live_pairs if live else base_url_pairs), "--live" if live else "--base-url")
     with collector_paused():  # many small objects and no cycles
         inventory = load_inventory(repo)
-    plan = load_plan(repo)
+    planned = load_planned_files(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     out = (out or repo.root / "site").resolve()
     stamp = read_stamp(out)
@@ -290,14 +288,10 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
         fresh = {site: f for site, f in stamped_facts(stamp).items() if not staleness(stamp, site, digests, stamp[site].get("base_url", ""))}
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, plan, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
+            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
     _refuse_stale(repo, out, stamp, urls)
-    # Only the plan's file names are needed: the rest of it (half the memory a
-    # site with 100,000 moved pages takes) is let go before the output is listed.
-    moved = {site: [r.files for r in plan.moved(site)] for site in repo.names}
-    planned = {site: planned_files(plan, site) for site in repo.names}
-    del plan
-    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, moved, planned, pages, stamped_facts(stamp), with_results)
+    moved = {site: planned.moved.get(site, []) for site in repo.names}
+    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, moved, {site: planned.every(site) for site in repo.names}, pages, stamped_facts(stamp), with_results)
     with collector_paused():  # some 100,000 small objects and no cycles
         return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
 
@@ -321,9 +315,12 @@ class _Part:
     """A slice of one site's jobs, as sent to a worker."""
 
     site: str
-    redirects: bool  # the redirect pages', else the published URLs' (and their ids')
+    kind: str  # URLS: published URLs (and ids) followed; UNCOVERED: moved pages sorted; REDIRECTS: redirect pages followed
     start: int
     stop: int
+
+
+URLS, UNCOVERED, REDIRECTS = "urls", "uncovered", "redirects"
 
 
 @dataclass
@@ -362,87 +359,88 @@ class _StaticCheck:
         self._listed = [self.folders[self.base_urls[site]] for site in sites]
         for site in sites:
             self.urls[site] = sorted(self.inventory.get(site, {}).items())
-        # First the published URLs, judged by reading the files they serve, and the
-        # listing of the output (for orphans), on the same workers: neither waits
-        # for the other. Then the redirect pages: most are a published URL's form,
-        # followed already; only the others are followed again.
+        # First, on the same workers, so that nothing waits: the published URLs,
+        # judged by reading the files they serve; the listing of the output (for
+        # orphans); and which moved pages are not a published URL, whose redirect
+        # pages were not followed as its forms. Then those redirect pages, and the
+        # pages of those forms that failed, are followed.
         try:
-            listings, shares = listing_shares(self._listed, processes)
+            listings, shares = listing_shares(self._listed, 2 * processes, levels=1, per_share=0)
         except OSError as e:
             raise unreadable_output(e)
-        url_parts = [p for site in sites for p in _parts(site, False, len(self.urls[site]), processes, part_urls)]
-        done = map_forked(self._task, [*url_parts, *shares], processes)
-        url_reports = done[: len(url_parts)]
-        for found in done[len(url_parts):]:
-            add_found(listings, found)
-        for folder, listing in zip(self._listed, listings):
-            self.files[next(b for b, f in self.folders.items() if f == folder)] = IndexedFiles(folder, listing)
+        url_parts = [p for site in sites for p in _parts(site, URLS, len(self.urls[site]), processes, part_urls)]
+        sorting = [] if self.with_results else [p for site in sites for p in _parts(site, UNCOVERED, len(self.moved[site]), processes, 4 * part_urls)]
+        done = map_forked(self._task, [*url_parts, *sorting, *shares], processes)
+        url_reports, uncovered, found = done[: len(url_parts)], done[len(url_parts): len(url_parts) + len(sorting)], done[len(url_parts) + len(sorting):]
+        for one in found:
+            add_found(listings, one)
+        for site, folder, listing in zip(sites, self._listed, listings):
+            self.files[self.base_urls[site]] = IndexedFiles(folder, listing)
         self.failed_starts = frozenset(start for r in url_reports for start in r.failed_starts)
         for site in sites:
-            self.unfollowed[site] = self.moved[site] if self.with_results else [files for files in self.moved[site] if not self._landed_already(site, files)]
-        redirect_parts = [p for site in sites for p in _parts(site, True, len(self.unfollowed[site]), processes, part_urls)]
+            if self.with_results:
+                self.unfollowed[site] = self.moved[site]
+                continue
+            indexes = [i for part, some in zip(sorting, uncovered) if part.site == site for i in some]
+            if self.failed_starts:
+                root = self.base_urls[site].rstrip("/")
+                indexes = sorted({*indexes, *(i for i, files in enumerate(self.moved[site]) if any(f"{root}/{f}" in self.failed_starts for f in files))})
+            self.unfollowed[site] = [self.moved[site][i] for i in indexes]
+        redirect_parts = [p for site in sites for p in _parts(site, REDIRECTS, len(self.unfollowed[site]), processes, part_urls)]
         redirect_reports = map_forked(self.part, redirect_parts, processes)
         return self._report(sites, list(zip(url_parts, url_reports)) + list(zip(redirect_parts, redirect_reports)))
 
-    def _task(self, item: _Part | Share) -> _PartReport | dict:
-        if isinstance(item, _Part):
-            return self.part(item)
-        try:
-            return list_share(self._listed, item)
-        except OSError as e:
-            raise unreadable_output(e)
+    def _task(self, item: _Part | Share) -> _PartReport | list[int] | dict:
+        if not isinstance(item, _Part):
+            try:
+                return list_share(self._listed, item)
+            except OSError as e:
+                raise unreadable_output(e)
+        if item.kind == UNCOVERED:
+            published = self.inventory.get(item.site, {})
+            return [i for i in range(item.start, item.stop) if not _covered(self.moved[item.site][i], published)]
+        return self.part(item)
 
     def part(self, part: _Part) -> _PartReport:
         if self.follower is None:  # before the listing, asking the disk
             self.follower = StaticFollower(self.folders, MAX_HOPS, self.files or {b: FolderFiles(f) for b, f in self.folders.items()})
         base = self.base_urls[part.site]
         tally = _Tally(self.base_urls, self.pages, self.facts, self.with_results)
-        if part.redirects:
+        if part.kind == REDIRECTS:
             for job in _redirect_jobs(part.site, base, self.unfollowed[part.site][part.start:part.stop]):
                 tally.add(job, self.follower.land(job.start))
             return _PartReport(0, tally.counts, tally.failures, tally.results, [])
         urls = self.urls[part.site][part.start:part.stop]
+        judged = tally.counts.setdefault(part.site, [0, 0])
         for url, ids in urls:
-            if not self.with_results and self._forms_land(base, url):  # no failure to report for them
-                jobs = _anchor_jobs(part.site, base.rstrip("/"), url, ids)
-            else:
-                jobs = _url_jobs(part.site, base, [(url, ids)])
-            for job in jobs:
-                tally.add(job, self.follower.land(job.start))
+            served = None if self.with_results else self._forms_land(base, url)
+            if served is None:
+                for job in _url_jobs(part.site, base, [(url, ids)]):
+                    tally.add(job, self.follower.land(job.start))
+                continue
+            for job in _anchor_jobs(part.site, base.rstrip("/"), url, ids):
+                landing = self.follower.file_landing(base, job.start.partition("#")[0], served, job.anchor)
+                if landing is not None and _lands_on_id(landing):
+                    judged[0] += 1  # no failure to report
+                else:
+                    tally.add(job, self.follower.land(job.start))
         return _PartReport(len(urls), tally.counts, tally.failures, tally.results, tally.failed_starts)
 
-    def _forms_land(self, base: str, url: str) -> bool:
+    def _forms_land(self, base: str, url: str) -> str | None:
         """Whether every form of a published URL lands, judged by the two files the
         four forms serve (one step and one walk each) rather than form by form: a
-        site with 100,000 moved pages has 400,000 forms. False may also mean "not
-        judged here": follow the forms to know."""
+        site with 100,000 moved pages has 400,000 forms. If so, the file the URL
+        as published serves; None may also mean "not judged here": follow the
+        forms to know."""
         key = url.strip("/")
         served = form_files(key) if key else None
         if served is None:
-            return False
+            return None
         index, page = served
         root = base.rstrip("/")
-        return self.follower.file_lands(base, f"{root}/{key}/", index) and self.follower.file_lands(base, f"{root}/{key}.html", page)
-
-    def _landed_already(self, site: str, files: tuple[str, ...]) -> bool:
-        """Whether each of a moved page's redirect pages was followed as a form
-        (old_url_forms) of a published URL, and landed. Only the forms of redirect
-        page files are looked for: /x.html and /x/index.html for /x or /x/, and /
-        or /index.html for the root."""
-        published = self.inventory.get(site, {})
-        root = self.base_urls[site].rstrip("/")
-        for file in files:
-            path = "/" + file
-            if self.failed_starts and root + path in self.failed_starts:
-                return False
-            if path in ("/", "/index.html"):
-                if "" in published or "/" in published:
-                    continue
-                return False
-            stem = path[:-11] if path.endswith("/index.html") else path[:-5] if path.endswith(".html") else ""
-            if not (stem.strip("/") and not stem.endswith("/") and (stem in published or stem + "/" in published)):
-                return False
-        return True
+        if self.follower.file_landing(base, f"{root}/{key}/", index) and self.follower.file_landing(base, f"{root}/{key}.html", page):
+            return index if url.endswith("/") else page
+        return None
 
     def _report(self, sites: list[str], parts: list[tuple[_Part, _PartReport]]) -> CheckReport:
         summaries, failures, results = [], [], []
@@ -461,9 +459,25 @@ class _StaticCheck:
         return CheckReport(summaries, failures, results)
 
 
-def _parts(site: str, redirects: bool, count: int, processes: int, part_size: int) -> list[_Part]:
+def _covered(files: tuple[str, ...], published: dict) -> bool:
+    """Whether each of a moved page's redirect pages is a form (old_url_forms) of a
+    published URL: followed as such. Only the forms of redirect page files are
+    looked for: /x.html and /x/index.html for /x or /x/, and / or /index.html for
+    the root."""
+    for file in files:
+        if file == "index.html":
+            if "" in published or "/" in published:
+                continue
+            return False
+        stem = "/" + (file[:-11] if file.endswith("/index.html") else file[:-5] if file.endswith(".html") else "")
+        if not (stem != "/" and not stem.endswith("/") and (stem in published or stem + "/" in published)):
+            return False
+    return True
+
+
+def _parts(site: str, kind: str, count: int, processes: int, part_size: int) -> list[_Part]:
     """One part for up to part_size jobs; more, each at most part_size and small enough
     to give each process one. A worker taking part of a site reads the pages its URLs
     land on, so small sites are not split: their pages would be read on every worker."""
     size = max(1, count if count <= part_size else min(part_size, -(-count // processes)))
-    return [_Part(site, redirects, start, min(count, start + size)) for start in range(0, count, size)]
+    return [_Part(site, kind, start, min(count, start + size)) for start in range(0, count, size)]

@@ -34,6 +34,10 @@ class RedirectData:
     to: str = ""  # where the page sends a browser; "" for a page that stays
     anchors: dict[str, str] = field(default_factory=dict)  # old section id -> its target
 
+    def next_url(self, fragment: str) -> str:
+        """Where the script sends a browser that came for #fragment: "" to stay."""
+        return (fragment and self.anchors.get(fragment)) or self.to
+
 
 def redirect_tags(data: RedirectData) -> str:
     """The data block and the script that acts on it, for a page's head.

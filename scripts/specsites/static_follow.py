@@ -8,12 +8,11 @@ only a set lookup says which file it serves.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.follow import EXTERNAL, Follower, Step, next_hop, page_step
+from specsites.follow import EXTERNAL, Follower, Landing, Step, next_hop, page_step
 from specsites.page_html import PageInfo, parse_page, redirect_page_info
 from specsites.redirect_data import block_data, redirect_block
 from specsites.static_host import FolderFiles, IndexedFiles, answer
@@ -36,7 +35,7 @@ class StaticFollower(Follower):
         self._pages: dict[tuple[str, str], PageInfo] = {}
         self._recent_steps = _Recent()  # of redirect pages, as _file_steps
         self._recent_pages = _Recent()  # redirect pages, as _pages
-        self._block_lands: dict[tuple[str, bytes], bool] = {}  # (base URL, redirect data block) -> lands, for file_lands
+        self._block_landings: dict[tuple[str, bytes, str], Landing | None] = {}  # (base URL, redirect data block, fragment) -> for file_landing
         self._nested = {base: any(b != base and b.startswith(base) for b in self.folders) for base in self.folders}  # holds another site
 
     def files(self, base: str) -> FolderFiles:
@@ -82,51 +81,48 @@ class StaticFollower(Follower):
                 self._file_steps[key] = step
         return step
 
-    def file_lands(self, base: str, address: str, rel: str) -> bool:
-        """Whether address, a URL of the site at base that serves the file rel (as
-        answer() says) and has no query or fragment, lands on a page with no error,
-        as land(address) would say. Every URL of the same folder serving the same
-        file takes the same step, so this answers for all of them, making no
-        Landing. False may also mean "not judged here": land() them to know."""
+    def file_landing(self, base: str, address: str, rel: str, fragment: str = "") -> Landing | None:
+        """Where address#fragment lands, for address a URL of the site at base that
+        serves the file rel (as answer() says), with no query: the walk after its
+        first hop, which is all land() would say but that hop. Every URL of the same
+        folder serving the same file takes the same first step, so this answers for
+        all of them, making no Landing of its own. Judges redirect pages only; None
+        for anything else, and for a walk that fails (land() it to say how)."""
         if self._nested[base] and self._site_of(address[: address.rfind("/") + 1]) != base:
-            return False
-        # Thousands of redirect pages carry the same data block: a redirect page whose
-        # block sends it to a path from the site's root lands as any other with that
-        # block does, from any address on the site, so it is judged once per block.
-        block = None
-        if (base, rel) not in self._pages:  # else a page that stays, read before
-            chunk = self._head(base, rel)
-            if chunk is None:
-                return False  # not a file answer() serves
-            head_end = chunk.find(b"</head>")
-            block = redirect_block(chunk[:head_end]) if head_end >= 0 else None
-            if block is not None and (known := self._block_lands.get((base, block))) is not None:
-                return known
-        target = self._page(base, rel).next_url("")
-        if not target:
-            return True  # a page that stays
-        if target.startswith(("?", "#")):
-            return False  # resolved against the whole address, not its folder
+            return None
+        chunk = self._head(base, rel)
+        head_end = chunk.find(b"</head>") if chunk else -1
+        block = redirect_block(chunk[:head_end]) if head_end >= 0 else None
+        if block is None:
+            return None
+        # Thousands of redirect pages carry the same data block: one sending its page
+        # to a path from the site's root lands as any other with that block does,
+        # from any address on the site, so each such block is walked once per fragment.
+        key = (base, block, fragment)
+        if key in self._block_landings:
+            return self._block_landings[key]
+        data = block_data(block)
+        target = data.next_url(fragment) if data is not None else ""  # as PageInfo.next_url says of a redirect page
+        if not data or not data.to or target.startswith(("?", "#")):
+            return None  # a page that stays; a target resolved against the whole address
         # Clean tail: no URL taking this step is in it, or it would have come round (a loop).
-        tail, visits = self._tails.get(next_url := next_hop(address, "", target, keep_query=True)) or self._tail(next_url)
-        lands = visits is not None and not tail.error
-        data = block_data(block) if block is not None else None
-        if data is not None and data.to.startswith("/") and not data.to.startswith("//"):
-            self._block_lands[(base, block)] = lands
-        return lands
+        tail, visits = self._tails.get(next_url := next_hop(address, fragment, target, keep_query=True)) or self._tail(next_url)
+        landing = tail if visits is not None and not tail.error else None
+        if target.startswith("/") and not target.startswith("//"):
+            self._block_landings[key] = landing
+        return landing
 
     def _head(self, base: str, rel: str) -> bytes | None:
-        """The start of a site file, or None if it is not a regular file (what
-        answer() serves; is_file): file_lands is asked before anything is listed.
-        Not blocking: a FIFO there must not hang the check."""
+        """The start of a site file; None if it cannot be opened or read (a folder).
+        Not blocking: a FIFO there reads as nothing, and must not hang the check."""
         try:
             fd = os.open(self._prefixes[base] + rel, os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
-            return None  # not there, or unreadable: the form-by-form walk says which
+            return None
         try:
-            return os.read(fd, 1 << 16) if stat.S_ISREG(os.fstat(fd).st_mode) else None
-        except OSError as e:
-            raise unreadable_output(e)
+            return os.read(fd, 1 << 16)
+        except OSError:
+            return None
         finally:
             os.close(fd)
 

@@ -80,18 +80,19 @@ def list_folders(folders: list[Path], processes: int = 1) -> list[tuple[set[str]
 Share = list[tuple[int, str]]  # folders to list whole: (index in folders, "a/b/")
 
 
-def listing_shares(folders: list[Path], shares: int) -> tuple[list[tuple[set[str], set[str]]], list[Share]]:
-    """The start of list_folders, for a caller that runs the rest where it likes (the
-    check, on the workers that follow URLs): the top two levels listed here (one
-    share: everything), and what lies below split into `shares` shares when that
-    is worth a fork each. list_share lists a share; add_found adds what it found."""
+def listing_shares(folders: list[Path], shares: int, levels: int = 2, per_share: int = _FOLDERS_PER_FORK) -> tuple[list[tuple[set[str], set[str]]], list[Share]]:
+    """The start of list_folders, for a caller that runs the rest where it likes:
+    the top `levels` levels listed here (none for one share: everything), and the
+    folders below split into `shares` shares, or kept as one unless each share
+    would get `per_share` of them. list_share lists a share; add_found adds what
+    it found."""
     listings: list[tuple[set[str], set[str]]] = [(set(), {""}) for _ in folders]
     below = [(n, "") for n in range(len(folders))]
-    for _level in range(2 if shares > 1 else 0):
+    for _level in range(levels if shares > 1 else 0):
         below = [(n, found) for n, prefix in below for found in _list(str(folders[n]), [prefix], *listings[n], recurse=False)]
-    if len(below) < _FOLDERS_PER_FORK * max(2, shares):
+    if len(below) < per_share * max(2, shares):
         return listings, [below] if below else []
-    return listings, [below[i::shares] for i in range(shares)]
+    return listings, [share for i in range(shares) if (share := below[i::shares])]
 
 
 def list_share(folders: list[Path], share: Share) -> dict[int, tuple[set[str], set[str]]]:
