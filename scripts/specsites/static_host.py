@@ -114,9 +114,10 @@ def _list(folder: str, prefixes: list[str], files: set[str], dirs: set[str], rec
     # scandir rather than os.walk: os.walk costs twice as much per folder.
     pending = list(prefixes)
     found: list[str] = []
+    within = os.path.join(folder, "")  # joined by +: 100,000 folders
     while pending:
         prefix = pending.pop()
-        with os.scandir(os.path.join(folder, prefix) if prefix else folder) as entries:
+        with os.scandir(within + prefix if prefix else folder) as entries:
             for entry in entries:
                 # Classified as stat sees them, as FolderFiles does: a link counts
                 # as what it points to, a broken one as nothing.
