@@ -75,5 +75,6 @@ def redirect_page_files(redirects: list[Redirect], linker: Linker, title_of: Cal
         page = rendered.get(key)
         if page is None:
             page = rendered[key] = render_redirect_page(redirect, linker, title_of(redirect))
-        files.update(dict.fromkeys(redirect.files, page))
+        for file in redirect.files:
+            files[file] = page
     return files

@@ -9,6 +9,7 @@ import contextlib
 import difflib
 import gc
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.parsed_cache import cached
@@ -19,19 +20,15 @@ from specsites.urls import file_forms, page_key, served_forms, url_file
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
 
 
-@dataclass(frozen=True, slots=True)  # slots: a large site plans 100,000 of each
-class Destination:
+class Destination(NamedTuple):  # a tuple: a large site plans 100,000, and keys maps by them
     """A resolved place: a page URL on one of our sites, or an external URL."""
 
     site: str  # "" for an external URL
     url: str  # site-relative URL ("specs/x/", "use-cases.html"), or the external URL
     anchor: str = ""
 
-    def __reduce__(self):  # pickled as its fields: loads in half the time dataclasses' slots pickling takes
-        return Destination, (self.site, self.url, self.anchor)
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # slots: a large site plans 100,000
 class Redirect:
     """What one old page on one site does."""
 
@@ -46,7 +43,7 @@ class Redirect:
     def is_alias(self) -> bool:
         return self.line == 0
 
-    def __reduce__(self):  # as Destination's
+    def __reduce__(self):  # pickled as its fields: loads in half the time dataclasses' slots pickling takes
         return Redirect, (self.site, self.key, self.line, self.to, self.anchors, self.files)
 
 
