@@ -8,8 +8,10 @@ from pathlib import Path
 
 from conftest import copy_sources
 from test_check_parts import _every_job_followed, _split_check
+from specsites.check import MAX_HOPS
 from specsites.redirect_plan import load_plan
 from specsites.sites import load_repository
+from specsites.static_follow import StaticFollower
 
 
 def _damaged_copy(built: Path, tmp_path: Path) -> tuple[Path, Path, list]:
@@ -32,3 +34,19 @@ def test_a_moved_page_in_a_linked_folder_is_judged_as_the_listing_sees_it(built:
     expected = _every_job_followed(root)
     assert any(f["url"].rstrip("/") == "/" + moved[1].key and "status 404" in f["problem"] for f in expected["failures"]), expected["failures"]
     assert _split_check(root, with_results=False) == {k: v for k, v in expected.items() if k != "results"}
+
+
+def test_the_fast_path_does_not_judge_a_form_that_is_another_sites_base_url(built: Path, tmp_path: Path) -> None:
+    # One site served inside another, at a base URL ending in .html/: GitHub Pages
+    # answers /x.html of the outer site (that base without its last slash) with a
+    # 301 to the inner site, not with the outer site's x.html. Here the inner site
+    # lost its home page, so that form is a 404, whatever x.html says.
+    out = tmp_path / "site"
+    shutil.copytree(built, out)
+    (out / "wg1-connectivity" / "index.html").unlink()
+    outer, inner = "https://h.test/", "https://h.test/specs/cdsc-wg1-02.html/"
+    follower = StaticFollower({outer: out / "wg3-customer-data", inner: out / "wg1-connectivity"}, MAX_HOPS)
+    form = outer + "specs/cdsc-wg1-02.html"
+    assert (out / "wg3-customer-data" / "specs/cdsc-wg1-02.html").is_file()
+    assert follower.land(form).error.startswith("status 404"), follower.land(form)
+    assert follower.file_landing(outer, form, "specs/cdsc-wg1-02.html") is None
