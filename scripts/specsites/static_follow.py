@@ -88,7 +88,10 @@ class StaticFollower(Follower):
         folder serving the same file takes the same first step, so this answers for
         all of them, making no Landing of its own. Judges redirect pages only; None
         for anything else, and for a walk that fails (land() it to say how)."""
-        if self._nested[base] and self._site_of(address[: address.rfind("/") + 1]) != base:
+        # Another site's folder, or another site's base URL without its last slash
+        # (which GitHub Pages answers with a 301 there, as _step says), is not
+        # served by rel.
+        if self._nested[base] and (self._site_of(address[: address.rfind("/") + 1]) != base or address + "/" in self.folders):
             return None
         chunk = self._head(base, rel)
         head_end = chunk.find(b"</head>") if chunk else -1
