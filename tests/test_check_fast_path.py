@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import copy_sources
 from test_check_parts import _every_job_followed, _split_check
 from specsites.check import MAX_HOPS
+from specsites.redirect_data import RedirectData, redirect_tags
 from specsites.redirect_plan import load_plan
 from specsites.sites import load_repository
 from specsites.static_follow import StaticFollower
@@ -50,3 +51,21 @@ def test_the_fast_path_does_not_judge_a_form_that_is_another_sites_base_url(buil
     assert (out / "wg3-customer-data" / "specs/cdsc-wg1-02.html").is_file()
     assert follower.land(form).error.startswith("status 404"), follower.land(form)
     assert follower.file_landing(outer, form, "specs/cdsc-wg1-02.html") is None
+
+
+def test_a_target_resolved_against_the_whole_address_is_not_shared_by_a_folders_urls(built: Path, tmp_path: Path) -> None:
+    # /x and /x.html serve x.html from one URL folder; a target like "?from=old"
+    # (or "#id") resolves against the whole address, so the two go to different
+    # places. Which was asked first must not decide where the other goes: the plain
+    # walk and the split check ask in different orders.
+    out = tmp_path / "site"
+    shutil.copytree(built, out)
+    base = "https://customerdata.carbondataspec.org/"
+    page = out / "wg3-customer-data" / "specs/cdsc-wg1-03.html"
+    page.write_text(f"<!doctype html><html><head>{redirect_tags(RedirectData('?from=old'))}</head><body></body></html>")
+    folders = {"https://connectivity.carbondataspec.org/": out / "wg1-connectivity", base: out / "wg3-customer-data"}
+    alone = StaticFollower(folders, MAX_HOPS).land(base + "specs/cdsc-wg1-03.html")
+    assert alone.hops[1][0] == base + "specs/cdsc-wg1-03.html?from=old", alone
+    follower = StaticFollower(folders, MAX_HOPS)
+    follower.land(base + "specs/cdsc-wg1-03")
+    assert follower.land(base + "specs/cdsc-wg1-03.html").hops == alone.hops

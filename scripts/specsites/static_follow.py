@@ -75,7 +75,9 @@ class StaticFollower(Follower):
         if step is None:
             page = self._page(base, result.rel)
             step = page_step(address, fragment, page)
-            if page.script_to:
+            if page.next_url(fragment).startswith(("?", "#")):
+                pass  # resolved against the whole address, not its folder: not shared
+            elif page.script_to:
                 self._recent_steps.keep(key, step)
             else:
                 self._file_steps[key] = step
