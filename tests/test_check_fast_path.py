@@ -35,6 +35,7 @@ def test_a_moved_page_in_a_linked_folder_is_judged_as_the_listing_sees_it(built:
     expected = _every_job_followed(root)
     assert any(f["url"].rstrip("/") == "/" + moved[1].key and "status 404" in f["problem"] for f in expected["failures"]), expected["failures"]
     assert _split_check(root, with_results=False) == {k: v for k, v in expected.items() if k != "results"}
+    assert _split_check(root, with_results=True) == expected
 
 
 def test_the_fast_path_does_not_judge_a_form_that_is_another_sites_base_url(built: Path, tmp_path: Path) -> None:

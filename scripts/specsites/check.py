@@ -19,7 +19,7 @@ from specsites.forked import map_forked
 from specsites.follow import FetchFollower, Follower, Landing
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower, unreadable_output
-from specsites.static_host import FolderFiles, IndexedFiles, Share, add_found, form_files, list_share, listing_shares
+from specsites.static_host import FolderFiles, IndexedFiles, Share, add_found, disk_agrees, form_files, list_share, listing_shares
 from specsites.inventory import Inventory, load_inventory
 from specsites.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirect_plan import PlannedFiles, collector_paused, load_planned_files
@@ -376,6 +376,11 @@ class _StaticCheck:
             add_found(listings, one)
         for site, folder, listing in zip(sites, self._listed, listings):
             self.files[self.base_urls[site]] = IndexedFiles(folder, listing)
+        if not all(disk_agrees(files) for files in self.files.values()):
+            # The workers asked the disk, which here answers otherwise than the
+            # listing (a link to a folder, a case-insensitive disk): ask it again.
+            self.follower = None
+            url_reports = map_forked(self.part, url_parts, processes)
         self.failed_starts = frozenset(start for r in url_reports for start in r.failed_starts)
         for site in sites:
             if self.with_results:
@@ -437,6 +442,9 @@ class _StaticCheck:
         if served is None:
             return None
         index, page = served
+        files = self.follower.files(base)
+        if isinstance(files, IndexedFiles) and not (files.is_file(index) and files.is_file(page)):
+            return None  # file_landing reads the disk: only what the listing holds
         root = base.rstrip("/")
         if self.follower.file_landing(base, f"{root}/{key}/", index) and self.follower.file_landing(base, f"{root}/{key}.html", page):
             return index if url.endswith("/") else page

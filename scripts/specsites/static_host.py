@@ -130,6 +130,18 @@ def _list(folder: str, prefixes: list[str], files: set[str], dirs: set[str], rec
     return found
 
 
+def disk_agrees(files: IndexedFiles) -> bool:
+    """Whether asking the disk (FolderFiles) answers as this listing does. It does
+    not where the listing stops: at a link to a folder (not gone into, as os.walk),
+    or at a name's case (a case-insensitive disk finds `A.html` for `a.html`)."""
+    parents = {rel.rpartition("/")[0] for rel in files.files} | {rel.rpartition("/")[0] for rel in files.dirs}
+    within = os.path.join(files.folder, "")
+    if any(os.path.islink(within + rel) for rel in files.dirs - parents - {""}):  # a listed folder with nothing listed in it
+        return False
+    cased = next((rel for rel in files.files if rel.swapcase() != rel), None)
+    return cased is None or cased.swapcase() in files.files or not os.path.lexists(within + cased.swapcase())
+
+
 def answer(site: Path | FolderFiles, path: str) -> Answer:
     """What GitHub Pages serves for a URL path (no query, no fragment) of one site."""
     files = site if isinstance(site, FolderFiles) else FolderFiles(site)
