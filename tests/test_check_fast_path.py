@@ -3,8 +3,11 @@ serve) and its listing on the workers, held to the plain walk (every job followe
 with one StaticFollower, as tests/test_check_parts.py does) on damaged real builds."""
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
+
+import pytest
 
 from conftest import copy_sources
 from test_check_parts import _every_job_followed, _split_check
@@ -70,3 +73,63 @@ def test_a_target_resolved_against_the_whole_address_is_not_shared_by_a_folders_
     follower = StaticFollower(folders, MAX_HOPS)
     follower.land(base + "specs/cdsc-wg1-03")
     assert follower.land(base + "specs/cdsc-wg1-03.html").hops == alone.hops
+
+
+def _redirect_page(data: RedirectData, head: str = "", body: str = "") -> str:
+    return f"<!doctype html><html><head>{head}{redirect_tags(data)}</head><body>{body}</body></html>"
+
+
+CHAINS = {  # each moved page's two files send to the next target: redirects at and over MAX_HOPS, and a loop through another form
+    "three redirects": ["/specs/cdsc-wg1-01/overview/", "/specs/cdsc-wg1-02/", "/use-cases#not-in-scope"],
+    "four redirects": ["/specs/cdsc-wg1-01/overview/", "/specs/cdsc-wg1-02/", "/specs/cdsc-wg1-02/overview/", "/use-cases"],
+    "a loop through another form": ["/specs/cdsc-wg1-01/overview/", "/specs/cdsc-wg1-01.html"],
+}
+
+
+@pytest.mark.parametrize("chain", list(CHAINS))
+def test_chains_of_redirect_pages_are_judged_as_the_plain_walk_does(built: Path, tmp_path: Path, chain: str) -> None:
+    root, site, moved = _damaged_copy(built, tmp_path)
+    for redirect, to in zip(moved, CHAINS[chain]):
+        for file in redirect.files:  # one data block on both files, with an anchors map sending an id elsewhere
+            (site / file).write_text(_redirect_page(RedirectData(to, {"other-drafts": to.partition("#")[0] + "#gone"})))
+    expected = _every_job_followed(root)
+    assert expected["failures"], chain
+    assert _split_check(root, with_results=False) == {k: v for k, v in expected.items() if k != "results"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_redirect_pages_damaged_at_random_are_judged_as_the_plain_walk_does(built: Path, tmp_path: Path, seed: int) -> None:
+    # Targets of every kind the walk tells apart: paths from the root (to redirect
+    # pages, forms, real pages, with and without an id), relative ones, ?query and
+    # #id ones (resolved against the whole address), other hosts, escapes, merged
+    # slashes; data blocks shared by several files, anchors maps, a meta refresh
+    # beside the block, pages that stay; files deleted or made folders.
+    root, site, moved = _damaged_copy(built, tmp_path)
+    rng = random.Random(seed)
+    files = [f for r in moved for f in r.files]
+    ids = ["other-drafts", "not-in-scope", "account", "x1"]
+    targets = ["/" + f for f in files] + [f"/{r.key}{end}" for r in moved for end in ("", "/")] + [
+        "/use-cases", "/use-cases.html?x=1", "/nowhere.html", "/specs/cdsc-wg3-01/", "overview.html", "overview/", "../cdsc-wg1-02/", "./", "?q=1",
+        "https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/", "https://customerdata.carbondataspec.org/specs/cdsc-wg1-02.html",
+        "//customerdata.carbondataspec.org/specs/cdsc-wg1-03/", "https://example.org/x", "/specs/cdsc-wg1-01/%2E%2E/cdsc-wg1-02/", "/specs/cdsc-wg1-01//overview/",
+    ]
+
+    def target() -> str:
+        to = rng.choice(targets)
+        return to + "#" + rng.choice(ids) if rng.random() < 0.3 and "#" not in to else "#" + rng.choice(ids) if rng.random() < 0.1 else to
+
+    blocks = [RedirectData(target(), {i: target() for i in rng.sample(ids, rng.randrange(3))}) for _ in range(5)]
+    for file in files:
+        path, roll = site / file, rng.random()
+        if roll < 0.5:
+            refresh = '<meta http-equiv="refresh" content="0; url=/use-cases">' if rng.random() < 0.2 else ""
+            path.write_text(_redirect_page(rng.choice(blocks), refresh, f'<article><h2 id="{rng.choice(ids)}">x</h2></article>'))
+        elif roll < 0.6:
+            path.write_text(_redirect_page(RedirectData("", {rng.choice(ids): target()}), body=f'<article><h2 id="{rng.choice(ids)}">x</h2></article>'))
+        elif roll < 0.65:
+            path.unlink()
+        elif roll < 0.7:
+            path.unlink()
+            path.mkdir()
+    expected = _every_job_followed(root)
+    assert _split_check(root, with_results=False) == {k: v for k, v in expected.items() if k != "results"}
