@@ -1,12 +1,14 @@
 """Shared fixtures: a copy of the repository's sources, real builds, real servers."""
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +18,14 @@ import pytest
 from github_pages import GitHubPagesServer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The tool's caches (parsed maps, version pages) are the tests' own, shared by every
+# test and subprocess of this run and gone after it: a developer's cache is neither
+# read (no test passes on a warm one) nor filled with the tests' small repositories,
+# which would push out the entries of the real ones.
+_CACHE = tempfile.mkdtemp(prefix="specsites-test-cache-")
+os.environ["SPECSITES_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 def _real_sites() -> dict[str, str]:
     """The real repository's sites, as its base mkdocs.yml lists them: folder -> host."""

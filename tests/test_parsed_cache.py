@@ -14,7 +14,7 @@ from conftest import edit, fixture_repo
 from specsites import parsed_cache
 from specsites.errors import SpecSitesError
 from specsites.inventory import load_inventory
-from specsites.redirect_plan import load_plan
+from specsites.redirect_plan import PlannedFiles, keep_planned_files, load_plan, load_planned_files
 from specsites.sites import load_repository
 
 
@@ -87,3 +87,24 @@ def test_a_kept_inventory_follows_the_file(root: Path, monkeypatch: pytest.Monke
     assert "added" in changed["alpha"]["/guide"] and "added" not in first["alpha"]["/guide"]
     monkeypatch.setenv("SPECSITES_CACHE_DIR", str(tmp_path / "other"))
     assert load_inventory(load_repository(root)) == changed
+
+
+def test_the_check_reads_the_plans_files_the_build_kept_and_follows_every_edit(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build keeps the plan's redirect pages for the check after it; the check
+    reads them without planning, and they are what the plan of the sources as they
+    are gives, after each edit."""
+    repo = load_repository(root)
+    keep_planned_files(repo, load_plan(repo))
+    [kept] = entries("planned-files")
+    for entry in entries("plan"):
+        entry.unlink()
+    assert load_planned_files(load_repository(root)) == PlannedFiles.of(fresh_plan(root, monkeypatch, tmp_path))
+    assert entries("plan") == [] and entries("planned-files") == [kept]  # read back, nothing planned
+    assert sorted(load_planned_files(repo).every("beta")) == sorted(f for r in fresh_plan(root, monkeypatch, tmp_path).redirects["beta"] for f in r.files)
+
+    edit(root / "redirects.yml", "/old-notes: /notes", "/older-notes: /notes")  # another old URL
+    changed = load_planned_files(load_repository(root))
+    assert changed == PlannedFiles.of(fresh_plan(root, monkeypatch, tmp_path)) and "older-notes.html" in changed.every("beta")
+    (root / "alpha" / "docs" / "guide.md").unlink()  # a target gone: the plan's problem, said by the check too
+    with pytest.raises(SpecSitesError, match="redirects.yml:"):
+        load_planned_files(load_repository(root))

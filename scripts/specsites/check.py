@@ -416,7 +416,7 @@ class _StaticCheck:
                 tally.add(job, self.follower.land(job.start))
             return _PartReport(0, tally.counts, tally.failures, tally.results, [])
         urls = self.urls[part.site][part.start:part.stop]
-        judged = tally.counts.setdefault(part.site, [0, 0])
+        counts = tally.counts.setdefault(part.site, [0, 0])  # [anchors, redirects]
         for url, ids in urls:
             served = None if self.with_results else self._forms_land(base, url)
             if served is None:
@@ -426,7 +426,7 @@ class _StaticCheck:
             for job in _anchor_jobs(part.site, base.rstrip("/"), url, ids):
                 landing = self.follower.file_landing(base, job.start.partition("#")[0], served, job.anchor)
                 if landing is not None and _lands_on_id(landing):
-                    judged[0] += 1  # no failure to report
+                    counts[0] += 1  # no failure to report
                 else:
                     tally.add(job, self.follower.land(job.start))
         return _PartReport(len(urls), tally.counts, tally.failures, tally.results, tally.failed_starts)
@@ -438,7 +438,7 @@ class _StaticCheck:
         as published serves; None may also mean "not judged here": follow the
         forms to know."""
         key = url.strip("/")
-        served = form_files(key) if key else None
+        served = form_files(key) if url in (f"/{key}", f"/{key}/") and key else None  # forms as old_url_forms makes them
         if served is None:
             return None
         index, page = served

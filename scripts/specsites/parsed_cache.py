@@ -55,6 +55,14 @@ def cached(kind: str, inputs: tuple, compute: Callable[[], T]) -> T:
     return value
 
 
+def keep(kind: str, inputs: tuple, compute: Callable[[], object]) -> None:
+    """Keep compute() for the inputs unless it is kept already: for a reader that
+    comes after (a build keeps what the check after it reads)."""
+    path = cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle"
+    if not path.exists():
+        _store(path, kind, compute())
+
+
 def _key(kind: str, inputs: tuple) -> str:
     digest = hashlib.sha256(kind.encode() + b"\0" + _code_digest().encode())
     for part in inputs:

@@ -178,7 +178,7 @@ def check_published_ids(site: str, inventory: Inventory, facts: dict[str, SiteFa
     sections = {r.key: r.anchors for r in plan.redirects.get(site, []) if r.to is None}
     moved_pages = _moved_pages(plan, site)
     own = facts.get(site, {})
-    for url, ids in sorted(inventory.get(site, {}).items()):
+    for url, ids in sorted(item for item in inventory.get(site, {}).items() if item[1]):  # most URLs published no id
         key = page_key(url)
         current = pages.get(site, {}).get(key)
         if current is not None:
