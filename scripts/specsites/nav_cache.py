@@ -80,7 +80,7 @@ def install(env: jinja2.Environment) -> None:
     if ITEM in env.globals:
         return
     items: dict[tuple, Any] = {}
-    children: dict[tuple, Any] = {}
+    sections: dict[tuple, tuple[list, list[int]]] = {}
 
     @jinja2.pass_context
     def nav_item(context, macro, item, *args):
@@ -99,17 +99,21 @@ def install(env: jinja2.Environment) -> None:
         """What Material's loop over section's children writes: caller(child, number)
         for each, the same for every page of a folder unless on the way to the page."""
         page = context.get("page")
-        around = (_place(context, page), id(section), bool(section.active), _arg_key(index), path, level)
-        parts = []
-        for number, child in enumerate(section.children, 1):
-            if _on_the_way(child, page):
-                parts.append(caller(child, number))
-                continue
-            key = (id(child), number, around)
-            part = children.get(key)
-            if part is None:
-                part = children[key] = caller(child, number)
-            parts.append(part)
+        children = section.children
+        key = (_place(context, page), id(section), bool(section.active), _arg_key(index), path, level)
+        if key not in sections:  # each child's part as rendered for this key; those holding pages
+            sections[key] = ([None] * len(children), [i for i, child in enumerate(children) if getattr(child, "pages", None)])
+        known, holders = sections[key]
+        parts = known.copy()
+        # The page's own children (the active ones, all but always one at most) in one quick pass.
+        ways = [i for i, child in enumerate(children) if child.active or child is page]
+        ways += [i for i in holders if i not in ways and _on_the_way(children[i], page)]
+        for i in ways:
+            parts[i] = caller(children[i], i + 1)
+        if None in parts:  # children not rendered for this key yet
+            for i, part in enumerate(parts):
+                if part is None:
+                    parts[i] = known[i] = caller(children[i], i + 1)
         text = "".join(parts)
         return Markup(text) if context.eval_ctx.autoescape else text  # the parts are safe: rendered
 
