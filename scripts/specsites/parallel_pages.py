@@ -287,8 +287,7 @@ class _SpecSitesGatherer:
     def since(cls, plugin, mark: dict[str, int], page) -> dict[str, Any]:
         data: dict[str, Any] = {name: getattr(plugin, name)[mark[name]:] for name in cls.LISTS}
         for name in cls.DICTS:
-            values = getattr(plugin, name)
-            data[name] = dict(islice(values.items(), mark[name], None))
+            data[name] = _added(getattr(plugin, name), mark[name])
         if page.file.src_uri in plugin.page_state:  # also when it replaced an earlier build's
             data["page_state"][page.file.src_uri] = plugin.page_state[page.file.src_uri]
         return data
@@ -299,6 +298,12 @@ class _SpecSitesGatherer:
             getattr(plugin, name).extend(data[name])
         for name in cls.DICTS:
             getattr(plugin, name).update(data[name])
+
+
+def _added(values: dict, mark: int) -> dict:
+    """The entries added to values after its first `mark`, in order: counted from the
+    end, as a worker's dicts hold every page it rendered before this one."""
+    return dict(reversed(list(islice(reversed(values.items()), len(values) - mark))))
 
 
 def _gatherer(plugin):
