@@ -13,6 +13,7 @@ from conftest import GitHubPagesServer, refresh_page
 from http_follow import follow
 from specsites.http_fetch import HttpFetch
 from specsites.static_follow import StaticFollower
+from specsites.static_host import IndexedFiles
 
 
 def _page(*ids: str) -> str:
@@ -94,10 +95,16 @@ def test_an_output_that_changes_under_the_check_is_a_one_line_error(tmp_path: Pa
         StaticFollower({"https://h.example/": tmp_path / "missing"}).files("https://h.example/")
 
 
-def test_a_broken_link_is_no_file_either_way(site: Path, base: str, tmp_path: Path) -> None:
-    (site / "dangling.html").symlink_to(tmp_path / "nowhere.html")
+@pytest.mark.parametrize("broken", ["to nowhere", "a loop", "through a file"])
+def test_a_broken_link_is_no_file_either_way(site: Path, base: str, tmp_path: Path, broken: str) -> None:
+    """Listed (IndexedFiles) or asked of the disk (as the server does), a link that
+    leads nowhere is nothing: a 404, not an unreadable output."""
+    link = site / "dangling.html"
+    link.symlink_to({"to nowhere": tmp_path / "nowhere.html", "a loop": link, "through a file": site / "b.html" / "x"}[broken])
     try:
         with HttpFetch() as fetch:
-            assert StaticFollower({base: site}).follow(base + "dangling").error == follow(base + "dangling", fetch).error == "status 404"
+            assert follow(base + "dangling", fetch).error == "status 404"
+        for files in (None, {base: IndexedFiles(site)}):
+            assert StaticFollower({base: site}, files=files).follow(base + "dangling").error == "status 404"
     finally:
-        (site / "dangling.html").unlink()
+        link.unlink()

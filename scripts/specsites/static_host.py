@@ -120,12 +120,18 @@ def _list(folder: str, prefixes: list[str], files: set[str], dirs: set[str], rec
         with os.scandir(within + prefix if prefix else folder) as entries:
             for entry in entries:
                 # Classified as stat sees them, as FolderFiles does: a link counts
-                # as what it points to, a broken one as nothing.
-                if entry.is_dir():
+                # as what it points to, a broken one (to nothing, a loop, through
+                # a file) as nothing.
+                try:
+                    is_dir = entry.is_dir()
+                    is_file = not is_dir and entry.is_file()
+                except OSError:
+                    continue
+                if is_dir:
                     dirs.add(prefix + entry.name)
                     if not entry.is_symlink():  # as os.walk: no loops through links
                         (pending if recurse else found).append(prefix + entry.name + "/")
-                elif entry.is_file():
+                elif is_file:
                     files.add(prefix + entry.name)
     return found
 
