@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from specsites.page_html import parse_page
-from specsites.redirect_data import RedirectData, read_redirect_data, redirect_tags
+from specsites.redirect_data import RedirectData, block_data, read_redirect_data, redirect_block, redirect_tags
 from specsites.linker import Linker
 from specsites.redirect_page import render_redirect_page
 from specsites.redirect_plan import Destination, Redirect
@@ -53,6 +53,7 @@ def test_the_check_reads_what_the_writer_wrote(data: RedirectData) -> None:
     # whatever the targets hold; a change to either side alone fails here.
     tags = redirect_tags(data)
     assert read_redirect_data("<head>" + tags + "</head>") == data
+    assert block_data(redirect_block(("<head>" + tags).encode())) == data  # the check reads it undecoded
     info = parse_page(f"<html><head><title>x</title>{tags}</head><body></body></html>")
     assert (info.script_to, info.script_anchors) == (data.to, data.anchors)
 

@@ -38,7 +38,7 @@ def parse_page(text: str) -> PageInfo:
     if data := read_redirect_data(head):
         info.script_to, info.script_anchors = data.to, data.anchors
         if info.script_to:
-            return info  # a redirect page: it always leaves, its own ids do not matter (see redirect_page_info)
+            return info  # a redirect page: it always leaves, its own ids do not matter
     if meta := _META_REFRESH.search(head):
         if content := _CONTENT.search(meta.group(0)):
             if url := _REFRESH_URL.match(html.unescape(content.group(1) or content.group(2))):
@@ -49,13 +49,6 @@ def parse_page(text: str) -> PageInfo:
     content = text[start:end] if 0 <= start < end else text
     info.ids = _ids(content)
     return info
-
-
-def redirect_page_info(head: str) -> PageInfo | None:
-    """What parse_page gives a page with this head (the text before `</head>`), if
-    it is a redirect page, which the rest of the page cannot change; else None."""
-    data = read_redirect_data(head)
-    return PageInfo(script_to=data.to, script_anchors=data.anchors) if data and data.to else None
 
 
 def _ids(text: str) -> frozenset[str]:

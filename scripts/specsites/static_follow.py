@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.follow import EXTERNAL, Follower, Landing, Step, next_hop, page_step
-from specsites.page_html import PageInfo, parse_page, redirect_page_info
+from specsites.page_html import PageInfo, parse_page
 from specsites.redirect_data import block_data, redirect_block
 from specsites.static_host import FolderFiles, IndexedFiles, answer
 
@@ -75,12 +75,11 @@ class StaticFollower(Follower):
         if step is None:
             page = self._page(base, result.rel)
             step = page_step(address, fragment, page)
-            if page.next_url(fragment).startswith(("?", "#")):
-                pass  # resolved against the whole address, not its folder: not shared
-            elif page.script_to:
-                self._recent_steps.keep(key, step)
-            else:
-                self._file_steps[key] = step
+            if not page.next_url(fragment).startswith(("?", "#")):  # else resolved against the whole address, not its folder: not shared
+                if page.script_to:
+                    self._recent_steps.keep(key, step)
+                else:
+                    self._file_steps[key] = step
         return step
 
     def file_landing(self, base: str, address: str, rel: str, fragment: str = "") -> Landing | None:
@@ -96,8 +95,7 @@ class StaticFollower(Follower):
         if self._nested[base] and (self._site_of(address[: address.rfind("/") + 1]) != base or address + "/" in self.folders):
             return None
         chunk = self._head(base, rel)
-        head_end = chunk.find(b"</head>") if chunk else -1
-        block = redirect_block(chunk[:head_end]) if head_end >= 0 else None
+        block = _head_block(chunk) if chunk else None
         if block is None:
             return None
         # Thousands of redirect pages carry the same data block: one sending its page
@@ -107,9 +105,11 @@ class StaticFollower(Follower):
         if key in self._block_landings:
             return self._block_landings[key]
         data = block_data(block)
-        target = data.next_url(fragment) if data is not None else ""  # as PageInfo.next_url says of a redirect page
-        if not data or not data.to or target.startswith(("?", "#")):
-            return None  # a page that stays; a target resolved against the whole address
+        if data is None or not data.to:
+            return None  # a page that stays
+        target = data.next_url(fragment)  # as PageInfo.next_url says of a redirect page
+        if target.startswith(("?", "#")):
+            return None  # resolved against the whole address
         # Clean tail: no URL taking this step is in it, or it would have come round (a loop).
         tail, visits = self._tails.get(next_url := next_hop(address, fragment, target, keep_query=True)) or self._tail(next_url)
         landing = tail if visits is not None and not tail.error else None
@@ -169,15 +169,23 @@ def _read_page(path: str) -> PageInfo:
     fd = os.open(path, os.O_RDONLY)
     try:
         chunk = os.read(fd, 1 << 16)
-        head_end = chunk.find(b"</head>")
-        if head_end >= 0 and (page := redirect_page_info(chunk[:head_end].decode("utf-8", "replace"))):
-            return page
+        block = _head_block(chunk)
+        data = block_data(block) if block is not None else None
+        if data is not None and data.to:  # as parse_page reads a redirect page
+            return PageInfo(script_to=data.to, script_anchors=data.anchors)
         chunks = [chunk]
         while chunk := os.read(fd, 1 << 16):  # to an empty read: network disks may read short
             chunks.append(chunk)
         return parse_page(b"".join(chunks).decode("utf-8", "replace"))
     finally:
         os.close(fd)
+
+
+def _head_block(chunk: bytes) -> bytes | None:
+    """The redirect data block in the head a file's first bytes hold, if any
+    (redirect_data.redirect_block of the text before `</head>`)."""
+    head_end = chunk.find(b"</head>")
+    return redirect_block(chunk[:head_end]) if head_end >= 0 else None
 
 
 def unreadable_output(error: OSError) -> SpecSitesError:
