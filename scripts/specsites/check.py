@@ -290,8 +290,7 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
             return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
     _refuse_stale(repo, out, stamp, urls)
-    moved = {site: planned.moved.get(site, []) for site in repo.names}
-    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, moved, {site: planned.every(site) for site in repo.names}, pages, stamped_facts(stamp), with_results)
+    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results)
     with collector_paused():  # some 100,000 small objects and no cycles
         return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
 
@@ -343,8 +342,7 @@ class _StaticCheck:
     base_urls: dict[str, str]
     folders: dict[str, Path]  # base URL -> built site folder
     inventory: Inventory
-    moved: dict[str, list[tuple[str, ...]]]  # site -> the files of each moved page's redirect pages, as planned
-    planned: dict[str, set[str]]  # site -> every redirect page planned
+    planned: PlannedFiles
     pages: dict[str, dict[str, str]]
     facts: dict[str, SiteFacts]
     with_results: bool
@@ -365,11 +363,11 @@ class _StaticCheck:
         # pages were not followed as its forms. Then those redirect pages, and the
         # pages of those forms that failed, are followed.
         try:
-            listings, shares = listing_shares(self._listed, 2 * processes, levels=1, per_share=0)
+            listings, shares = listing_shares(self._listed, 2 * processes)
         except OSError as e:
             raise unreadable_output(e)
         url_parts = [p for site in sites for p in _parts(site, URLS, len(self.urls[site]), processes, part_urls)]
-        sorting = [] if self.with_results else [p for site in sites for p in _parts(site, UNCOVERED, len(self.moved[site]), processes, 4 * part_urls)]
+        sorting = [] if self.with_results else [p for site in sites for p in _parts(site, UNCOVERED, len(self._moved(site)), processes, 4 * part_urls)]
         done = map_forked(self._task, [*url_parts, *sorting, *shares], processes)
         url_reports, uncovered, found = done[: len(url_parts)], done[len(url_parts): len(url_parts) + len(sorting)], done[len(url_parts) + len(sorting):]
         for one in found:
@@ -383,17 +381,22 @@ class _StaticCheck:
             url_reports = map_forked(self.part, url_parts, processes)
         self.failed_starts = frozenset(start for r in url_reports for start in r.failed_starts)
         for site in sites:
+            moved = self._moved(site)
             if self.with_results:
-                self.unfollowed[site] = self.moved[site]
+                self.unfollowed[site] = moved
                 continue
             indexes = [i for part, some in zip(sorting, uncovered) if part.site == site for i in some]
             if self.failed_starts:
                 root = self.base_urls[site].rstrip("/")
-                indexes = sorted({*indexes, *(i for i, files in enumerate(self.moved[site]) if any(f"{root}/{f}" in self.failed_starts for f in files))})
-            self.unfollowed[site] = [self.moved[site][i] for i in indexes]
+                indexes = sorted({*indexes, *(i for i, files in enumerate(moved) if any(f"{root}/{f}" in self.failed_starts for f in files))})
+            self.unfollowed[site] = [moved[i] for i in indexes]
         redirect_parts = [p for site in sites for p in _parts(site, REDIRECTS, len(self.unfollowed[site]), processes, part_urls)]
         redirect_reports = map_forked(self.part, redirect_parts, processes)
         return self._report(sites, list(zip(url_parts, url_reports)) + list(zip(redirect_parts, redirect_reports)))
+
+    def _moved(self, site: str) -> list[tuple[str, ...]]:
+        """The files of each of the site's moved pages' redirect pages, as planned."""
+        return self.planned.moved.get(site, [])
 
     def _task(self, item: _Part | Share) -> _PartReport | list[int] | dict:
         if not isinstance(item, _Part):
@@ -402,8 +405,8 @@ class _StaticCheck:
             except OSError as e:
                 raise unreadable_output(e)
         if item.kind == UNCOVERED:
-            published = self.inventory.get(item.site, {})
-            return [i for i in range(item.start, item.stop) if not _covered(self.moved[item.site][i], published)]
+            published, moved = self.inventory.get(item.site, {}), self._moved(item.site)
+            return [i for i in range(item.start, item.stop) if not _covered(moved[i], published)]
         return self.part(item)
 
     def part(self, part: _Part) -> _PartReport:
@@ -457,9 +460,9 @@ class _StaticCheck:
             mine = [report for part, report in parts if part.site == site]
             summary.urls = sum(r.urls for r in mine)
             summary.anchors = sum(r.counts.get(site, [0, 0])[0] for r in mine)
-            summary.redirects = sum(len(files) for files in self.moved[site])
+            summary.redirects = sum(len(files) for files in self._moved(site))
             found = _one_per_url(f for r in mine for f in r.failures)
-            found += orphaned_redirect_pages(self.files[self.base_urls[site]], site, self.pages[site], self.planned[site])
+            found += orphaned_redirect_pages(self.files[self.base_urls[site]], site, self.pages[site], self.planned.every(site))
             summary.failures = len(found)
             summaries.append(summary)
             failures += found

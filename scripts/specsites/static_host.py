@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from specsites.forked import map_forked
-from specsites.urls import is_plain_relative
+from specsites.urls import file_forms, is_plain_relative
 
 
 class Answer(NamedTuple):  # a tuple: the static check asks for 400,000
@@ -58,40 +57,25 @@ class IndexedFiles(FolderFiles):
         return rel.rstrip("/") in self.dirs
 
 
-_FOLDERS_PER_FORK = 2000  # listing one costs ~20 us; a fork of the check, ~50 ms
-
-
 def list_folder(folder: Path) -> tuple[set[str], set[str]]:
     """The files and the folders (with "" for folder itself) in folder, relative to it."""
-    return list_folders([folder])[0]
-
-
-def list_folders(folders: list[Path], processes: int = 1) -> list[tuple[set[str], set[str]]]:
-    """list_folder for each folder. With processes > 1, the top two levels of each are
-    listed here, and what lies below, if it is worth a fork, is shared out to forked
-    workers: a site with 100,000 moved pages has 100,000 folders, each costing a few
-    system calls, and those of small sites add up too."""
-    listings, shares = listing_shares(folders, processes)
-    for found in map_forked(lambda share: list_share(folders, share), shares, processes):
-        add_found(listings, found)
-    return listings
+    files: set[str] = set()
+    dirs = {""}
+    _list(str(folder), [""], files, dirs, recurse=True)
+    return files, dirs
 
 
 Share = list[tuple[int, str]]  # folders to list whole: (index in folders, "a/b/")
 
 
-def listing_shares(folders: list[Path], shares: int, levels: int = 2, per_share: int = _FOLDERS_PER_FORK) -> tuple[list[tuple[set[str], set[str]]], list[Share]]:
-    """The start of list_folders, for a caller that runs the rest where it likes:
-    the top `levels` levels listed here (none for one share: everything), and the
-    folders below split into `shares` shares, or kept as one unless each share
-    would get `per_share` of them. list_share lists a share; add_found adds what
-    it found."""
+def listing_shares(folders: list[Path], shares: int) -> tuple[list[tuple[set[str], set[str]]], list[Share]]:
+    """list_folder of each folder, begun here and shared out, for a caller that runs
+    the shares where it likes (the check, on the workers that follow URLs: a site
+    with 100,000 moved pages has 100,000 folders, each a few system calls): the top
+    level of each listed here, the folders in it split into `shares` shares.
+    list_share lists a share; add_found adds what it found."""
     listings: list[tuple[set[str], set[str]]] = [(set(), {""}) for _ in folders]
-    below = [(n, "") for n in range(len(folders))]
-    for _level in range(levels if shares > 1 else 0):
-        below = [(n, found) for n, prefix in below for found in _list(str(folders[n]), [prefix], *listings[n], recurse=False)]
-    if len(below) < per_share * max(2, shares):
-        return listings, [below] if below else []
+    below = [(n, found) for n in range(len(folders)) for found in _list(str(folders[n]), [""], *listings[n], recurse=False)]
     return listings, [share for i in range(shares) if (share := below[i::shares])]
 
 
@@ -175,7 +159,8 @@ def form_files(key: str) -> tuple[str, str] | None:
     key is not plain (answer() would decode or merge it): ask form by form then."""
     if "%" in key or "?" in key or "#" in key or not is_plain_relative(key):
         return None
-    return key + "/index.html", key + ".html"
+    page, index = file_forms(key)
+    return index, page
 
 
 def _not_found(files: FolderFiles) -> Answer:
