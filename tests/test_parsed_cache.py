@@ -14,7 +14,7 @@ from conftest import edit, fixture_repo
 from specsites import parsed_cache
 from specsites.errors import SpecSitesError
 from specsites.inventory import load_inventory
-from specsites.redirect_plan import PlannedFiles, keep_planned_files, load_plan, load_planned_files
+from specsites.redirect_plan import PlannedFiles, load_plan, load_planned_files
 from specsites.sites import load_repository
 
 
@@ -90,11 +90,11 @@ def test_a_kept_inventory_follows_the_file(root: Path, monkeypatch: pytest.Monke
 
 
 def test_the_check_reads_the_plans_files_the_build_kept_and_follows_every_edit(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build keeps the plan's redirect pages for the check after it; the check
-    reads them without planning, and they are what the plan of the sources as they
-    are gives, after each edit."""
+    """A plan made afresh (by a build) keeps its redirect pages for the check after
+    it; the check reads them without planning, and they are what the plan of the
+    sources as they are gives, after each edit."""
     repo = load_repository(root)
-    keep_planned_files(repo, load_plan(repo))
+    load_plan(repo)
     [kept] = entries("planned-files")
     for entry in entries("plan"):
         entry.unlink()

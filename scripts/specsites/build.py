@@ -25,7 +25,7 @@ from specsites.output_files import reuse_leftovers, take_reused
 from specsites.output_stamp import STAMP, forget_redirect_folders, previous_outputs, record_redirect_folders, source_digests, write_stamp
 from specsites.redirect_folders import RedirectFiles, Reuse
 from specsites.plugin import BuildOptions
-from specsites.redirect_plan import Plan, keep_planned_files, load_plan
+from specsites.redirect_plan import Plan, load_plan
 from specsites.site_checks import LinkRef, PageFacts, check_links, check_published_ids
 from specsites.sites import Repository, Site, all_specs, base_urls, load_repository, site_pages, spec_versions
 
@@ -210,7 +210,6 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
     sites = select_sites(repo, only)
     urls = base_urls(repo, list(base_url_pairs))  # report a bad --base-url before building anything
     plan = load_plan(repo)  # once for every site, and its problems said once
-    keep_planned_files(repo, plan)  # what the check after the build reads of it
     inventory = load_inventory(repo)
     specs = all_specs(repo)  # every spec's metadata problems said once, before building
     raise_if_any(spec_versions(repo, specs)[1])  # and every bad version tag

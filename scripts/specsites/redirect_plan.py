@@ -209,18 +209,22 @@ class PlannedFiles:
 
 
 def load_plan(repo: Repository) -> Plan:
-    """Read redirects.yml and plan it against every site's pages; SpecSitesError if bad."""
-    name, data, pages = _plan_inputs(repo)
+    """Read redirects.yml and plan it against every site's pages; SpecSitesError if bad.
+    A plan made afresh keeps its redirect pages beside it, for load_planned_files
+    (the check after a build)."""
+    inputs = _plan_inputs(repo)
+    name, data, pages = inputs
 
     def read() -> Plan:
         rules, problems = parse_redirects(data, repo.names, name)
         plan = plan_redirects(rules, pages, name)
         if problems or plan.problems:
             raise SpecSitesError(problems + plan.problems)
+        keep("planned-files", inputs, lambda: PlannedFiles.of(plan))
         return plan
 
     with collector_paused():
-        return cached("plan", (name, data, pages), read)
+        return cached("plan", inputs, read)
 
 
 def load_planned_files(repo: Repository) -> PlannedFiles:
@@ -229,13 +233,6 @@ def load_planned_files(repo: Repository) -> PlannedFiles:
     time, in a third of its memory."""
     with collector_paused():
         return cached("planned-files", _plan_inputs(repo), lambda: PlannedFiles.of(load_plan(repo)))
-
-
-def keep_planned_files(repo: Repository, plan: Plan) -> None:
-    """Keep the plan's redirect pages for load_planned_files (a build, for the check
-    after it), unless they are kept already."""
-    with collector_paused():
-        keep("planned-files", _plan_inputs(repo), lambda: PlannedFiles.of(plan))
 
 
 def _plan_inputs(repo: Repository) -> tuple[str, bytes, Pages]:
