@@ -89,11 +89,11 @@ def compare_builds(label: str, repo: Path, sites: list[str], reps: int, target: 
 def redirect_work(n: int, scratch: Path) -> tuple[float, float]:
     """Load, validate, plan and render n redirects, then write them, in this process:
     (seconds computing, seconds writing files)."""
-    from specsites.output_files import write_generated_files
-    from specsites.redirect_map import parse_redirects
-    from specsites.linker import Linker
-    from specsites.redirect_page import render_redirect_page
-    from specsites.redirect_plan import collector_paused, plan_redirects
+    from specsites.machinery.output_files import write_generated_files
+    from specsites.redirects.map import parse_redirects
+    from specsites.redirects.linker import Linker
+    from specsites.redirects.page import render_redirect_page
+    from specsites.redirects.plan import collector_paused, plan_redirects
 
     pages = {"a": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}, "b": {f"s/p{i}": f"s/p{i}.html" for i in range(200)}}
     lines = ["a:"]
@@ -169,7 +169,7 @@ def checks(repo: Path, reps: int, scratch: Path) -> None:
     out = scratch / "www" / "staging"
     timed(specsites("build", f"--staging-base={base}", "--out", out, root=repo))
     pairs = [f"--base-url={s}={base}/{s}/" for s in consortium.site_names(6)]
-    from specsites.check import check_sites
+    from specsites.commands.check import check_sites
 
     def in_process() -> float:
         start = time.perf_counter()
@@ -235,7 +235,7 @@ def plain_without_nav_cache(site_config: Path, out: Path) -> list[str]:
     """A sequential build of one site with the plugin's nav cache off: MkDocs and
     Material as they are (the whole navigation rendered for every page), our plugin
     otherwise; as `mkdocs build` but for that one option."""
-    code = ("import sys; from specsites.build import build_one_site; from specsites.plugin import BuildOptions; "
+    code = ("import sys; from specsites.commands.build import build_one_site; from specsites.engines.mkdocs_plugin import BuildOptions; "
             "r = build_one_site(sys.argv[1], sys.argv[2], BuildOptions(nav_cache=False)); sys.exit(bool(r.problems or r.crashed))")
     return [PY, "-c", code, str(site_config), str(out)]
 

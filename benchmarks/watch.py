@@ -1,6 +1,6 @@
 """How fast the preview notices an edit, and what watching costs while nothing changes.
 
-Compares the preview's own poller (specsites.preview.snapshot every POLL_INTERVAL)
+Compares the preview's own poller (specsites.commands.preview.snapshot every POLL_INTERVAL)
 with the watchers MkDocs' LiveReloadServer could give us: watchdog's PollingObserver
 (what `mkdocs serve` uses, every 0.5 s by default, and at our interval) and watchdog's
 inotify Observer. Run by hand: `.venv/bin/python benchmarks/watch.py [--pages N]`.
@@ -23,7 +23,7 @@ from watchdog.events import FileSystemEventHandler  # noqa: E402
 from watchdog.observers import Observer  # noqa: E402
 from watchdog.observers.polling import PollingObserver  # noqa: E402
 
-from specsites.preview import POLL_INTERVAL, snapshot  # noqa: E402
+from specsites.commands.preview import POLL_INTERVAL, snapshot  # noqa: E402
 
 
 class Watcher:

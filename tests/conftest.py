@@ -29,7 +29,7 @@ atexit.register(shutil.rmtree, _CACHE, True)
 
 def _real_sites() -> dict[str, str]:
     """The real repository's sites, as its base mkdocs.yml lists them: folder -> host."""
-    from specsites.sites import load_repository
+    from specsites.sources.sites import load_repository
 
     return {site.name: urlsplit(site.production_url).hostname or "" for site in load_repository(ROOT).sites}
 
@@ -168,8 +168,8 @@ def readme_recipe(title: str) -> list[list[str]]:
 
 def record_published(root: Path, site: str, url: str, ids: list[str]) -> None:
     """Add a URL and its ids to a copy's published-urls.yml, as a publish would."""
-    from specsites.inventory import dump_inventory, load_inventory, merge
-    from specsites.sites import load_repository
+    from specsites.sources.inventory import dump_inventory, load_inventory, merge
+    from specsites.sources.sites import load_repository
 
     path = root / "published-urls.yml"
     path.write_text(dump_inventory(merge(load_inventory(load_repository(root)), {site: {url: set(ids)}})))

@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from specsites.static_host import answer, send_answer
+from specsites.checks.static_host import answer, send_answer
 
 
 class GitHubPagesServer:

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 from conftest import SITES
 from http_follow import ResolvingFetch, follow
-from specsites.page_html import parse_page
-from specsites.linker import Linker
-from specsites.redirect_plan import load_plan
-from specsites.sites import load_repository
+from specsites.checks.page_html import parse_page
+from specsites.redirects.linker import Linker
+from specsites.redirects.plan import load_plan
+from specsites.sources.sites import load_repository
 from specsites.urls import old_url_forms, page_key, page_url, served_forms
 
 PRODUCTION = {site: f"https://{host}/" for site, host in SITES.items()}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import http.client
 
-from specsites.follow import Fetch, FetchFollower, Landing
-from specsites.http_fetch import HttpFetch
+from specsites.checks.follow import Fetch, FetchFollower, Landing
+from specsites.checks.http_fetch import HttpFetch
 
 
 class ResolvingFetch(HttpFetch):

@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from conftest import ENV, ROOT, SITES, fixture_repo, run_cli, tree_snapshot
-from specsites.inventory import load_inventory
-from specsites.page_html import parse_page
-from specsites.redirect_plan import load_plan
-from specsites.sites import load_repository
-from specsites.static_host import answer
+from specsites.sources.inventory import load_inventory
+from specsites.checks.page_html import parse_page
+from specsites.redirects.plan import load_plan
+from specsites.sources.sites import load_repository
+from specsites.checks.static_host import answer
 from specsites.urls import page_key
 
 HOME = ["scope", "use-cases", "specs", "contributing", "contributing-non-members", "contributing-members", "license", "code-of-conduct"]

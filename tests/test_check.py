@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, SITES, GitHubPagesServer, copy_sources, fixture_repo, record_published, refresh_page, run_cli
 
-SCHEMA = json.loads((ROOT / "scripts" / "specsites" / "check-report.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "scripts" / "specsites" / "commands" / "check-report.schema.json").read_text())
 
 
 def check_json(*args, root: Path) -> tuple[int, dict]:

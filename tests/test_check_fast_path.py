@@ -11,11 +11,11 @@ import pytest
 
 from conftest import copy_sources
 from test_check_parts import _every_job_followed, _split_check
-from specsites.check import MAX_HOPS
-from specsites.redirect_data import RedirectData, redirect_tags
-from specsites.redirect_plan import load_plan
-from specsites.sites import load_repository
-from specsites.static_follow import StaticFollower
+from specsites.commands.check import MAX_HOPS
+from specsites.redirects.data import RedirectData, redirect_tags
+from specsites.redirects.plan import load_plan
+from specsites.sources.sites import load_repository
+from specsites.checks.static_follow import StaticFollower
 
 
 def _damaged_copy(built: Path, tmp_path: Path) -> tuple[Path, Path, list]:

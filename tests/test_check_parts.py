@@ -15,19 +15,19 @@ from dataclasses import asdict
 from pathlib import Path
 
 from conftest import ENV, copy_sources, refresh_page
-from specsites.check import MAX_HOPS, orphaned_redirect_pages, plan_check, run_check
-from specsites.inventory import load_inventory
-from specsites.output_stamp import read_stamp, stamped_facts
-from specsites.redirect_data import RedirectData, redirect_tags
-from specsites.redirect_plan import PlannedFiles, load_plan
-from specsites.sites import base_urls, load_repository, site_pages
-from specsites.static_follow import StaticFollower
+from specsites.commands.check import MAX_HOPS, orphaned_redirect_pages, plan_check, run_check
+from specsites.sources.inventory import load_inventory
+from specsites.checks.output_stamp import read_stamp, stamped_facts
+from specsites.redirects.data import RedirectData, redirect_tags
+from specsites.redirects.plan import PlannedFiles, load_plan
+from specsites.sources.sites import base_urls, load_repository, site_pages
+from specsites.checks.static_follow import StaticFollower
 from specsites.urls import url_file
 
 SPLIT = """
 import json, sys
 from pathlib import Path
-from specsites.check import check_sites
+from specsites.commands.check import check_sites
 report = check_sites(root=Path(sys.argv[1]), processes=2, part_urls=1, with_results=sys.argv[2] == "all")
 print(json.dumps(report.as_json(with_results=sys.argv[2] == "all")))
 """

@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 
-from specsites.forked import map_forked
+from specsites.machinery.forked import map_forked
 
 
 def _in_fresh_python(code: str) -> object:
@@ -24,7 +24,7 @@ def test_results_come_back_in_order_from_other_processes() -> None:
     pids = _in_fresh_python(
         """
         import json, os
-        from specsites.forked import map_forked
+        from specsites.machinery.forked import map_forked
         table = {n: n * n for n in range(10)}  # reached through the closure, never pickled
         results = map_forked(lambda n: (table[n], os.getpid()), list(range(10)), processes=2)
         assert [square for square, _ in results] == [n * n for n in range(10)], results
@@ -39,7 +39,7 @@ def test_a_workers_bad_input_error_arrives_whole() -> None:
         """
         import json
         from specsites.errors import Problem, SpecSitesError
-        from specsites.forked import map_forked
+        from specsites.machinery.forked import map_forked
 
         def task(n):
             if n == 3:

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specsites.errors import SpecSitesError
-from specsites.redirect_map import parse_redirects
-from specsites.redirect_plan import plan_redirects
+from specsites.redirects.map import parse_redirects
+from specsites.redirects.plan import plan_redirects
 from test_redirect_plan import LINKER, PAGES, SITES, _Tags
-from specsites.redirect_data import RedirectData, read_redirect_data
-from specsites.redirect_page import render_redirect_page
+from specsites.redirects.data import RedirectData, read_redirect_data
+from specsites.redirects.page import render_redirect_page
 
 EXAMPLES = int(os.environ.get("SPECSITES_FUZZ_EXAMPLES", "300"))
 

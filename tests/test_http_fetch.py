@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import GitHubPagesServer
-from specsites.follow import NO_ANSWER
-from specsites.http_fetch import MAX_BODY, HttpFetch
+from specsites.checks.follow import NO_ANSWER
+from specsites.checks.http_fetch import MAX_BODY, HttpFetch
 
 
 class CountingServer(GitHubPagesServer):

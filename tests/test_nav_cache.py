@@ -19,7 +19,7 @@ import yaml
 
 from conftest import ENV, ROOT, tree_snapshot
 
-from specsites import nav_cache
+from specsites.engines import nav_cache
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import consortium  # noqa: E402  (the benchmark's generator of synthetic sites)
@@ -31,8 +31,8 @@ MATERIAL_NAV_ITEM = Path(__import__("material").__file__).parent / "templates" /
 def _build(repo: Path, out: Path, *, cached: bool) -> list[str]:
     code = f"""
         import json
-        from specsites.build import build_one_site
-        from specsites.plugin import BuildOptions
+        from specsites.commands.build import build_one_site
+        from specsites.engines.mkdocs_plugin import BuildOptions
         r = build_one_site({str(repo / SITE / "mkdocs.yml")!r}, {str(out)!r}, BuildOptions(nav_cache={cached}), page_workers=1)
         print(json.dumps([str(p) for p in r.problems] + [r.crashed] * bool(r.crashed)))
     """

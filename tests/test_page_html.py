@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from specsites.page_html import parse_page
-from specsites.redirect_data import RedirectData, block_data, read_redirect_data, redirect_block, redirect_tags
-from specsites.linker import Linker
-from specsites.redirect_page import render_redirect_page
-from specsites.redirect_plan import Destination, Redirect
+from specsites.checks.page_html import parse_page
+from specsites.redirects.data import RedirectData, block_data, read_redirect_data, redirect_block, redirect_tags
+from specsites.redirects.linker import Linker
+from specsites.redirects.page import render_redirect_page
+from specsites.redirects.plan import Destination, Redirect
 
 
 @pytest.mark.parametrize(

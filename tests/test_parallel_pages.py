@@ -44,9 +44,9 @@ def _build_one_site(repo: Path, out: Path, page_workers: int, other_thread: bool
         if {other_thread}:
             stop = threading.Event()
             threading.Thread(target=stop.wait, daemon=True).start()
-        from specsites import parallel_pages
-        from specsites.build import build_one_site
-        from specsites.plugin import BuildOptions
+        from specsites.engines import parallel_pages
+        from specsites.commands.build import build_one_site
+        from specsites.engines.mkdocs_plugin import BuildOptions
         rendered = {{}}
         inner = parallel_pages.build
         def counting(config, **kwargs):

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import edit, fixture_repo
-from specsites import parsed_cache
+from specsites.machinery import parsed_cache
 from specsites.errors import SpecSitesError
-from specsites.inventory import load_inventory
-from specsites.redirect_plan import PlannedFiles, load_plan, load_planned_files
-from specsites.sites import load_repository
+from specsites.sources.inventory import load_inventory
+from specsites.redirects.plan import PlannedFiles, load_plan, load_planned_files
+from specsites.sources.sites import load_repository
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ import pytest
 
 from conftest import ENV, SITES, listening_ports
 from http_follow import follow
-from specsites.http_fetch import HttpFetch
-from specsites.page_html import parse_page
+from specsites.checks.http_fetch import HttpFetch
+from specsites.checks.page_html import parse_page
 
 
 class Preview:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SITES, GitHubPagesServer, commit_all, copy_sources, git, run_cli
-from specsites.page_html import parse_page
+from specsites.checks.page_html import parse_page
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from specsites.readers import known_urls, page_titles, site_labels, switcher_entries, title_of
-from specsites.linker import Linker
-from specsites.redirect_page import render_redirect_page
-from specsites.redirect_plan import Destination, Redirect, load_plan
-from specsites.sites import load_repository
+from specsites.pages.readers import known_urls, page_titles, site_labels, switcher_entries, title_of
+from specsites.redirects.linker import Linker
+from specsites.redirects.page import render_redirect_page
+from specsites.redirects.plan import Destination, Redirect, load_plan
+from specsites.sources.sites import load_repository
 
 PREVIEW = {"wg1-connectivity": "http://127.0.0.1:9001/", "wg3-customer-data": "http://127.0.0.1:9002/"}
 

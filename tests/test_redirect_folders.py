@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import edit, fixture_repo, run_cli, tree_snapshot
-from specsites.output_stamp import STAMP
-from specsites.output_stamp import REDIRECT_FOLDERS
+from specsites.checks.output_stamp import STAMP
+from specsites.checks.output_stamp import REDIRECT_FOLDERS
 from specsites.errors import SpecSitesError
-from specsites.output_files import reuse_leftovers, take_reused
-from specsites.redirect_folders import RedirectFiles, Reuse, occupied_folders, plan_reuse, redirect_files
+from specsites.machinery.output_files import reuse_leftovers, take_reused
+from specsites.redirects.folders import RedirectFiles, Reuse, occupied_folders, plan_reuse, redirect_files
 
 
 def test_a_redirect_folder_is_the_highest_folder_nothing_else_is_in() -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from specsites.errors import SpecSitesError
-from specsites.output_files import write_generated_files
-from specsites.redirect_map import parse_redirects
-from specsites.linker import Linker
-from specsites.redirect_page import redirect_page_files, render_redirect_page
-from specsites.redirect_plan import Destination, Redirect, plan_redirects
+from specsites.machinery.output_files import write_generated_files
+from specsites.redirects.map import parse_redirects
+from specsites.redirects.linker import Linker
+from specsites.redirects.page import redirect_page_files, render_redirect_page
+from specsites.redirects.plan import Destination, Redirect, plan_redirects
 
 PAGES = {
     "a": {"": "", "specs": "specs/", "specs/x": "specs/x/", "specs/x/overview": "specs/x/overview.html", "guide": "guide.html"},

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import SITES, copy_sources, run_cli
-from specsites.follow import next_hop
-from specsites.page_html import parse_page
-from specsites.static_follow import StaticFollower
+from specsites.checks.follow import next_hop
+from specsites.checks.page_html import parse_page
+from specsites.checks.static_follow import StaticFollower
 from specsites.urls import old_url_forms, page_key
 
 STAGING = "https://user.github.io/repo"

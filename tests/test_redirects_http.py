@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SITES
 from http_follow import ResolvingFetch, follow
-from specsites.http_fetch import HttpFetch
+from specsites.checks.http_fetch import HttpFetch
 
 WG1 = "https://connectivity.carbondataspec.org/"
 WG3 = "https://customerdata.carbondataspec.org/"

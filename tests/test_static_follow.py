@@ -11,9 +11,9 @@ import pytest
 
 from conftest import GitHubPagesServer, refresh_page
 from http_follow import follow
-from specsites.http_fetch import HttpFetch
-from specsites.static_follow import StaticFollower
-from specsites.static_host import IndexedFiles
+from specsites.checks.http_fetch import HttpFetch
+from specsites.checks.static_follow import StaticFollower
+from specsites.checks.static_host import IndexedFiles
 
 
 def _page(*ids: str) -> str:

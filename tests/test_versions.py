@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ENV, SITES, copy_sources, edit, git, run_cli, readme_recipe
 from http_follow import ResolvingFetch, follow
-from specsites.http_fetch import HttpFetch
+from specsites.checks.http_fetch import HttpFetch
 from github_pages import GitHubPagesServer
 
 WG1 = "https://connectivity.carbondataspec.org/"

@@ -1,9 +1,9 @@
 """Issue 17: the pure parts of versions (tags, links, headers) and of the diff."""
 from __future__ import annotations
 
-from specsites.spec_meta import SpecMeta
-from specsites.version_diff import compare, line_diff_html, sections
-from specsites.versions import Version, absolute_links, parse_tags, resolve_versions, split_source, version_header
+from specsites.sources.spec_meta import SpecMeta
+from specsites.pages.version_diff import compare, line_diff_html, sections
+from specsites.pages.versions import Version, absolute_links, parse_tags, resolve_versions, split_source, version_header
 
 META = SpecMeta(site="wg1-connectivity", slug="cdsc-wg1-01", id="CDSC-WG1-01", title="Server Metadata", status="Draft",
                 working_group="CDSC-WG1 Connectivity", editors=("E",), date="2024-06-27")

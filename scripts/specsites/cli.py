@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 
 from specsites.errors import BuildFailed, SpecSitesError
-from specsites.git_utils import GitError
+from specsites.machinery.git_utils import GitError
 
 EXIT_OK = 0  # done: built, every URL lands, published, up to date
 # Not the input's fault, or a verdict: the check found URLs that do not land (check,
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             return _new(args)
         if args.command == "serve":
-            from specsites.preview import serve_sites
+            from specsites.commands.preview import serve_sites
 
             return serve_sites(root=args.root, port=args.port, only=args.site)
     except SpecSitesError as e:
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
     """The repository to work on: given, or the folder of the base mkdocs.yml (the one
     that lists the sites), found from a site's config or from cwd upwards."""
-    from specsites.config import BASE_CONFIG, lists_sites
+    from specsites.sources.config import BASE_CONFIG, lists_sites
     from specsites.errors import Problem
 
     if root is not None:
@@ -135,7 +135,7 @@ def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from specsites.build import build_sites
+    from specsites.commands.build import build_sites
 
     report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args))
     for note in report.notes:
@@ -154,7 +154,7 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import json
 
-    from specsites.check import check_sites, format_report
+    from specsites.commands.check import check_sites, format_report
 
     report = check_sites(root=args.root, out=args.out, base_url_pairs=args.base_url, live_pairs=args.live or [], workers=args.workers, live=bool(args.live), with_results=args.all)
     if args.json:
@@ -165,9 +165,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from specsites.scaffold import plan_site, plan_spec, today, write_scaffold
-    from specsites.config import BASE_CONFIG
-    from specsites.sites import load_repository
+    from specsites.commands.scaffold import plan_site, plan_spec, today, write_scaffold
+    from specsites.sources.config import BASE_CONFIG
+    from specsites.sources.sites import load_repository
 
     repo = load_repository(args.root)
     if args.kind == "spec":
@@ -181,8 +181,8 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _move(args: argparse.Namespace) -> int:
-    from specsites.move import describe, plan_move, write_move
-    from specsites.sites import load_repository
+    from specsites.commands.move import describe, plan_move, write_move
+    from specsites.sources.sites import load_repository
 
     repo = load_repository(args.root)
     plan = plan_move(repo, args.old, args.new, Path.cwd())
@@ -196,7 +196,7 @@ def _move(args: argparse.Namespace) -> int:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from specsites.fix import fix_redirects
+    from specsites.commands.fix import fix_redirects
 
     report = fix_redirects(root=args.root)
     print("\n".join(report.lines()))
@@ -207,7 +207,7 @@ def _base_urls(args: argparse.Namespace) -> list[str]:
     """--base-url pairs, with --staging-base URL expanded to one per site."""
     pairs = list(args.base_url)
     if args.staging_base:
-        from specsites.sites import load_repository
+        from specsites.sources.sites import load_repository
 
         base = args.staging_base.rstrip("/")
         pairs += [f"{name}={base}/{name}/" for name in load_repository(args.root).names]
@@ -215,8 +215,8 @@ def _base_urls(args: argparse.Namespace) -> list[str]:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from specsites.check import format_report
-    from specsites.publish import CheckFailed, PushFailed, publish_sites
+    from specsites.commands.check import format_report
+    from specsites.commands.publish import CheckFailed, PushFailed, publish_sites
 
     if args.status:
         return _publish_status(args)
@@ -260,7 +260,7 @@ def publish_summary(site, *, dry_run: bool, every_file: bool) -> list[str]:
 
 
 def _publish_status(args: argparse.Namespace) -> int:
-    from specsites.publish import publish_status
+    from specsites.commands.publish import publish_status
 
     source, statuses = publish_status(root=args.root, dest_overrides=args.dest)
     current = source.commit[:12] if source.commit else "an unversioned tree"

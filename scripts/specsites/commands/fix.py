@@ -1,0 +1,274 @@
+"""`specsites check --fix`: the redirects.yml entries the facts justify, written.
+
+Where a URL or id of the inventory no longer lands, an entry is written only with a
+reason: git shows the page's source renamed to a page that exists, or the same id
+(or a heading whose words give the old id) stands on another page or site
+(site_checks.find_section). Everything else is listed for the editor to decide.
+The page facts come from a build of the sources into a temporary folder, with the
+published-id check left out (it is what is being fixed). The new redirects.yml is
+validated like a hand-written one before it replaces the old; on any error nothing
+is written.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specsites.errors import Problem, SpecSitesError
+from specsites.machinery.forked import map_forked
+from specsites.machinery.git_utils import GitError, git
+from specsites.sources.inventory import Inventory, load_inventory
+from specsites.commands.move import locate
+from specsites.redirects.map import parse_redirects
+from specsites.redirects.plan import Pages, Plan, plan_redirects
+from specsites.checks.site_checks import SiteFacts, find_section
+from specsites.sources.sites import SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
+from specsites.urls import page_key, page_url, served_forms
+from specsites.sources.yaml_text import add_entries, retarget
+
+
+@dataclass(frozen=True)
+class Fix:
+    site: str
+    source: str  # the old URL as published, with #id for a section
+    target: str  # as written under `site:`
+    reason: str
+    changed: bool = False  # an existing entry's target repaired, not a new entry
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    site: str
+    url: str
+    why: str
+
+
+@dataclass
+class FixReport:
+    written: list[Fix] = field(default_factory=list)
+    unplaced: list[Unplaced] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unplaced
+
+    def lines(self) -> list[str]:
+        out = [f"{'changed' if f.changed else 'added'} under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
+        out += [f"cannot place {u.site} {u.url}: {u.why}" for u in self.unplaced]
+        if not self.written and not self.unplaced:
+            out.append("nothing to fix: every published URL and id has a page or an entry")
+        elif self.written:
+            out.append(f"wrote {len(self.written)} entries to redirects.yml; run scripts/build and scripts/check")
+        if self.unplaced:
+            out.append(f"{len(self.unplaced)} left for you to decide; add their entries to redirects.yml by hand")
+        return out
+
+
+# --- pure: what no longer lands ------------------------------------------------
+
+def _moved_to(plan: Plan, site: str, key: str):
+    for redirect in plan.redirects.get(site, []):
+        if redirect.key == key and redirect.to is not None:
+            return redirect
+    return None
+
+
+def missing_pages(inventory: Inventory, pages: Pages, plan: Plan) -> list[tuple[str, str]]:
+    """(site, URL) of each published URL that is no page and is redirected nowhere."""
+    return [(site, url) for site, urls in sorted(inventory.items()) for url in sorted(urls) if page_key(url) not in pages.get(site, {}) and _moved_to(plan, site, page_key(url)) is None]
+
+
+def place_ids(inventory: Inventory, pages: Pages, plan: Plan, facts: dict[str, SiteFacts]) -> tuple[list[Fix], list[Unplaced]]:
+    """An entry for each published id that its page (or where the page now lands) no
+    longer has, where find_section finds it; the others unplaced."""
+    fixes, unplaced = [], []
+    for site, urls in sorted(inventory.items()):
+        for url, ids in sorted(urls.items()):
+            key = page_key(url)
+            current = pages.get(site, {}).get(key)
+            if current is not None:
+                on, on_url = site, current
+                forwarded = next((r.anchors for r in plan.redirects.get(site, []) if r.key == key and r.to is None), {})
+            else:
+                moved = _moved_to(plan, site, key)
+                if moved is None or not moved.to.site or moved.to.anchor:
+                    continue  # gone (the page pass says so), external, or sent to one section
+                on, on_url, forwarded = moved.to.site, moved.to.url, moved.anchors
+            page = facts.get(on, {}).get(on_url)
+            if page is None:
+                continue
+            for anchor in sorted(ids - page.ids - set(forwarded)):
+                found = find_section(on, on_url, anchor, facts)
+                if not found:
+                    unplaced.append(Unplaced(site, f"{url}#{anchor}", "no heading on any site has that id or its words; restore the id, or point it at the section that replaced it"))
+                    continue
+                target = found if on == site or ":" in found.partition("#")[0] else f"{on}:{found}"
+                fixes.append(Fix(site, f"{url}#{anchor}", target, _section_reason(site, anchor, target, facts)))
+    return fixes, unplaced
+
+
+def _section_reason(site: str, anchor: str, target: str, facts: dict[str, SiteFacts]) -> str:
+    named, colon, rest = target.partition(":")
+    on, where = (named, rest) if colon and named in facts else (site, target)
+    path, _, id_ = where.partition("#")
+    title = next((p.headings.get(id_, "") for p in facts.get(on, {}).values() if served_forms(p.url)[0] == path), "")
+    place = f"{on}:{path}" if on != site else path
+    if id_ == anchor:
+        return f"the id #{anchor} now stands on {place}"
+    return f"the heading '{title}' (#{id_}) on {place} has the words that gave #{anchor}"
+
+
+# --- git: where a page's source went --------------------------------------------
+
+def source_candidates(repo: Repository, site: str, key: str) -> list[str]:
+    """The repository files that once could have published site's page key."""
+    stem = f"{site}/docs/"
+    found = [f"{stem}index.md"] if key == "" else [f"{stem}{key}.md", f"{stem}{key}/index.md", f"{stem}{key}/README.md"]
+    parts = key.split("/")
+    if len(parts) == 2 and parts[0] == "specs":
+        found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")
+    return found
+
+
+def git_rename(root: Path, path: str) -> tuple[str, str] | None:
+    """(where git shows path renamed to, since when) comparing the last commit that
+    had it with the work tree (so commits, staged moves and `git mv` all count)."""
+    try:
+        git("cat-file", "-e", f"HEAD:./{path}", cwd=root)
+        base, since = "HEAD", "in the work tree"
+    except GitError:
+        try:
+            removed = git("rev-list", "-1", "HEAD", "--", path, cwd=root)
+        except GitError:
+            return None
+        if not removed:
+            return None
+        base, since = f"{removed}^", f"in commit {removed[:10]}"
+    try:
+        out = git("diff", "-M", "--relative", "--name-status", "-z", base, cwd=root)
+    except GitError:
+        return None
+    fields = out.split("\0")
+    i = 0
+    while i < len(fields):
+        status = fields[i]
+        if status.startswith(("R", "C")) and i + 2 < len(fields):
+            if fields[i + 1] == path and status.startswith("R"):
+                return fields[i + 2], since
+            i += 3
+        else:
+            i += 2
+    return None
+
+
+def _in_git(root: Path) -> bool:
+    try:
+        return git("rev-parse", "--is-inside-work-tree", cwd=root) == "true"
+    except (GitError, FileNotFoundError):
+        return False
+
+
+def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) -> tuple[list[Fix], list[Unplaced]]:
+    fixes, unplaced = [], []
+    in_git = _in_git(repo.root)
+    for site, url in missing:
+        if not in_git:
+            unplaced.append(Unplaced(site, url, "no page, and this is not a git work tree to find where it went; point it at the page that replaced it"))
+            continue
+        renamed = None
+        for candidate in source_candidates(repo, site, page_key(url)):
+            if (repo.root / candidate).exists():
+                continue
+            if found := git_rename(repo.root, candidate):
+                renamed = (candidate, *found)
+                break
+        if renamed is None:
+            unplaced.append(Unplaced(site, url, "no page, and git shows its source neither renamed nor moved (a move made without git shows only once the new file is `git add`ed); point it at the page that replaced it"))
+            continue
+        old, new, since = renamed
+        place = locate(repo, new)
+        if place is None or page_key(md_to_html(place[1])) not in pages.get(place[0], {}):
+            unplaced.append(Unplaced(site, url, f"git shows {old} renamed to {new} {since}, which is no page of a site; point it at the page that replaced it"))
+            continue
+        path = served_forms(page_url(md_to_html(place[1])))[0]
+        target = path if place[0] == site else f"{place[0]}:{path}"
+        fixes.append(Fix(site, url, target, f"git shows {old} renamed to {new} {since}"))
+    return fixes, unplaced
+
+
+# --- the command ------------------------------------------------------------------
+
+def _facts(repo: Repository, plan: Plan) -> dict[str, SiteFacts]:
+    """Every site's page facts, from a production build into a temporary folder."""
+    from specsites.commands.build import build_one_site, raise_if_failed
+    from specsites.engines.mkdocs_plugin import BuildOptions
+
+    options = BuildOptions(repo=repo, plan=plan, defer_site_checks=True)  # production URLs
+    with tempfile.TemporaryDirectory(prefix="specsites-fix-") as out:
+        results = map_forked(lambda s: build_one_site(str(s.config_file), str(Path(out) / s.name), options), list(repo.sites))
+    raise_if_failed(results)
+    return {r.site: r.facts for r in results}
+
+
+def _with(text: str, fixes: list[Fix], filename: str) -> str:
+    for site in dict.fromkeys(f.site for f in fixes):
+        text = add_entries(text, site, [(f.source, f.target) for f in fixes if f.site == site], filename)
+    return text
+
+
+def _plan(repo: Repository, text: str, pages: Pages, edited: bool = True) -> Plan:
+    """The plan of a redirects.yml text, validated as a build validates it."""
+    rules, problems = parse_redirects(text.encode("utf-8"), repo.names, repo.redirects_file.name)
+    plan = plan_redirects(rules, pages, repo.redirects_file.name)
+    if problems or plan.problems:
+        raise SpecSitesError([Problem(p.file, p.line, f"{p.message}" + (" (in redirects.yml as the fixes would leave it; nothing was written)" if edited else "")) for p in problems + plan.problems])
+    return plan
+
+
+def repair_targets(repo: Repository, text: str, pages: Pages) -> tuple[str, list[Fix]]:
+    """Entries whose target is no page, pointed where git shows that page's source
+    renamed to (a page moved again without a redirect)."""
+    rules, _ = parse_redirects(text.encode("utf-8"), repo.names, repo.redirects_file.name)
+    wanted: dict[tuple[str, str], Fix] = {}
+    for rule in rules:
+        target = rule.target
+        if target.external or target.path.endswith("*") or page_key(target.path) in pages.get(target.site, {}):
+            continue
+        if any(r.site == target.site and r.key == page_key(target.path) and not r.anchor and not r.is_folder for r in rules):
+            continue  # a chain: the planner flattens it
+        placed, _ = place_pages(repo, [(target.site, target.path)], pages)
+        for fix in placed:
+            new_site, colon, path = fix.target.partition(":")
+            on, new_path = (new_site, path) if colon else (target.site, fix.target)
+            written = new_path if on == rule.site else f"{on}:{new_path}"
+            anchor = f"#{target.anchor}" if target.anchor else ""
+            source = rule.source + (f"#{rule.anchor}" if rule.anchor else "")
+            wanted[(rule.site, source)] = Fix(rule.site, source, written + anchor, f"its target {target.path} is no page; {fix.reason}", changed=True)
+    repaired = retarget(text, lambda e: wanted[(e.site, e.source)].target if (e.site, e.source) in wanted else None, filename=repo.redirects_file.name)
+    return repaired, list(wanted.values())
+
+
+def fix_redirects(*, root: Path) -> FixReport:
+    repo = load_repository(root)
+    inventory = load_inventory(repo)
+    pages = {s.name: site_pages(repo, s) for s in repo.sites}
+    path = repo.redirects_file
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    repaired, target_fixes = repair_targets(repo, text, pages)
+    plan = _plan(repo, repaired, pages, edited=repaired != text)
+
+    page_fixes, unplaced = place_pages(repo, missing_pages(inventory, pages, plan), pages)
+    page_fixes = target_fixes + page_fixes
+    with_pages = _with(repaired, [f for f in page_fixes if f not in target_fixes], path.name)
+    facts = _facts(repo, plan)
+    id_fixes, unplaced_ids = place_ids(inventory, pages, _plan(repo, with_pages, pages), facts)
+    final = _with(with_pages, id_fixes, path.name)
+    _plan(repo, final, pages)
+    report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids)
+    if final != text:
+        temporary = path.with_name(path.name + ".new")
+        temporary.write_text(final, encoding="utf-8")
+        os.replace(temporary, path)
+    return report

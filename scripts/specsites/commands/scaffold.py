@@ -1,0 +1,211 @@
+"""`specsites new spec` and `specsites new site`: the files a new spec or site needs.
+
+Plans first (pure: which files, with what text, and the edit to the base
+mkdocs.yml), then writes: every new file is created exclusively, and nothing is
+written when any problem was found.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
+from specsites.sources.config import BASE_CONFIG, read_mkdocs_yml
+from specsites.sources.sites import Repository, site_specs
+from specsites.urls import usable_http_url
+
+_SPEC_ID = re.compile(r"CDSC-WG([0-9]+)-[0-9]+")
+_FOLDER = re.compile(r"[a-z0-9][a-z0-9-]*")
+_HOST = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+@dataclass
+class Scaffold:
+    files: dict[str, str] = field(default_factory=dict)  # path relative to the root -> text
+    base_config: str | None = None  # the base mkdocs.yml's new text, when it changes
+
+
+def _one_line(value: str, what: str, source: str, example: str) -> list[Problem]:
+    if not value.strip() or any(c in value for c in "<>\n\r\"\\`{}[]|#"):
+        return [Problem(source, 0, f"{what} {value!r} must be one line of plain text without < > \" \\ ` {{ }} [ ] | #; like {example}")]
+    return []
+
+
+def plan_spec(repo: Repository, site_name: str, spec_id: str, title: str, *, today: datetime.date) -> Scaffold:
+    """A spec source with its metadata, and its overview page."""
+    problems: list[Problem] = []
+    if site_name not in repo.names:
+        raise SpecSitesError(Problem("SITE", 0, unknown_site(site_name, repo.names)))
+    site = repo.site(site_name)
+    match = _SPEC_ID.fullmatch(spec_id)
+    if not match:
+        problems.append(Problem("ID", 0, f"{spec_id!r} is not a specification id; write it like CDSC-WG1-04"))
+    problems += _one_line(title, "the title", "TITLE", '"Profile Management"')
+    raise_if_any(problems)
+    slug = spec_id.lower()
+    source = site.specifications_dir / f"{slug}.md"
+    overview = site.docs_dir / "specs" / slug / "overview.md"
+    for path in (source, overview, site.docs_dir / "specs" / slug / "index.md"):
+        if path.exists():
+            problems.append(Problem(path.relative_to(repo.root).as_posix(), 0, f"already exists; {spec_id} is a spec of {site_name} already, or pick another id"))
+    siblings, _ = site_specs(repo, site)
+    group = f"CDSC-WG{match.group(1)}" if match else ""
+    working_group = siblings[0].working_group if siblings else f"{group} {_site_title(repo, site_name)}"
+    raise_if_any(problems)
+    front = "\n".join([
+        "---", f"id: {spec_id}", f"title: {_quoted(title)}", "status: Draft", f"working_group: {_quoted(working_group)}",
+        f"editors: [{group} specification editors]", f"date: {today.isoformat()}", "---", "",
+    ])
+    body = (
+        "## 1. Introduction {#introduction}\n\n"
+        f"What {title} is for, and who implements it.\n\n"
+        "## Other Drafts {#other-drafts}\n\n"
+        "<!-- specsites:other-drafts -->\n"
+    )
+    overview_text = (
+        f"# {spec_id} {title}: Overview {{#overview}}\n\n"
+        "This page summarizes the [full specification](index.md) in plain language. The\n"
+        "full specification is the normative reference; this overview is informative.\n"
+    )
+    return Scaffold({
+        source.relative_to(repo.root).as_posix(): front + body,
+        overview.relative_to(repo.root).as_posix(): overview_text,
+    })
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's string form is one)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _site_title(repo: Repository, site_name: str) -> str:
+    config, _ = read_mkdocs_yml(repo.site(site_name).config_file, f"{site_name}/mkdocs.yml")
+    name = str(config.get("site_name") or site_name)
+    return re.sub(r"^CDSC |\s*Working Group$", "", name)
+
+
+def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title: str, remote: str = "", branch: str = "gh-pages") -> Scaffold:
+    """A site's mkdocs.yml, home and specs pages, and its entry (and destination) in
+    the base mkdocs.yml."""
+    problems: list[Problem] = []
+    if not _FOLDER.fullmatch(folder):
+        problems.append(Problem("FOLDER", 0, f"{folder!r} is not a site folder name; use lower-case letters, digits and -, like wg2-power-systems"))
+    elif (repo.root / folder).exists():
+        problems.append(Problem(folder, 0, "already exists; pick another folder name"))
+    if not _HOST.fullmatch(host):
+        problems.append(Problem("--host", 0, f"{host!r} is not a host name; write it like powersystems.carbondataspec.org"))
+    elif any(site.production_host == host for site in repo.sites):
+        problems.append(Problem("--host", 0, f"{host} is already another site's domain; give each site its own"))
+    problems += _one_line(title, "the title", "--title", '"CDSC Power Systems Working Group"')
+    if remote and not (usable_http_url(remote) or re.fullmatch(r"[A-Za-z0-9._/~-]+(\.git)?", remote) or re.fullmatch(r"(ssh|git)://[^\s\"'<>;|&$`]+", remote)):
+        problems.append(Problem("--remote", 0, f"{remote!r} is not a remote; give an https:// or ssh:// URL or a path"))
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or branch.startswith(("-", "/")) or ".." in branch:
+        problems.append(Problem("--branch", 0, f"{branch!r} is not a branch name; like gh-pages"))
+    base = _with_site(base_text, folder, remote, branch)
+    if isinstance(base, Problem):
+        problems.append(base)
+    raise_if_any(problems)
+    assert isinstance(base, str)
+    config = (
+        "INHERIT: ../mkdocs.yml\n"
+        f"site_name: {_quoted(title)}\n"
+        f"site_url: https://{host}/\n"
+        'edit_uri: ""\n\n'
+        "nav:\n"
+        "  - Home: index.md\n"
+        "  - Specifications:\n"
+        "      - specs/index.md\n"
+        "      - Design Principles: specs/design-principles.md\n"
+        "  - Join (LFESS): lfess.md\n"
+    )
+    home = (
+        f"# {title} {{#home}}\n\n"
+        "## Specifications {#specs}\n\n"
+        "<!-- specsites:specs-table -->\n\n"
+        "See [all specifications](specs/index.md), including specifications that have\n"
+        "moved to other working groups.\n"
+    )
+    specs = (
+        "# Specifications {#specifications}\n\n"
+        "<!-- specsites:specs-table -->\n\n"
+        "All CDSC specifications follow the consortium's\n"
+        "[Design Principles](design-principles.md).\n\n"
+        "## Moved specifications {#moved-specifications}\n\n"
+        "<!-- specsites:moved-specs -->\n"
+    )
+    return Scaffold({f"{folder}/mkdocs.yml": config, f"{folder}/docs/index.md": home, f"{folder}/docs/specs/index.md": specs}, base)
+
+
+def _with_site(text: str, folder: str, remote: str, branch: str) -> str | Problem:
+    """The base mkdocs.yml with folder added under the plugin's `sites:` (and its
+    destination under `destinations:`), edited as text so comments stay."""
+    lines = text.splitlines(keepends=True)
+    sites_at = _key_line(lines, "sites")
+    if sites_at is None:
+        return Problem(BASE_CONFIG, 0, "no `sites:` list under the specsites plugin; list the site folders there")
+    last = _block_end(lines, sites_at)
+    item = re.match(r"\s*", lines[last]).group(0) if last != sites_at else " " * (_indent(lines[sites_at]) + 2)
+    lines.insert(last + 1, f"{item}- {folder}\n")
+    if remote:
+        dest_at = _key_line(lines, "destinations")
+        if dest_at is None:
+            return Problem(BASE_CONFIG, 0, "no `destinations:` under the specsites plugin; add it, or publish with --dest")
+        pad = " " * (_indent(lines[dest_at]) + 2)
+        end = _block_end(lines, dest_at)
+        lines[end + 1:end + 1] = [f"{pad}{folder}:\n", f"{pad}  remote: {remote}\n", f"{pad}  branch: {branch}\n"]
+    return "".join(lines)
+
+
+def _key_line(lines: list[str], key: str) -> int | None:
+    """The index of the indented line `key:` (a plugin option), if there is one."""
+    return next((i for i, line in enumerate(lines) if re.match(rf"\s+{key}:\s*(#.*)?$", line)), None)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _block_end(lines: list[str], at: int) -> int:
+    """The last line that belongs to the key at `at`: the lines indented deeper
+    (blank lines and comments between them do not end it)."""
+    end = at
+    for i in range(at + 1, len(lines)):
+        stripped = lines[i].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if _indent(lines[i]) <= _indent(lines[at]):
+            break
+        end = i
+    return end
+
+
+def write_scaffold(root: Path, scaffold: Scaffold) -> list[str]:
+    """Create the planned files (never replacing one) and the base config's edit."""
+    for rel in scaffold.files:
+        if (root / rel).exists():
+            raise SpecSitesError(Problem(rel, 0, "already exists; nothing was written"))
+    written = []
+    for rel, text in scaffold.files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        written.append(rel)
+    if scaffold.base_config is not None:
+        temporary = root / f".{BASE_CONFIG}.new"
+        temporary.write_text(scaffold.base_config, encoding="utf-8")
+        os.replace(temporary, root / BASE_CONFIG)
+        written.append(BASE_CONFIG)
+    return written
+
+
+def today() -> datetime.date:
+    """Today, or the day SOURCE_DATE_EPOCH names (reproducible scaffolds in tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date() if epoch else datetime.date.today()
+

@@ -1,0 +1,87 @@
+"""MkDocs' build warnings, rewritten as `file:line: what is wrong; what to do`.
+
+Pure apart from reading the page that holds the problem, to find its line.
+"""
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from pathlib import Path
+
+from specsites.errors import Problem
+from specsites.checks.site_checks import line_of_text
+from specsites.sources.sites import Repository, Site, added_sources
+
+_BROKEN_LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target (?:'([^']+)' )?is not found among documentation files\.")
+_MISSING_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an anchor '#([^']+)'\.")
+_SAME_PAGE_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '(#[^']*)', but there is no such anchor on this page\.(?: .*)?")
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_HEADING_ID = re.compile(r"\{[^}]*#([\w.:-]+)[^}]*\}\s*$")
+_HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
+_NAV_MISSING = re.compile(r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.")
+
+
+def explain(message: str, repo: Repository, site: Site) -> Problem:
+    """The message as a problem at the source file and line, with what to do; a
+    message it does not know stays as it is, under the site's name."""
+    if match := _BROKEN_LINK.fullmatch(message):
+        page, href, target = match.groups()
+        target = target or posixpath.normpath(posixpath.join(posixpath.dirname(page), href.partition("#")[0]))
+        near = difflib.get_close_matches(target, _pages(repo, site), n=1)
+        hint = f"did you mean {posixpath.relpath(near[0], posixpath.dirname(page) or '.')}?" if near else "point it at an existing page"
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' goes to no page; {hint}")
+    if match := _MISSING_ANCHOR.fullmatch(message):
+        page, href, target, anchor = match.groups()
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of {target}; use one of its heading ids, or add {{#{anchor}}} to a heading")
+    if match := _SAME_PAGE_ANCHOR.fullmatch(message):
+        page, href = match.groups()
+        near = difflib.get_close_matches(href[1:], _source_ids(_source(repo, site, page)), n=1)
+        hint = f"did you mean #{near[0]}?" if near else "use one of the page's heading ids, or add {" + href + "} to a heading"
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of this page; {hint}")
+    if match := _NAV_MISSING.fullmatch(message):
+        config = site.config_file
+        return Problem(f"{site.name}/mkdocs.yml", _line_of(config, match.group(1)), f"nav names {match.group(1)}, which does not exist; create it or fix the nav entry")
+    return Problem(site.name, 0, message)
+
+
+def _pages(repo: Repository, site: Site) -> list[str]:
+    own = [p.relative_to(site.docs_dir).as_posix() for p in site.docs_dir.rglob("*.md")]
+    return own + list(added_sources(repo, site))
+
+
+def _source(repo: Repository, site: Site, page: str) -> Path:
+    """The file a docs path is rendered from: the site's own page, a shared page or a
+    spec source (whose docs path, specs/<id>/index.md, is generated)."""
+    source = site.docs_dir / page
+    return source if source.exists() else added_sources(repo, site).get(page, source)
+
+
+def _source_ids(source: Path) -> list[str]:
+    """The ids a page's headings and HTML give it, as the toc extension makes them."""
+    from markdown.extensions.toc import slugify
+
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    ids = _HTML_ID.findall(text)
+    for line in text.splitlines():
+        if heading := _HEADING.match(line):
+            explicit = _HEADING_ID.search(heading.group(1))
+            ids.append(explicit.group(1) if explicit else slugify(heading.group(1), "-"))
+    return ids
+
+
+def _where(repo: Repository, site: Site, page: str, needle: str) -> tuple[str, int]:
+    """The file and line of a docs page (own, shared or spec source) where needle appears."""
+    source = _source(repo, site, page)
+    shown = source.relative_to(repo.root).as_posix() if source.is_relative_to(repo.root) else str(source)
+    return shown, _line_of(source, needle)
+
+
+def _line_of(path: Path, needle: str) -> int:
+    try:
+        return line_of_text(path.read_text(encoding="utf-8"), needle)
+    except OSError:
+        return 1

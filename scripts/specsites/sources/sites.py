@@ -1,0 +1,282 @@
+"""The repository's sites: where they are, their production URLs, and their pages.
+
+Read straight from the YAML files (not through MkDocs) so that any site's plugin, and
+the orchestrator, can know every other site's pages without building it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from specsites.sources.config import BASE_CONFIG, Settings, read_config, read_mkdocs_yml
+from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
+from specsites.machinery.git_utils import GitError, blob_ids, read_blobs, tag_files, tags
+from specsites.sources.spec_meta import SpecMeta, front_matter_value, nav_pages, parse_spec_meta
+from specsites.pages.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
+from specsites.urls import page_key, page_url, usable_http_url
+from specsites.sources.yaml_nodes import is_str, line
+
+SHARED_DOCS = "docs"
+# Folders of the shared docs/ that are not pages: theme overrides and included text.
+SHARED_NOT_PAGES = ("overrides", "snippets")
+SPECIFICATIONS = "specifications"
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str  # the site's folder name: how redirects.yml and the CLI name it
+    folder: Path
+    production_url: str  # always ends with "/"
+    # The shared pages (docs/ paths) the site chose by naming them in its nav; None
+    # when it has no nav (MkDocs then lists every page, so it gets them all).
+    shared_pages: tuple[str, ...] | None = None
+
+    @property
+    def config_file(self) -> Path:
+        return self.folder / "mkdocs.yml"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.folder / "docs"
+
+    @property
+    def specifications_dir(self) -> Path:
+        return self.folder / SPECIFICATIONS
+
+    @property
+    def production_host(self) -> str:
+        return urlsplit(self.production_url).hostname or ""
+
+
+@dataclass(frozen=True)
+class Repository:
+    root: Path
+    sites: tuple[Site, ...]
+    redirects_file: Path
+    # The base mkdocs.yml's options, validated; left out of comparisons (a dict).
+    config: Settings = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    @property
+    def shared_docs(self) -> Path:
+        return self.root / SHARED_DOCS
+
+    def site(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.sites]
+
+
+def load_repository(root: Path) -> Repository:
+    """The repository's configuration (config.py) and its sites: each listed folder's
+    production URL and shared pages; SpecSitesError naming every problem of both."""
+    settings, problems = read_config(root)
+    root = settings.root
+    sites: list[Site] = []
+    seen_hosts: dict[str, str] = {}
+    for name in settings.sites:
+        display = f"{name}/mkdocs.yml"
+        try:
+            config, node = read_mkdocs_yml(root / name / "mkdocs.yml", display)
+        except SpecSitesError as e:
+            problems.extend(e.problems)
+            continue
+        url = config.get("site_url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        url_line = next((line(k) for k, _ in node.value if is_str(k) and k.value == "site_url"), 1)
+        if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(Problem(display, url_line, "site_url is missing or not an http(s) URL; add the production address, like site_url: https://<domain>/"))
+            continue
+        if parts.hostname in seen_hosts:
+            problems.append(Problem(display, url_line, f"site_url {url} has the same domain as {seen_hosts[parts.hostname]}; give each site its own domain"))
+            continue
+        seen_hosts[parts.hostname] = display
+        if not (root / name / "docs").is_dir():
+            problems.append(Problem(display, 1, f"the site has no pages; create {name}/docs/ with an index.md"))
+            continue
+        nav = config.get("nav")
+        shared = None if nav is None else tuple(nav_pages(nav))
+        sites.append(Site(name=name, folder=root / name, production_url=url.rstrip("/") + "/", shared_pages=shared))
+    # A site folder nobody listed would be left out of every build, silently.
+    listed = set(settings.sites)
+    unlisted = root.iterdir() if settings.sites_readable else []
+    for folder in sorted(p for p in unlisted if p.is_dir() and not p.name.startswith(".") and p.name not in listed):
+        if (folder / "mkdocs.yml").is_file():
+            problems.append(Problem(BASE_CONFIG, settings.sites_line, f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
+    raise_if_any(problems)
+    return Repository(root=root, sites=tuple(sites), redirects_file=settings.redirects_file, config=settings)
+
+
+def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Files under folder as sorted POSIX paths relative to it, leaving out hidden
+    folders and the top-level folders named in skip."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        rel_dir = Path(dirpath).relative_to(folder).as_posix()
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not (rel_dir == "." and d in skip)]
+        found.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in filenames)
+    return sorted(found)
+
+
+def _markdown_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    return [rel for rel in _files(folder, skip) if rel.endswith(".md")]
+
+
+def added_sources(repo: Repository, site: Site) -> dict[str, Path]:
+    """Pages the plugin adds to a site: the shared pages its nav names, and its spec
+    sources, by docs path.
+
+    A spec source `specifications/<id>.md` becomes the page `specs/<id>/index.md`, so
+    the published spec is rendered from its single source. A site's own page wins
+    over a shared page of the same path.
+    """
+    added = {rel: repo.shared_docs / rel for rel in _markdown_files(repo.shared_docs, SHARED_NOT_PAGES) if site.shared_pages is None or rel in site.shared_pages}
+    for rel in _markdown_files(site.specifications_dir):
+        if "/" not in rel:
+            added[f"specs/{rel[:-3]}/index.md"] = site.specifications_dir / rel
+    own = set(_markdown_files(site.docs_dir))
+    return {rel: path for rel, path in added.items() if rel not in own}
+
+
+def site_specs(repo: Repository, site: Site) -> tuple[list[SpecMeta], list[Problem]]:
+    """The metadata of each spec a site publishes, read from its sources' front matter."""
+    specs, problems = [], []
+    for rel in _markdown_files(site.specifications_dir):
+        if "/" in rel:
+            continue
+        slug = rel[:-3]
+        path = site.specifications_dir / rel
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            problems.append(Problem(f"{site.name}/{SPECIFICATIONS}/{rel}", 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
+            continue
+        has_overview = (site.docs_dir / "specs" / slug / "overview.md").is_file()
+        meta, found = parse_spec_meta(text, f"{site.name}/{SPECIFICATIONS}/{rel}", site.name, slug, has_overview)
+        problems.extend(found)
+        if meta is not None:
+            specs.append(meta)
+    return specs, problems
+
+
+def all_specs(repo: Repository) -> list[SpecMeta]:
+    """Every site's specs; SpecSitesError naming every bad front matter."""
+    specs, problems = [], []
+    for site in repo.sites:
+        found, bad = site_specs(repo, site)
+        specs.extend(found)
+        problems.extend(bad)
+    raise_if_any(problems)
+    return specs
+
+
+@dataclass(frozen=True)
+class SpecVersions:
+    """Every spec's published versions (tags), and each version's source text."""
+
+    versions: dict[str, list[Version]]  # spec slug -> its versions, oldest first
+    texts: dict[str, str]  # blob id -> the source's text
+    digest: str  # of the version tags and their blobs: what the versions were built from
+
+
+_versions_memo: dict[tuple, tuple[SpecVersions, list[Problem]]] = {}
+
+
+def spec_versions(repo: Repository, specs: list[SpecMeta]) -> tuple[SpecVersions, list[Problem]]:
+    """The versions that git tags publish (see versions.py), read without a checkout.
+
+    Memoised on the tags and specs: site_pages asks for them often in one build.
+    """
+    import hashlib
+
+    commits = dict(tags(repo.root))
+    found, problems = parse_tags(list(commits))
+    key = (repo.root, tuple(found), tuple(commits.get(t) for t, _, _ in found), tuple(specs), tuple(repo.names))
+    if key in _versions_memo:
+        return _versions_memo[key]
+    objects = {f"{commits[tag]}:{path}": (tag, path) for tag, slug, _ in found for path in source_candidates(slug, repo.names)}
+    try:
+        ids = blob_ids(repo.root, list(objects))
+        blobs = {objects[name]: blob for name, blob in ids.items()}
+        versions, more = resolve_versions(found, specs, blobs)
+        raw = read_blobs(repo.root, [v.blob for vs in versions.values() for v in vs])
+    except GitError as e:
+        raise SpecSitesError(Problem("git", 0, f"{e}; cannot read the tagged versions"))
+    problems += more
+    texts = {}
+    for slug, listed in versions.items():
+        for version in listed:
+            try:
+                texts[version.blob] = raw[version.blob].decode("utf-8")
+            except UnicodeDecodeError as e:
+                problems.append(Problem(f"git tag {version.tag}", 0, f"{version.source} at the tag is not UTF-8 text ({e.reason}); tag a commit where it is"))
+                continue
+            if (problem := date_problem(version, front_matter_value(texts[version.blob], "date"))) is not None:
+                problems.append(problem)
+    digest = hashlib.sha256(repr(sorted((v.tag, v.blob) for vs in versions.values() for v in vs)).encode()).hexdigest()[:20]
+    result = SpecVersions(versions, texts, digest), sorted(set(problems))
+    _versions_memo.clear()
+    _versions_memo[key] = result
+    return result
+
+
+def version_pages(repo: Repository, site: Site) -> list[str]:
+    """The docs paths of the version pages and changes pages a site publishes."""
+    specs, _ = site_specs(repo, site)
+    if not specs:
+        return []
+    found, _ = spec_versions(repo, all_specs_lenient(repo))
+    return [page for spec in specs for v in found.versions.get(spec.slug, []) for page in (v.page, v.changes_page)]
+
+
+def all_specs_lenient(repo: Repository) -> list[SpecMeta]:
+    """Every spec whose front matter reads (the build reports the others)."""
+    return [spec for site in repo.sites for spec in site_specs(repo, site)[0]]
+
+
+def shared_assets(repo: Repository) -> list[str]:
+    """Non-Markdown shared files (logo, CSS) every site copies, as POSIX paths."""
+    return [rel for rel in _files(repo.shared_docs, SHARED_NOT_PAGES) if not rel.endswith(".md")]
+
+
+def md_to_html(rel: str) -> str:
+    stem = rel[:-3]
+    if stem == "index" or stem.endswith("/index") or stem == "README" or stem.endswith("/README"):
+        return stem.rsplit("/", 1)[0] + "/index.html" if "/" in stem else "index.html"
+    return stem + ".html"
+
+
+def site_pages(repo: Repository, site: Site) -> dict[str, str]:
+    """Every page a site publishes: key (see urls.page_key) -> site-relative URL."""
+    rels = set(_markdown_files(site.docs_dir)) | set(added_sources(repo, site)) | set(version_pages(repo, site))
+    pages = {}
+    for rel in sorted(rels):  # a stable order: it orders _redirects and the other rule files
+        html = md_to_html(rel)
+        pages[page_key(html)] = page_url(html)
+    return pages
+
+
+def base_urls(repo: Repository, pairs: list[str] = (), source: str = "--base-url") -> dict[str, str]:
+    """Where each site is served: production, unless `SITE=URL` pairs say otherwise
+    (a staging copy; `source` names the option that gave them, for the message)."""
+    urls = {site.name: site.production_url for site in repo.sites}
+    for pair in pairs:
+        name, _, url = pair.partition("=")
+        if name not in urls:
+            raise SpecSitesError(Problem(source, 0, f"{pair!r}: " + unknown_site(name, list(urls))))
+        if not usable_http_url(url):
+            raise SpecSitesError(Problem(source, 0, f"{pair!r} is not SITE=URL with an http(s) URL; write it like {name}=https://example.org/{name}/"))
+        urls[name] = url.rstrip("/") + "/"
+    return urls
+
+
+def watched_paths(repo: Repository, site: Site) -> list[Path]:
+    """What a site's build reads, to rebuild when it changes: the site's folder, the
+    shared docs, the base config and the map, and git's tags (the spec versions)."""
+    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file, *tag_files(repo.root)) if p.exists()]
