@@ -7,14 +7,16 @@ its own copies of the other sites.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from specsites.redirects.linker import Linker
-from specsites.redirects.plan import Destination, Plan
+from specsites.redirects.plan import Destination, Plan, Redirect
 from specsites.sources.config import read_mkdocs_yml
-from specsites.sources.sites import Repository, added_sources, md_to_html, site_pages, site_specs
+from specsites.sources.sites import Repository, Site, added_sources, md_to_html, site_pages, site_specs
 from specsites.urls import page_key
 
 KNOWN_URLS_FILE = "specsites-known-urls.json"  # written beside 404.html
@@ -103,3 +105,37 @@ def known_urls(repo: Repository, site_name: str, plan: Plan, linker: Linker,
             landing = landings[to] = (title, linker.absolute(to))
         found[redirect.key] = [redirect.key, *landing]
     return [found[k] for k in sorted(found)]
+
+
+def reader_extra(repo: Repository, site: Site, labels: dict[str, SiteLabel], linker: Linker) -> dict:
+    """What the overrides (docs/overrides) read as `config.extra.specsites`: the
+    banner's host and link, the switcher's sites, where the 404 page's index is."""
+    return {
+        # The banner script compares the browser's host with this one (overrides/main.html).
+        "production_host": site.production_host,
+        "site": site.name,
+        "sites": switcher_entries(repo, labels, linker),
+        # The banner links to the production site even in a copy whose other links
+        # were moved to the copy (the script sets it: the copy rewriting leaves scripts alone).
+        "production_url": site.production_url,
+        # A path, not a URL: the 404 page fetches it from wherever it is served.
+        "known_urls": urlsplit(linker.base_urls[site.name]).path + KNOWN_URLS_FILE,
+    }
+
+
+def known_urls_file(repo: Repository, site_name: str, plan: Plan, linker: Linker, titles: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The 404 page's "did you mean" index: a file of its own, fetched only on a
+    miss, so a site with thousands of moved pages keeps a small 404 page."""
+    known = known_urls(repo, site_name, plan, linker, titles)
+    return {KNOWN_URLS_FILE: json.dumps(known, ensure_ascii=True, separators=(",", ":")) + "\n"}
+
+
+def destination_title(redirect: Redirect, site_name: str, titles: dict[str, dict[str, str]], labels: dict[str, SiteLabel]) -> str:
+    """The title of the page a redirect lands on, for its redirect page (with the
+    other site's name when it leaves this one)."""
+    to = redirect.to
+    if to is None or not to.site:
+        return ""
+    title = titles.get(to.site, {}).get(page_key(to.url), "")
+    label = labels.get(to.site)
+    return f"{title} - {label.title}" if title and label and to.site != site_name else title

@@ -1,0 +1,1 @@
+"""The engine-neutral stages around an engine: a site opened, prepared, finished."""
