@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 from specsites.errors import BuildFailed, SpecSitesError
+from specsites.sources.config import ENGINES
 from specsites.machinery.git_utils import GitError
 
 EXIT_OK = 0  # done: built, every URL lands, published, up to date
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--site", action="append", help="build only this site (repeatable)")
     build.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="serve SITE from URL instead of its production URL (staging copies)")
     build.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
+    build.add_argument("--engine", choices=ENGINES, help="what renders the pages (default: the base mkdocs.yml's engine:, else mkdocs)")
 
     check = commands.add_parser("check", help="prove every published URL and section id still lands")
     check.add_argument("--out", type=Path, help="the built output to check (default: site/ in the repository)")
@@ -137,7 +139,7 @@ def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
 def _build(args: argparse.Namespace) -> int:
     from specsites.commands.build import build_sites
 
-    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args))
+    report = build_sites(root=args.root, out=args.out, only=args.site, base_url_pairs=_base_urls(args), engine=args.engine)
     for note in report.notes:
         print(f"note: {note}")
     for result in report.results:

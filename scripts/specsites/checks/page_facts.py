@@ -6,6 +6,8 @@ are site_checks.py's.
 """
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
 from specsites.checks.page_html import id_values
@@ -61,3 +63,17 @@ def one_site_problems(repo: Repository, site: str, links: list[LinkRef], facts: 
     production = {s.name: s.production_url for s in repo.sites}
     problems = check_links(links, {site: facts}, pages, plan, production)
     return problems + check_published_ids(site, inventory, {site: facts}, pages, plan)
+
+
+_HEADING = re.compile(r'<h([1-6])\b[^>]*\bid="([^"]*)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_sections(content: str) -> list[Section]:
+    """The headings of rendered page content with their ids, as (level, id, title):
+    the sections of an engine that hands back only HTML."""
+    return [
+        (int(level), html.unescape(id_), html.unescape(_TAG.sub("", _PERMALINK.sub("", inner))).strip())
+        for level, id_, inner in _HEADING.findall(content)
+    ]

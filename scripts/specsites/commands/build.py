@@ -131,6 +131,30 @@ def build_one_site(config_file: str, site_dir: str, options: BuildOptions | None
     return result
 
 
+def build_one_site_zensical(config_file: str, site_dir: str, options: BuildOptions) -> SiteResult:
+    """One site through Zensical (engines/zensical.py): prepared, rendered, finished.
+    Call it in a worker process, like build_one_site."""
+    import traceback
+
+    from specsites.engines import zensical
+    from specsites.stages.site_context import open_site, plan_site
+
+    site = Path(config_file).parent.name
+    start = time.perf_counter()
+    result = SiteResult(site, 0.0)
+    try:
+        assert options.repo is not None
+        context = plan_site(open_site(options.repo, config_file, options.base_urls, options.specs), options.plan, options.inventory)
+        done, result.stats, result.redirect_files, result.reuse = zensical.build_site(context, Path(site_dir), options.previous)
+        result.facts, result.links, result.published, result.problems = done.facts, done.links, done.published, done.problems
+    except SpecSitesError as e:
+        result.problems = list(e.problems)
+    except Exception:
+        result.crashed = traceback.format_exc()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
 def _problems(site: str, plugin, collected: list[str]) -> list[Problem]:
     """A site build's problems: the plugin's, as it found them, and MkDocs' messages
     rewritten as `file:line` (build_messages), each once, in the order they came."""
@@ -199,8 +223,11 @@ def _swap_in(new: Path, out: Path, only: list[str] | None) -> None:
         shutil.rmtree(old)
 
 
-def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = ()) -> BuildReport:
+def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None = None, base_url_pairs: list[str] = (),
+                engine: str | None = None) -> BuildReport:
     """Build every site (or those named) into out/<site>/; raise BuildFailed on any failure.
+    engine: what renders the pages (sources/config.ENGINES); None: the base mkdocs.yml's
+    `engine:`, else MkDocs.
 
     Never writes published-urls.yml (publishing records what went live); reports
     how much of what the sites publish it does not hold yet.
@@ -216,6 +243,11 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
     digests = source_digests(repo)
     out = (out or repo.root / "site").resolve()
     _check_output(repo, out)
+    engine = engine or repo.config.engine
+    if engine == "zensical":
+        from specsites.engines.zensical import executable
+
+        executable()  # missing: say so before building anything
     import mkdocs.commands.build  # noqa: F401  (imported once, before forking the workers)
 
     with _build_lock(repo, out):
@@ -225,7 +257,10 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
             options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
             previous = previous_outputs(out, [s.name for s in sites])
             pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
-            results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name]), page_workers=pages), sites)
+            if engine == "zensical":
+                results = map_forked(lambda s: build_one_site_zensical(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name])), sites)
+            else:
+                results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name]), page_workers=pages), sites)
             raise_if_failed(results, _site_problems(repo, results, plan, inventory))
             if only:  # no record may vouch for folders moved out below, should this stop halfway
                 forget_redirect_folders(out, only)

@@ -33,12 +33,13 @@ class VersionPlan:
     cached: dict[str, dict] = field(default_factory=dict)  # output path -> cache entry (with "spec")
 
 
-def plan_versions(context: SiteContext) -> VersionPlan:
+def plan_versions(context: SiteContext, use_cache: bool = True) -> VersionPlan:
     """The site's version and changes pages: rendered when the cache does not hold
     them as they would come out now, else taken from it.
 
     The cache key is made of the page's inputs (the frame, the blobs, the version
-    list), so a hit costs no Markdown work at all, not even the diff."""
+    list), so a hit costs no Markdown work at all, not even the diff. Without
+    use_cache, every page is rendered (an engine that does not hand its pages back)."""
     plan = VersionPlan()
     own = [s for s in context.own_specs if context.versions.versions.get(s.slug)]
     if not own:
@@ -51,7 +52,7 @@ def plan_versions(context: SiteContext) -> VersionPlan:
             previous = versions[index - 1].blob if index else ""
             for kind, path, inputs in (("page", version.page, listed), ("changes", version.changes_page, previous)):
                 key = version_cache.version_key(frame, kind, version.tag, version.blob, inputs)
-                entry = version_cache.load(key)
+                entry = version_cache.load(key) if use_cache else None
                 if entry is not None:
                     plan.cached[md_to_html(path)] = {**entry, "spec": spec.slug}
                     continue

@@ -32,7 +32,8 @@ from specsites.sources.yaml_nodes import get, is_null, is_str, line, plain, read
 
 BASE_CONFIG = "mkdocs.yml"
 PLUGIN = "specsites"
-OPTIONS = ("sites", "root", "redirects", "source_url", "destinations")
+OPTIONS = ("sites", "root", "redirects", "source_url", "destinations", "engine")
+ENGINES = ("mkdocs", "zensical")  # what renders the pages of `specsites build` (engines/)
 _FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -45,6 +46,7 @@ class SpecSitesConfig(base.Config):
     redirects = c.Optional(c.Type(str))
     source_url = c.Optional(c.Type(str))
     destinations = c.Optional(c.Type(dict))
+    engine = c.Optional(c.Type(str))
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Settings:
     destinations: dict[str, RemoteBranch] = field(default_factory=dict)
     sites_line: int = 1  # of `sites:`, for problems found later (a folder not listed)
     sites_readable: bool = True  # False when sites: is not a list: nothing more to say about them
+    engine: str = "mkdocs"  # what `specsites build` renders with, unless --engine says otherwise
 
     @property
     def redirects_file(self) -> Path:
@@ -147,11 +150,18 @@ def read_config(root: Path) -> tuple[Settings, list[Problem]]:
         else:
             problem(line(value), f"source_url: {plain(value)!r} is not an http(s) URL; give the address a source file is shown at, ending with /, like https://github.com/ORG/REPO/blob/main/")
 
+    engine = "mkdocs"
+    if (value := given.get("engine")) is not None and not is_null(value):
+        if is_str(value) and value.value in ENGINES:
+            engine = value.value
+        else:
+            problem(line(value), f"engine: {plain(value)!r} is not an engine specsites builds with; use one of: {', '.join(ENGINES)}")
+
     destinations: dict[str, RemoteBranch] = {}
     if readable:  # destinations name sites: judged against a list that says which
         destinations, more = configured_destinations(given.get("destinations"), sites, root, BASE_CONFIG)
         problems += more
-    settings = Settings(root, tuple(sites or ()), redirects, source_url, destinations, sites_line, readable)
+    settings = Settings(root, tuple(sites or ()), redirects, source_url, destinations, sites_line, readable, engine)
     return settings, problems
 
 
