@@ -22,6 +22,15 @@ ensure_venv() {
     fi
 }
 
+# The Zensical engine (the `zensical` extra, pinned in the constraints), installed into
+# .venv when a build chooses it, and by scripts/test (the tests build with it).
+ensure_zensical() {
+    [ -x "$VENV/bin/zensical" ] && return 0
+    echo "specsites: installing zensical into $VENV (the engine chosen for this build)" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -c "$SPECSITES_ROOT/scripts/constraints.txt" -e "$SPECSITES_ROOT[zensical]" >&2
+}
+
 # Debian packages the browser, server and host-engine tests use; CI machines start without them.
 ensure_test_packages() {
     local missing=()
