@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SITES, fixture_repo, run_cli, tree_snapshot
+from conftest import ENV, SITES, copy_sources, fixture_repo, run_cli, tree_snapshot
 from specsites.redirects.data import MARKER
 
 # The one line that names the engine; everything else must be the same bytes.
@@ -125,3 +125,24 @@ def test_engine_zensical_in_the_base_config_and_a_bad_engine(tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"error: mkdocs.yml:{line}: engine: 'hugo' is not an engine specsites builds with; use one of: mkdocs, zensical"]
     assert tree_snapshot(root / "site") == before
+
+
+def test_zensical_publishes_every_version_as_mkdocs_does(tmp_path: Path) -> None:
+    """The versioned history of test_versions, on both engines: the same version and
+    changes pages, ids and headings, and the check passes on the Zensical build."""
+    from test_versions import make_history
+
+    zensical_installed()
+    root = copy_sources(tmp_path / "repo")
+    make_history(root)
+    for engine in ("mkdocs", "zensical"):
+        result = run_cli("build", "--engine", engine, "--out", root.parent / engine, root=root, env={**ENV, "SPECSITES_CACHE_DIR": str(tmp_path / f"cache-{engine}")})
+        assert result.returncode == 0, result.stderr
+    mkdocs, zensical = root.parent / "mkdocs", root.parent / "zensical"
+    assert "wg1-connectivity/specs/cdsc-wg1-01/2024-01-10/index.html" in html_files(zensical)
+    assert html_files(zensical) == html_files(mkdocs)
+    assert stamp_pages(zensical) == stamp_pages(mkdocs)
+    old = (zensical / "wg1-connectivity/specs/cdsc-wg1-01/2024-01-10/index.html").read_text()
+    assert "Keep the document short." in old and 'id="old-notes"' in old
+    result = run_cli("check", "--out", zensical, root=root)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -72,8 +72,11 @@ _TAG = re.compile(r"<[^>]+>")
 
 def html_sections(content: str) -> list[Section]:
     """The headings of rendered page content with their ids, as (level, id, title):
-    the sections of an engine that hands back only HTML."""
-    return [
-        (int(level), html.unescape(id_), html.unescape(_TAG.sub("", _PERMALINK.sub("", inner))).strip())
-        for level, id_, inner in _HEADING.findall(content)
-    ]
+    the sections of an engine that hands back only HTML. With the toc extension's
+    permalinks on (the base mkdocs.yml's), the headings Markdown made carry one; a
+    heading written as HTML in the page does not and, as in MkDocs' table of
+    contents, is no section."""
+    found = _HEADING.findall(content)
+    if any(_PERMALINK.search(inner) for _, _, inner in found):
+        found = [h for h in found if _PERMALINK.search(h[2])]
+    return [(int(level), html.unescape(id_), html.unescape(_TAG.sub("", _PERMALINK.sub("", inner))).strip()) for level, id_, inner in found]
