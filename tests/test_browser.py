@@ -14,9 +14,9 @@ EXTRA_REDIRECTS = """
 """
 
 
-@pytest.fixture(scope="module")
-def local_sites(tmp_path_factory: pytest.TempPathFactory):
-    """A copy of both sites built for, and served at, two local ports."""
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def local_sites(tmp_path_factory: pytest.TempPathFactory, request):
+    """A copy of both sites built for, and served at, two local ports; by each engine."""
     root = copy_sources(tmp_path_factory.mktemp("browser") / "repo")
     with open(root / "redirects.yml", "a") as redirects:  # under wg3-customer-data:, the last site
         redirects.write(EXTRA_REDIRECTS)
@@ -24,7 +24,7 @@ def local_sites(tmp_path_factory: pytest.TempPathFactory):
     servers = [GitHubPagesServer({"": root / "site" / site}).__enter__() for site in SITES]
     ports = {site: server.port for site, server in zip(SITES, servers)}
     pairs = [f"--base-url={site}=http://127.0.0.1:{port}/" for site, port in ports.items()]
-    result = run_cli("build", *pairs, root=root)
+    result = run_cli("build", "--engine", request.param, *pairs, root=root)
     assert result.returncode == 0, result.stderr
     yield {site: f"http://127.0.0.1:{port}/" for site, port in ports.items()}
     for server in servers:
