@@ -36,7 +36,7 @@ from specsites.machinery.git_utils import last_changed
 from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, nav_with_specs, other_drafts, parse_spec_meta, spec_heading, specs_table
 from specsites.sources.sites import SpecVersions, md_to_html, spec_versions
 from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_header, version_list, version_page_markdown
-from specsites.engines import nav_cache
+from specsites.engines import nav_cache, plain_mkdocs
 from specsites.pages import version_cache
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.checks.page_html import id_values
@@ -105,6 +105,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # What MkDocs' command line already says: whether this is a dirty build.
         # Having this method also makes MkDocs keep this instance across rebuilds.
         self.dirty = dirty
+        if refusal := plain_mkdocs.gh_deploy_refusal(command):
+            raise PluginError(refusal)
 
     def on_build_error(self, *, error: Exception) -> None:
         if isinstance(error, PluginProblems):
@@ -146,6 +148,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._reset()
         options = self.options
+        if problem := plain_mkdocs.base_config_problem(config.config_file_path, config.site_name):
+            raise PluginProblems([problem])
         try:
             self.repo = options.repo or load_repository(Path(config.config_file_path).resolve().parent / self.config.root)
         except SpecSitesError as e:
@@ -154,6 +158,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         if self.site_name not in self.repo.names:
             raise PluginProblems([Problem(config.config_file_path, 0, f"this site is not listed under the specsites plugin's sites in the base mkdocs.yml; add {self.site_name}")])
         site = self.repo.site(self.site_name)
+        plain_mkdocs.add_overrides(config.theme.dirs, self.repo.shared_docs)
         self.page_state = dict(options.page_state or self._kept_state.get(site.name, {}))
         urls = {s.name: s.production_url for s in self.repo.sites}
         urls.update((name, url) for name, url in (options.base_urls or {}).items() if name in urls)
