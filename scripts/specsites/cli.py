@@ -357,7 +357,7 @@ def _publish_status(args: argparse.Namespace) -> int:
         elif status.behind == 0:
             print(f"{where}: published from {status.published[:12]}, the current source: up to date")
         else:
-            since = "not an ancestor of the current source" if status.behind is None else f"{status.behind} commits behind"
+            since = "not an ancestor of the current source" if status.behind is None else f"{plural(status.behind, 'commit')} behind"
             print(f"{where}: published from {status.published[:12]}, {since} {current}; run {command('publish')}")
             behind_any = True
     return EXIT_FAILED if behind_any else EXIT_OK
