@@ -8,6 +8,9 @@ VENV="$SPECSITES_ROOT/.venv"
 # this file. They quiet the MkDocs-2 notices of Material (under `mkdocs`) and of
 # properdocs (which the benchmark's mkdocs-redirects pulls in).
 export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
+# The tool's messages name its commands as these entry points (`scripts/build`), not as
+# the console script they run (`specsites build`): specsites/program.py.
+export SPECSITES_WRAPPERS=scripts
 
 ensure_venv() {
     local want have

@@ -268,7 +268,7 @@ def test_a_failed_push_says_what_was_published_and_status_shows_it(source: Path,
     commit_all(source, "Later")
     behind = status(source, remotes)
     assert behind.returncode == 1
-    assert f"wg1-connectivity: {remotes['wg1-connectivity']} gh-pages: published from {head[:12]}, 1 commits behind {git('rev-parse', 'HEAD', cwd=source)[:12]}; run scripts/publish" in behind.stdout.splitlines()
+    assert f"wg1-connectivity: {remotes['wg1-connectivity']} gh-pages: published from {head[:12]}, 1 commit behind {git('rev-parse', 'HEAD', cwd=source)[:12]}; run scripts/publish" in behind.stdout.splitlines()
 
 
 def test_a_destination_cannot_run_commands(source: Path, remotes: dict[str, Path], tmp_path: Path) -> None:

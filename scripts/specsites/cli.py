@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 
 from specsites.errors import BuildFailed, SpecSitesError
 from specsites.sources.config import ENGINES
 from specsites.machinery.git_utils import GitError
+from specsites.program import command, named_as_console_script, plural, version_lines
 
 EXIT_OK = 0  # done: built, every URL lands, published, up to date
 # Not the input's fault, or a verdict: the check found URLs that do not land (check,
@@ -20,23 +22,56 @@ EXIT_OK = 0  # done: built, every URL lands, published, up to date
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2  # bad input: one `file:line: what; what to do` line each; nothing written
 EXIT_INTERRUPTED = 130  # Ctrl-C
+DEFAULT_DEV_ADDR = "127.0.0.1:8000"  # as `mkdocs serve`
+
+
+class _PrintVersions(argparse.Action):
+    """`--version`: this tool's version and the engine's, theme's and Python's."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print("\n".join(version_lines()))
+        parser.exit()
+
+
+def _subcommand(commands, name: str, summary: str, description: str, examples: list[str]) -> argparse.ArgumentParser:
+    """A subcommand with its one line for `specsites --help`, and for its own --help a
+    description and examples named as the user runs it (program.command)."""
+    lines = "\n".join(f"  {command(name)}{' ' + example if example else ''}" for example in examples)
+    return commands.add_parser(
+        name.rpartition(" ")[2], prog=command(name), help=summary, description=textwrap.fill(description, 78),
+        epilog=f"example{'s' if len(examples) > 1 else ''}:\n{lines}", formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="specsites", description="Build, check, preview and publish the working-group sites.")
+    parser.add_argument("--version", action=_PrintVersions, help="print the version of specsites, MkDocs, Material and Python, and exit")
     parser.add_argument("-f", "--config-file", type=Path, metavar="MKDOCS_YML", help="the repository's base mkdocs.yml, or a site's (default: found from the current folder up, as MkDocs does)")
     parser.add_argument("--root", type=Path, help="the repository's folder (the same as -f ROOT/mkdocs.yml)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build every site into site/<folder>/")
+    build = _subcommand(
+        commands, "build", "build every site into site/<folder>/",
+        "Build every site listed in the base mkdocs.yml, each with its redirect pages, into site/<folder>/. "
+        "Strict and all-or-nothing: a warning fails the build and a failed build leaves the previous output as it was.",
+        ["", "--site wg1-connectivity", "--staging-base https://staging.example.org"],
+    )
     build.add_argument("--out", type=Path, help="output folder (default: site/ in the repository)")
     build.add_argument("--site", action="append", help="build only this site (repeatable)")
     build.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="serve SITE from URL instead of its production URL (staging copies)")
     build.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
     build.add_argument("--engine", choices=ENGINES, help="what renders the pages (default: the base mkdocs.yml's engine:, else mkdocs)")
 
-    check = commands.add_parser("check", help="prove every published URL and section id still lands")
+    check = _subcommand(
+        commands, "check", "prove every published URL and section id still lands",
+        "Follow every URL and section id of published-urls.yml through the built output (or, with --live, over HTTP) "
+        "and say, for each that does not land, the redirects.yml entry that would fix it.",
+        ["", "--fix", "--live wg1-connectivity=http://127.0.0.1:8000/"],
+    )
     check.add_argument("--out", type=Path, help="the built output to check (default: site/ in the repository)")
     check.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="the URL a staging build was built for")
     check.add_argument("--live", nargs="+", metavar="SITE=URL", help="check running sites over HTTP instead (sites not named: production)")
@@ -45,12 +80,22 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--all", action="store_true", help="with --json, also list every URL followed and where it landed")
     check.add_argument("--fix", action="store_true", help="write into redirects.yml the entries git renames and moved headings justify; list the rest")
 
-    move = commands.add_parser("mv", help="move a page or folder; update links, nav and redirects.yml")
+    move = _subcommand(
+        commands, "mv", "move a page or folder; update links, nav and redirects.yml",
+        "Move a page or a folder of pages, within a site or to another, and edit everything that names it: "
+        "links on every site, the nav, and redirects.yml (an entry from the old URL).",
+        ["wg3-customer-data/docs/use-cases.md wg3-customer-data/docs/about/use-cases.md --dry-run"],
+    )
     move.add_argument("old", help="a page (.md) or folder of pages")
     move.add_argument("new", help="where it goes (within its site or into another site's folder)")
     move.add_argument("--dry-run", action="store_true", help="print the changes as a diff; change nothing")
 
-    publish = commands.add_parser("publish", help="build, check, then commit each site to its branch")
+    publish = _subcommand(
+        commands, "publish", "build, check, then commit each site to its branch",
+        "Build every site from the committed sources, check that every published URL lands, then commit each site "
+        "to its destination branch (the base mkdocs.yml's destinations) and record what went live in published-urls.yml.",
+        ["--dry-run", "--status"],
+    )
     publish.add_argument("--dest", action="append", default=[], metavar="SITE=REMOTE[#BRANCH]", help="publish SITE elsewhere than the base mkdocs.yml says")
     publish.add_argument("--base-url", action="append", default=[], metavar="SITE=URL", help="publish a staging copy for SITE served at URL")
     publish.add_argument("--staging-base", metavar="URL", help="a staging copy: every site served at URL/<folder>/")
@@ -59,20 +104,41 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--allow-dirty", action="store_true", help="publish even with uncommitted changes (the commit message says so)")
     publish.add_argument("--status", action="store_true", help="per site, the source commit its branch was published from, against the current one; build nothing")
 
-    new = commands.add_parser("new", help="add a spec or a site").add_subparsers(dest="kind", required=True)
-    new_spec = new.add_parser("spec", help="add a spec to a site: its source with metadata, and its overview")
+    new_parser = _subcommand(
+        commands, "new", "add a spec or a site",
+        "Create the files of a new spec or a new working-group site, and list it where it must be listed.",
+        ['spec wg1-connectivity CDSC-WG1-04 "Profile Management"'],
+    )
+    new = new_parser.add_subparsers(dest="kind", required=True, metavar="KIND")
+    new_spec = _subcommand(
+        new, "new spec", "add a spec to a site: its source with metadata, and its overview",
+        "Create <site>/specifications/<id>.md (its front matter filled in) and its overview page; the nav and the specs tables follow from them.",
+        ['wg1-connectivity CDSC-WG1-04 "Profile Management"'],
+    )
     new_spec.add_argument("site", metavar="SITE", help="the site's folder, like wg1-connectivity")
     new_spec.add_argument("id", metavar="ID", help="the spec's id, like CDSC-WG1-04")
     new_spec.add_argument("title", metavar="TITLE", help='its title, like "Profile Management"')
-    new_site = new.add_parser("site", help="add a working-group site")
+    new_site = _subcommand(
+        new, "new site", "add a working-group site",
+        "Create a site's folder (mkdocs.yml, home page, specs page) and list it, with its publishing destination, in the base mkdocs.yml.",
+        ['wg2-power-systems --host powersystems.carbondataspec.org --title "CDSC Power Systems Working Group" --remote https://github.com/carbon-data-specification/Power-Systems.git'],
+    )
     new_site.add_argument("folder", metavar="FOLDER", help="the site's folder, like wg2-power-systems")
     new_site.add_argument("--host", required=True, help="its production domain, like powersystems.carbondataspec.org")
     new_site.add_argument("--title", required=True, help='its name, like "CDSC Power Systems Working Group"')
-    new_site.add_argument("--remote", default="", help="where scripts/publish commits it (a git remote); else pass --dest when publishing")
+    new_site.add_argument("--remote", default="", help=f"where {command('publish')} commits it (a git remote); else pass --dest when publishing")
     new_site.add_argument("--branch", default="gh-pages", help="the branch at --remote (default: gh-pages)")
 
-    serve = commands.add_parser("serve", help="preview every site locally, rebuilding on edits")
-    serve.add_argument("--port", type=int, default=8001, help="port of the first site; the others follow (default: 8001)")
+    serve = _subcommand(
+        commands, "serve", "preview every site locally, rebuilding on edits",
+        "Serve every site on this machine, one port per site from the first (8000, as mkdocs serve), "
+        "rebuild what an edit touches, and reload open pages.",
+        ["", "--open", "-a 127.0.0.1:9000 --site wg1-connectivity"],
+    )
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("-a", "--dev-addr", metavar="HOST:PORT", help=f"the address of the first site; the others take the next ports (default: {DEFAULT_DEV_ADDR}); a host other than the loopback ones only when you name it, and only that name is answered")
+    where.add_argument("--port", type=int, help="port of the first site on 127.0.0.1 (0: ports the system picks)")
+    serve.add_argument("--open", action="store_true", help="open the first site in the default browser once it is served")
     serve.add_argument("--site", action="append", help="serve only this site (repeatable)")
     return parser
 
@@ -92,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             return _new(args)
         if args.command == "serve":
-            from specsites.commands.preview import serve_sites
-
-            return serve_sites(root=args.root, port=args.port, only=args.site)
+            return _serve(args)
     except SpecSitesError as e:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -112,6 +176,23 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         return EXIT_OK
     return EXIT_FAILED
+
+
+def console_main() -> int:
+    """The installed `specsites` console script: its messages name `specsites X`."""
+    named_as_console_script()
+    return main()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from specsites.commands.preview import serve_sites
+    from specsites.machinery.dev_address import parse_dev_addr
+
+    if args.port is not None:
+        address, option = parse_dev_addr(f"127.0.0.1:{args.port}", "--port"), "--port"
+    else:
+        address, option = parse_dev_addr(args.dev_addr or DEFAULT_DEV_ADDR, "--dev-addr"), "--dev-addr"
+    return serve_sites(root=args.root, address=address, option=option, only=args.site, open_browser=args.open)
 
 
 def find_root(root: Path | None, config_file: Path | None, cwd: Path) -> Path:
@@ -149,7 +230,7 @@ def _build(args: argparse.Namespace) -> int:
     new = {site: counts for site, counts in report.unrecorded.items() if any(counts)}
     if new:
         said = ", ".join(f"{site} {urls} URLs and {ids} ids" for site, (urls, ids) in new.items())
-        print(f"not yet published: {said} (published-urls.yml records them when scripts/publish puts them live)")
+        print(f"not yet published: {said} (published-urls.yml records them when {command('publish')} puts them live)")
     return EXIT_OK
 
 
@@ -193,7 +274,7 @@ def _move(args: argparse.Namespace) -> int:
         return EXIT_OK
     how = "with git mv" if write_move(repo, plan) else "(not tracked by git)"
     print("\n".join(describe(repo, plan, diff=False)))
-    print(f"moved {how}; run scripts/build and scripts/check to see the result")
+    print(f"moved {how}; run {command('build')} and {command('check')} to see the result")
     return EXIT_OK
 
 
@@ -278,7 +359,7 @@ def _publish_status(args: argparse.Namespace) -> int:
         elif status.behind == 0:
             print(f"{where}: published from {status.published[:12]}, the current source: up to date")
         else:
-            since = "not an ancestor of the current source" if status.behind is None else f"{status.behind} commits behind"
-            print(f"{where}: published from {status.published[:12]}, {since} {current}; run scripts/publish")
+            since = "not an ancestor of the current source" if status.behind is None else f"{plural(status.behind, 'commit')} behind"
+            print(f"{where}: published from {status.published[:12]}, {since} {current}; run {command('publish')}")
             behind_any = True
     return EXIT_FAILED if behind_any else EXIT_OK

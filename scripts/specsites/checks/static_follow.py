@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.program import command
 from specsites.checks.follow import EXTERNAL, Follower, Landing, Step, next_hop, page_step
 from specsites.checks.page_html import PageInfo, parse_page
 from specsites.redirects.data import block_data, redirect_block
@@ -189,4 +190,4 @@ def _head_block(chunk: bytes) -> bytes | None:
 
 
 def unreadable_output(error: OSError) -> SpecSitesError:
-    return SpecSitesError(Problem(error.filename or "", 0, f"cannot read the built output ({error.strerror or error}); rebuild it with scripts/build"))
+    return SpecSitesError(Problem(error.filename or "", 0, f"cannot read the built output ({error.strerror or error}); rebuild it with {command('build')}"))

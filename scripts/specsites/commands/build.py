@@ -158,14 +158,14 @@ def build_one_site_zensical(config_file: str, site_dir: str, options: BuildOptio
 def _problems(site: str, plugin, collected: list[str]) -> list[Problem]:
     """A site build's problems: the plugin's, as it found them, and MkDocs' messages
     rewritten as `file:line` (build_messages), each once, in the order they came."""
-    from specsites.engines.build_messages import explain
+    from specsites.engines.build_messages import explain, message_lines
 
     own = list(getattr(plugin, "errors", [])) + list(getattr(plugin, "warnings", []))
     said = {str(p) for p in own}
     repo = getattr(plugin, "repo", None)
     problems = list(own)
     for message in collected:
-        for line in message.splitlines():
+        for line in message_lines(message):
             if line in said:
                 continue  # MkDocs logs the plugin's error again
             said.add(line)

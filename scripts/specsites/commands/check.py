@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.program import command
 from specsites.machinery.forked import map_forked
 from specsites.checks.follow import FetchFollower, Follower, Landing
 from specsites.checks.http_fetch import HttpFetch
@@ -300,11 +301,11 @@ def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
     (or for other URLs) is refused, saying what to run."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
-        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
+        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run {command('build')} first"))
     digests = source_digests(repo)
     for site in repo.names:
         if why := staleness(stamp, site, digests, urls[site]):
-            again = "scripts/build" + ("" if out == repo.root / "site" else f" --out {out}")
+            again = command("build") + ("" if out == repo.root / "site" else f" --out {out}")
             again += "" if urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
             raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
+from specsites.program import command, plural
 from specsites.machinery.forked import map_forked
 from specsites.machinery.git_utils import GitError, git
 from specsites.sources.inventory import Inventory, load_inventory
@@ -60,7 +61,7 @@ class FixReport:
         if not self.written and not self.unplaced:
             out.append("nothing to fix: every published URL and id has a page or an entry")
         elif self.written:
-            out.append(f"wrote {len(self.written)} entries to redirects.yml; run scripts/build and scripts/check")
+            out.append(f"wrote {plural(len(self.written), 'entry', 'entries')} to redirects.yml; run {command('build')} and {command('check')}")
         if self.unplaced:
             out.append(f"{len(self.unplaced)} left for you to decide; add their entries to redirects.yml by hand")
         return out

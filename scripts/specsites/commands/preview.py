@@ -27,8 +27,13 @@ from specsites.redirects.plan import Plan, load_plan
 from specsites.sources.sites import BASE_CONFIG, Repository, Site, base_urls, load_repository, md_to_html, watched_paths
 from specsites.checks.static_host import Answer, answer, send_answer
 from specsites.machinery.watch import ChangeWatch
+from specsites.machinery.dev_address import DevAddress, answers_host
+from specsites.program import command
 
 RELOAD_PATH = "/.specsites/reload"
+# A connection that sends nothing for this long is closed (as Apache's KeepAliveTimeout),
+# so idle or stalled clients cannot hold the preview's threads and sockets for ever.
+IDLE_TIMEOUT = 5.0
 POLL_INTERVAL = 0.05
 DEBOUNCE = 0.05
 # Long-polls the server; reloads the page when a newer build is served.
@@ -163,12 +168,17 @@ class _PreviewServer(ThreadingHTTPServer):
         print(f"{self.site}: internal error: answering a request: {error!r}; the preview goes on", file=sys.stderr, flush=True)
 
 
-def _handler(preview: PreviewSite):
+def _handler(preview: PreviewSite, address: DevAddress):
     class Handler(BaseHTTPRequestHandler):
+        timeout = IDLE_TIMEOUT  # per read: a request line or header that does not come in time ends the connection
+
         def do_HEAD(self) -> None:
             self.do_GET()  # send_answer writes no body for HEAD
 
         def do_GET(self) -> None:
+            if not answers_host(self.headers.get("Host"), address):
+                self._refuse_host()
+                return
             url = urlsplit(self.path)
             if url.path == RELOAD_PATH:
                 value = (parse_qs(url.query).get("epoch") or ["0"])[0]
@@ -182,6 +192,19 @@ def _handler(preview: PreviewSite):
             if body is not None and result.rel.endswith(".html"):
                 body = body.replace(b"</body>", (_RELOAD_SCRIPT % preview.epoch).encode() + b"</body>", 1)
             send_answer(self, result, url.query, body)
+
+        def _refuse_host(self) -> None:
+            """421: a page elsewhere made the browser send this here (DNS rebinding), or
+            the address is not the one the preview was told to serve."""
+            body = f"421 Misdirected Request: this preview answers only {', '.join(sorted(address.names))}\n".encode()
+            self.send_response(421)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def log_message(self, *args) -> None:
             pass
@@ -235,7 +258,7 @@ def preview_urls(served_at: Path, repo: Repository) -> dict[str, str]:
     return base_urls(repo, [pair for pair in pairs if pair.partition("=")[0] in repo.names], str(served_at))
 
 
-def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at: Path) -> None:
+def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at: Path, address: DevAddress) -> None:
     """Runs in its own process until SIGTERM: build, serve, rebuild on change.
     Requests that come during the first build wait in the socket's queue."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -245,7 +268,7 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
         preview = PreviewSite(repo, site, workdir, served_at)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
-        server = _PreviewServer(listening, _handler(preview), site.name)
+        server = _PreviewServer(listening, _handler(preview, address), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         watch = ChangeWatch(POLL_INTERVAL)
         watched = [*watched_paths(preview.repo, preview.site), served_at]
@@ -266,12 +289,14 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bind_port(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1:port (OSError or OverflowError if it is taken or invalid)."""
-    listening = socket.socket()
+def bind_port(port: int, host: str = "127.0.0.1") -> socket.socket:
+    """A listening socket on host:port (OSError or OverflowError if it is taken, invalid,
+    or the host is no address of this machine)."""
+    family, _, _, _, where = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listening = socket.socket(family, socket.SOCK_STREAM)
     try:
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
-        listening.bind(("127.0.0.1", port))
+        listening.bind(where)
         listening.listen(64)
     except BaseException:
         listening.close()
@@ -279,20 +304,20 @@ def bind_port(port: int) -> socket.socket:
     return listening
 
 
-def bind_ports(names: list[str], first: int) -> dict[str, socket.socket]:
-    """A listening socket on 127.0.0.1 per site, on consecutive ports from first (0:
-    each on a port the OS picks); all of them or none (SpecSitesError naming the port
-    that is taken)."""
+def bind_ports(names: list[str], address: DevAddress, option: str = "--port") -> dict[str, socket.socket]:
+    """A listening socket on the address's host per site, on consecutive ports from its
+    port (0: each on a port the OS picks); all of them or none (SpecSitesError naming
+    the option and the port that is taken)."""
     bound: dict[str, socket.socket] = {}
     for offset, name in enumerate(names):
-        port = first + offset if first else 0
+        port = address.port + offset if address.port else 0
         try:
-            bound[name] = bind_port(port)
+            bound[name] = bind_port(port, address.host)
         except (OSError, OverflowError) as e:
             for listening in bound.values():
                 listening.close()
             reason = getattr(e, "strerror", None) or str(e)
-            raise SpecSitesError(Problem("--port", 0, f"cannot listen on 127.0.0.1:{port} for {name} ({reason}); stop what uses it or pick another --port"))
+            raise SpecSitesError(Problem(option, 0, f"cannot listen on {address.url_host}:{port} for {name} ({reason}); stop what uses it or pick another {option}"))
     return bound
 
 
@@ -300,27 +325,29 @@ class _Previews:
     """The site processes of a running preview, one per site, started and stopped as
     the base mkdocs.yml lists sites."""
 
-    def __init__(self, root: Path, only: list[str] | None, control: Path, ports: dict[str, int], *, any_port: bool) -> None:
+    def __init__(self, root: Path, only: list[str] | None, control: Path, ports: dict[str, int], *, address: DevAddress, option: str) -> None:
         self.root = root
+        self.address = address
+        self.option = option
         self.only = only
         self.served_at = control / "served-at"
         self.ports = dict(ports)  # site -> its port, for every site served
-        self.any_port = any_port  # started with --port 0: a site listed later gets a port the OS picks too
+        self.any_port = address.port == 0  # started with port 0: a site listed later gets a port the OS picks too
         self.processes: dict[str, multiprocessing.Process] = {}
         self._fork = multiprocessing.get_context("fork")
         self.write_addresses()
 
     def announce(self, name: str) -> None:
-        print(f"serving {name:<20} at http://127.0.0.1:{self.ports[name]}/", flush=True)
+        print(f"serving {name:<20} at {self.address.url(self.ports[name])}", flush=True)
 
     def write_addresses(self) -> None:
-        text = " ".join(f"{name}=http://127.0.0.1:{port}/" for name, port in self.ports.items())
+        text = " ".join(f"{name}={self.address.url(port)}" for name, port in self.ports.items())
         draft = self.served_at.with_suffix(".new")
         draft.write_text(text + "\n")
         os.replace(draft, self.served_at)  # a site process never reads half a list
 
     def start(self, repo: Repository, site: Site, listening: socket.socket) -> None:
-        process = self._fork.Process(target=_serve_one, args=(repo, site, listening, self.served_at), name=site.name)
+        process = self._fork.Process(target=_serve_one, args=(repo, site, listening, self.served_at, self.address), name=site.name)
         process.start()
         listening.close()  # the child holds its own copy
         self.processes[site.name] = process
@@ -342,7 +369,7 @@ class _Previews:
                 continue
             port, listening = self._next_free_port()
             if listening is None:
-                print(f"{site.name}: error: no free port on 127.0.0.1 from {port}; restart scripts/serve with another --port", file=sys.stderr, flush=True)
+                print(f"{site.name}: error: no free port on {self.address.url_host} from {port}; restart {command('serve')} with another {self.option}", file=sys.stderr, flush=True)
                 continue
             self.ports[site.name], added[site.name] = port, listening
         if gone or added:
@@ -354,14 +381,14 @@ class _Previews:
     def _next_free_port(self, tries: int = 100) -> tuple[int, socket.socket | None]:
         if self.any_port:
             try:
-                listening = bind_port(0)
+                listening = bind_port(0, self.address.host)
             except OSError:
                 return 0, None
             return listening.getsockname()[1], listening
-        first = max(self.ports.values(), default=8000) + 1
+        first = max(self.ports.values(), default=self.address.port - 1) + 1
         for port in range(first, min(first + tries, 65536)):
             try:
-                return port, bind_port(port)
+                return port, bind_port(port, self.address.host)
             except OSError:
                 continue
         return first, None
@@ -382,15 +409,15 @@ class _Previews:
             process.join(timeout=10)
 
 
-def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) -> int:
+def serve_sites(*, root: Path, address: DevAddress, option: str = "--dev-addr", only: list[str] | None = None, open_browser: bool = False) -> int:
     repo = load_repository(root)
     sites = select_sites(repo, only)
-    sockets = bind_ports([site.name for site in sites], port)  # before any URL is announced
+    sockets = bind_ports([site.name for site in sites], address, option)  # before any URL is announced
     control = Path(tempfile.mkdtemp(prefix="specsites-preview-"))
     try:
         # Every served site links and redirects to the others' previews, not production.
         ports = {name: listening.getsockname()[1] for name, listening in sockets.items()}
-        previews = _Previews(repo.root, only, control, ports, any_port=port == 0)
+        previews = _Previews(repo.root, only, control, ports, address=address, option=option)
         for site in sites:
             previews.announce(site.name)
         print("editing a page, a spec, docs/, a mkdocs.yml or redirects.yml rebuilds what uses it; listing a new site serves it; Ctrl-C stops", flush=True)
@@ -401,6 +428,12 @@ def serve_sites(*, root: Path, port: int = 8001, only: list[str] | None = None) 
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         for site in sites:
             previews.start(repo, site, sockets[site.name])
+        if open_browser and sites:  # the port listens already: the page waits for the first build
+            import webbrowser
+
+            first_url = address.url(ports[sites[0].name])
+            if not webbrowser.open(first_url):
+                print(f"--open: found no browser to open; open {first_url} yourself", flush=True)
 
         def site_configs() -> dict[str, tuple[int, int]]:
             return snapshot([repo.root / BASE_CONFIG, *repo.root.glob("*/mkdocs.yml")])

@@ -19,6 +19,7 @@ from pathlib import Path
 from specsites.commands.build import BuildReport, build_sites
 from specsites.commands.check import CheckReport, check_sites, format_report
 from specsites.sources.config import BASE_CONFIG
+from specsites.program import command
 from specsites.sources.destinations import RemoteBranch, destinations
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.git_utils import IDENTITY, GitError, Source, git, read_source
@@ -275,7 +276,7 @@ def push_failure_lines(prepared: list[SitePublish], failed: list[SitePublish], r
     lines.append(f"published: {', '.join(done) if done else 'nothing'}")
     if same:
         lines.append(f"already up to date: {', '.join(same)}")
-    lines.append(f"not published: {', '.join(left)}; see scripts/publish --status, fix the cause, then run scripts/publish again")
+    lines.append(f"not published: {', '.join(left)}; see {command('publish')} --status, fix the cause, then run {command('publish')} again")
     return lines
 
 

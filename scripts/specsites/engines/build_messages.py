@@ -19,7 +19,20 @@ _SAME_PAGE_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '(#[^']*)', 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _HEADING_ID = re.compile(r"\{[^}]*#([\w.:-]+)[^}]*\}\s*$")
 _HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
+# MkDocs' one warning for every page left out of the nav, a line per page after it.
+_NOT_IN_NAV_HEAD = "The following pages exist in the docs directory, but are not included in the \"nav\" configuration:"
+_NOT_IN_NAV = re.compile(r"The page '(.+)' exists in the docs directory, but is not included in the \"nav\" configuration\.")
 _NAV_MISSING = re.compile(r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.")
+
+
+def message_lines(message: str) -> list[str]:
+    """A logged MkDocs message as lines that each say one thing: the not-in-nav
+    warning becomes one line per page (its head alone says nothing)."""
+    lines = message.splitlines()
+    if lines and lines[0].strip() == _NOT_IN_NAV_HEAD:
+        pages = [line.strip().removeprefix("- ").strip() for line in lines[1:] if line.strip()]
+        return [f"The page '{page}' exists in the docs directory, but is not included in the \"nav\" configuration." for page in pages]
+    return lines
 
 
 def explain(message: str, repo: Repository, site: Site) -> Problem:
@@ -39,6 +52,8 @@ def explain(message: str, repo: Repository, site: Site) -> Problem:
         near = difflib.get_close_matches(href[1:], _source_ids(_source(repo, site, page)), n=1)
         hint = f"did you mean #{near[0]}?" if near else "use one of the page's heading ids, or add {" + href + "} to a heading"
         return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of this page; {hint}")
+    if match := _NOT_IN_NAV.fullmatch(message):
+        return Problem(f"{site.name}/mkdocs.yml", _line_of_key(site.config_file, "nav:"), f"{match.group(1)} is in docs/ but not in the nav; add it")
     if match := _NAV_MISSING.fullmatch(message):
         config = site.config_file
         return Problem(f"{site.name}/mkdocs.yml", _line_of(config, match.group(1)), f"nav names {match.group(1)}, which does not exist; create it or fix the nav entry")
@@ -78,6 +93,15 @@ def _where(repo: Repository, site: Site, page: str, needle: str) -> tuple[str, i
     source = _source(repo, site, page)
     shown = source.relative_to(repo.root).as_posix() if source.is_relative_to(repo.root) else str(source)
     return shown, _line_of(source, needle)
+
+
+def _line_of_key(path: Path, key: str) -> int:
+    """The line where a top-level key starts (1 when it is not there)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    return next((number for number, line in enumerate(lines, 1) if line.startswith(key)), 1)
 
 
 def _line_of(path: Path, needle: str) -> int:

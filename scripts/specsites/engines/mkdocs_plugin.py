@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 
 from specsites.checks import page_facts
 from specsites.checks.site_checks import LinkRef, PageFacts
-from specsites.engines import nav_cache
+from specsites.engines import nav_cache, plain_mkdocs
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.git_utils import last_changed
 from specsites.machinery.output_files import write_generated_files
@@ -100,6 +100,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         # What MkDocs' command line already says: whether this is a dirty build.
         # Having this method also makes MkDocs keep this instance across rebuilds.
         self.dirty = dirty
+        if refusal := plain_mkdocs.gh_deploy_refusal(command):
+            raise PluginError(refusal)
 
     def on_build_error(self, *, error: Exception) -> None:
         if isinstance(error, PluginProblems):
@@ -131,12 +133,15 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._reset()
         options = self.options
+        if problem := plain_mkdocs.base_config_problem(config.config_file_path, config.site_name):
+            raise PluginProblems([problem])
         try:
             self.repo = options.repo or load_repository(Path(config.config_file_path).resolve().parent / self.config.root)
             context = open_site(self.repo, config.config_file_path, options.base_urls, options.specs, config.site_url)
         except SpecSitesError as e:
             raise _problems(e) from e
         self.context, self.site_name = context, context.name
+        plain_mkdocs.add_overrides(config.theme.dirs, self.repo.shared_docs)
         self.page_state = dict(options.page_state or self._kept_state.get(context.name, {}))
         if context.base_url != context.site.production_url and context.base_url.rstrip("/") != (config.site_url or "").rstrip("/"):
             config.site_url = context.base_url  # a preview or staging copy

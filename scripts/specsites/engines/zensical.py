@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from specsites.engines import plain_mkdocs
 from specsites.errors import Problem, SpecSitesError
 from specsites.redirects.folders import PreviousOutput, RedirectFiles, Reuse
 from specsites.stages import finish
@@ -38,8 +39,9 @@ def overrides_folder(context: SiteContext) -> Path | None:
     repository (a committed file must not make the build read elsewhere)."""
     config = merged_config(context.site.config_file)
     custom = (config.get("theme") or {}).get("custom_dir") if isinstance(config.get("theme"), dict) else None
-    if not custom:
-        return None
+    if not custom:  # the shared overrides, which the MkDocs plugin adds to the theme too
+        shared = context.repo.shared_docs / plain_mkdocs.OVERRIDES
+        return shared if shared.is_dir() else None
     folder = (context.site.folder / str(custom)).resolve()
     if not folder.is_relative_to(context.repo.root) or not folder.is_dir():
         raise SpecSitesError(Problem(f"{context.name}/mkdocs.yml", 0, f"theme: custom_dir {custom!r} is not a folder in the repository; give one inside it, like ../docs/overrides"))
