@@ -201,6 +201,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def built_zensical(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real sites built once for the session by Zensical (engines/zensical.py)."""
+    root = copy_sources(tmp_path_factory.mktemp("built-zensical") / "repo")
+    result = run_cli("build", "--engine", "zensical", root=root)
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+def built_by(request: pytest.FixtureRequest) -> Path:
+    """For a fixture parametrized by engine: the session's production build by it."""
+    return request.getfixturevalue("built" if request.param == "mkdocs" else "built_zensical")
+
+
+@pytest.fixture(scope="session")
 def production_server(built: Path) -> Iterator[GitHubPagesServer]:
     """Both production hosts served from the session build, GitHub Pages' way; any
     other host name gets the Customer Data site."""

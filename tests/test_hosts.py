@@ -21,13 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOST_TALLIES, ROOT, SITES, engine_ports
+from conftest import HOST_TALLIES, ROOT, SITES, GitHubPagesServer, built_by, engine_ports
 from host_urls import Case, canonical_cases, old_url_cases, walk
 
 ENGINES = Path(os.environ.get("SPECSITES_HOST_ENGINES", ROOT / ".cache" / "host-engines"))
 BIN = ENGINES / "node_modules" / ".bin"
 # No newer than the workerd that wrangler bundles supports (offline it cannot fetch a newer one).
 COMPATIBILITY_DATE = "2025-01-01"
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def built(request: pytest.FixtureRequest) -> Path:
+    """The session's production build, by each engine: the hosts answer both alike."""
+    return built_by(request)
 
 
 def _env() -> dict[str, str]:
@@ -206,6 +212,13 @@ def test_netlify_lands_every_url(netlify, cases) -> None:
 
 # --- GitHub Pages (our stand-in: it has no rules, so redirect pages do it all) ------
 
-def test_github_pages_stand_in_lands_every_url(production_server, cases) -> None:
-    servers = {site: ("127.0.0.1", production_server.port) for site in SITES}
+@pytest.fixture(scope="module")
+def pages_stand_in(built: Path) -> Iterator[GitHubPagesServer]:
+    """This module's build (by each engine) served GitHub Pages' way, a host per site."""
+    with GitHubPagesServer({host: built / site for site, host in SITES.items()}) as server:
+        yield server
+
+
+def test_github_pages_stand_in_lands_every_url(pages_stand_in, cases) -> None:
+    servers = {site: ("127.0.0.1", pages_stand_in.port) for site in SITES}
     _check("GitHub Pages stand-in", servers, cases, expect_301=False)

@@ -18,11 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOST_TALLIES, SITES, engine_ports
+from conftest import HOST_TALLIES, SITES, built_by, engine_ports
 from host_urls import canonical_cases, old_url_cases, walk
 from test_redirects_http import FORMS, MOVES
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def built(request: pytest.FixtureRequest) -> Path:
+    """The session's production build, by each engine: the hosts answer both alike."""
+    return built_by(request)
 
 
 @pytest.fixture(scope="module")
