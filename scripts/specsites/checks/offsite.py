@@ -28,7 +28,7 @@ class OffSite:
         except ValueError:
             return f"leaves our sites for {url!r}, which is not a usable URL"
         if there.scheme.lower() not in ("http", "https"):
-            return f"leaves our sites for {url!r}: another scheme ({there.scheme or 'none'}:), not a web page"
+            return f"leaves our sites for {url!r} (another scheme, {there.scheme or 'none'}:, not a web page)"
         differs = ("scheme" if there.scheme.lower() != own.scheme.lower() else
                    "host" if (there.hostname or "") != (own.hostname or "") else
                    "port" if port != own_port else "site")
