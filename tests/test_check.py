@@ -31,7 +31,7 @@ def fixture_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_clean_build_passes(built: Path) -> None:
     result = run_cli("check", "--out", built)
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("note: ")]
     assert [line.split()[0] for line in lines[:-1]] == list(SITES) and lines[-1] == "all URLs land"
     assert all(line.endswith(" 0 failures") for line in lines[:-1])
 
@@ -44,6 +44,9 @@ def test_the_check_counts_what_it_followed_per_site(fixture_built: Path) -> None
         "alpha                    3 URLs      4 anchors       0 redirects     0 failures",
         "beta                     5 URLs      7 anchors       4 redirects     0 failures",
         "gamma                    2 URLs      2 anchors       0 redirects     0 failures",
+        # /guide#setup and /old-notes#terms through a redirect page, /notes#glossary off a page that stays
+        "note: 3 ids reach their section only with JavaScript; without it they land on a page but not on the section"
+        " (a meta refresh cannot carry a #fragment: a known limit of hosts without redirect rules, such as GitHub Pages)",
         "all URLs land",
     ]
 

@@ -1,5 +1,9 @@
 """Follows a URL the way a browser would: 3xx, meta refresh and our redirect script.
 
+A browser running scripts and one that does not take different paths through a
+redirect page (the script and its data block; the meta refresh in <noscript>), so
+a Follower follows one of the two (`script`), and without_script() gives the other.
+
 The same walk serves the static check (static_follow.StaticFollower: answers read
 from the built folders with GitHub Pages' rules) and the live check (FetchFollower
 with http_fetch.HttpFetch: answers from HTTP servers); tests hold the two to the
@@ -66,8 +70,9 @@ class Follower:
     """Follows URLs, remembering every step: thousands of old URLs share their last
     hops, so each distinct URL is answered once. Subclasses say how to answer."""
 
-    def __init__(self, max_hops: int = 5) -> None:
+    def __init__(self, max_hops: int = 5, script: bool = True) -> None:
         self.max_hops = max_hops
+        self.script = script  # follows as a browser running scripts does, or as one that does not
         self._steps: dict[str, Step] = {}
         self._landings: dict[str, Landing] = {}
         self._tails: dict[str, tuple[Landing, frozenset[str] | None]] = {}  # for land(), by _tail
@@ -131,13 +136,20 @@ class Follower:
     def _step(self, url: str) -> Step:
         raise NotImplementedError
 
+    def without_script(self) -> "Follower":
+        """A follower of the same sites as a browser that runs no scripts."""
+        raise NotImplementedError
+
 
 class FetchFollower(Follower):
     """Answers each URL by fetching it (HttpFetch: over HTTP)."""
 
-    def __init__(self, fetch: Fetch, max_hops: int = 5) -> None:
-        super().__init__(max_hops)
-        self.fetch = fetch
+    def __init__(self, fetch: Fetch, max_hops: int = 5, script: bool = True) -> None:
+        super().__init__(max_hops, script)
+        self.fetch = fetch if isinstance(fetch, _Remembered) else _Remembered(fetch)
+
+    def without_script(self) -> "FetchFollower":
+        return FetchFollower(self.fetch, self.max_hops, script=False)  # the answers fetched once for both
 
     def _step(self, url: str) -> Step:
         base, _, fragment = url.partition("#")
@@ -149,14 +161,34 @@ class FetchFollower(Follower):
         if response.status in REDIRECT_STATUSES:
             return Step(response.status, next_hop(base, fragment, response.location, keep_query=False))
         if response.status == 200 and response.page is not None:
-            return page_step(base, fragment, response.page)
+            return page_step(base, fragment, response.page, self.script)
         return Step(response.status, error=f"status {response.status}")
 
 
-def page_step(address: str, fragment: str, page: PageInfo) -> Step:
-    """A served page's step: on to where it sends a browser, or landed with its ids."""
-    target = page.next_url(fragment)
-    return Step(200, next_hop(address, fragment, target, keep_query=True)) if target else Step(200, ids=page.ids)
+class _Remembered:
+    """A fetch that answers each URL once: both walks (with and without scripts) ask
+    for the same URLs. Threads may race to fetch one URL twice; either answer is kept."""
+
+    def __init__(self, fetch: Fetch) -> None:
+        self.fetch = fetch
+        self.answers: dict[str, Response] = {}
+
+    def __call__(self, url: str) -> Response:
+        response = self.answers.get(url)
+        if response is None:
+            response = self.answers[url] = self.fetch(url)
+        return response
+
+
+def page_step(address: str, fragment: str, page: PageInfo, script: bool = True) -> Step:
+    """A served page's step: on to where it sends a browser (running scripts or not),
+    landed with its ids, or stuck on a redirect page that does not send it on."""
+    lead = page.leads(fragment, script)
+    if lead.target:
+        if lead.refresh:  # a new navigation to the refresh URL: the query and #fragment stay behind
+            return Step(200, next_hop(address, "", lead.target, keep_query=False))
+        return Step(200, next_hop(address, fragment, lead.target, keep_query=True))
+    return Step(200, error=lead.stuck) if lead.stuck else Step(200, ids=page.ids)
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

@@ -14,16 +14,15 @@ from urllib.parse import urlsplit
 from specsites.errors import Problem, SpecSitesError
 from specsites.program import command
 from specsites.checks.follow import EXTERNAL, Follower, Landing, Step, next_hop, page_step
-from specsites.checks.page_html import PageInfo, parse_page
-from specsites.redirects.data import block_data, redirect_block
+from specsites.checks.page_html import PageInfo, parse_head, parse_page
 from specsites.checks.static_host import FolderFiles, IndexedFiles, answer
 
 
 class StaticFollower(Follower):
     """Follows URLs over site folders, each published at a base URL."""
 
-    def __init__(self, sites: dict[str, Path], max_hops: int = 5, files: dict[str, FolderFiles] | None = None) -> None:
-        super().__init__(max_hops)
+    def __init__(self, sites: dict[str, Path], max_hops: int = 5, files: dict[str, FolderFiles] | None = None, script: bool = True) -> None:
+        super().__init__(max_hops, script)
         self.folders = {base: Path(folder) for base, folder in sites.items()}
         self._prefixes = {base: os.path.join(folder, "") for base, folder in self.folders.items()}  # joined by +: cheaper
         self._bases = sorted(self.folders, key=len, reverse=True)  # nested bases: longest first
@@ -36,8 +35,12 @@ class StaticFollower(Follower):
         self._pages: dict[tuple[str, str], PageInfo] = {}
         self._recent_steps = _Recent()  # of redirect pages, as _file_steps
         self._recent_pages = _Recent()  # redirect pages, as _pages
-        self._block_landings: dict[tuple[str, bytes, str], Landing | None] = {}  # (base URL, redirect data block, fragment) -> for file_landing
+        self._head_landings: dict[tuple[str, bytes, str], Landing | None] = {}  # (base URL, redirect page's head, fragment) -> for file_landing
         self._nested = {base: any(b != base and b.startswith(base) for b in self.folders) for base in self.folders}  # holds another site
+
+    def without_script(self) -> "StaticFollower":
+        """The same folders followed as a browser that runs no scripts, sharing the listing."""
+        return StaticFollower(dict(self.folders), self.max_hops, self._files, script=False)
 
     def files(self, base: str) -> FolderFiles:
         """The site's files, listed once."""
@@ -68,16 +71,16 @@ class StaticFollower(Follower):
         if not result.rel.endswith(".html"):
             return Step(200)
         if has_query:  # the page's next URL carries the query: not shared
-            return page_step(address, fragment, self._page(base, result.rel))
+            return page_step(address, fragment, self._page(base, result.rel), self.script)
         # Relative targets resolve against the URL's folder, not the file's: the two
         # differ for /a%2Fb (serves a/b.html), so both are in the key.
         key = (folder, result.rel, fragment)
         step = self._file_steps.get(key) or self._recent_steps.get(key)
         if step is None:
             page = self._page(base, result.rel)
-            step = page_step(address, fragment, page)
-            if not page.next_url(fragment).startswith(("?", "#")):  # else resolved against the whole address, not its folder: not shared
-                if page.script_to:
+            step = page_step(address, fragment, page, self.script)
+            if not page.leads(fragment, self.script).target.startswith(("?", "#")):  # else resolved against the whole address, not its folder: not shared
+                if page.redirects:
                     self._recent_steps.keep(key, step)
                 else:
                     self._file_steps[key] = step
@@ -96,26 +99,27 @@ class StaticFollower(Follower):
         if self._nested[base] and (self._site_of(address[: address.rfind("/") + 1]) != base or address + "/" in self.folders):
             return None
         chunk = self._head(base, rel)
-        block = _head_block(chunk) if chunk else None
-        if block is None:
+        head = _head_of(chunk) if chunk else None
+        if head is None:
             return None
-        # Thousands of redirect pages carry the same data block: one sending its page
-        # to a path from the site's root lands as any other with that block does,
-        # from any address on the site, so each such block is walked once per fragment.
-        key = (base, block, fragment)
-        if key in self._block_landings:
-            return self._block_landings[key]
-        data = block_data(block)
-        if data is None or not data.to:
+        # Thousands of redirect pages to one place are the same file: one sending its
+        # page to a path from the site's root lands as any other with that head
+        # does, from any address on the site, so each such head is walked once per fragment.
+        key = (base, head, fragment)
+        if key in self._head_landings:
+            return self._head_landings[key]
+        page = parse_head(head.decode("utf-8", "replace"))
+        if not page.redirects:
             return None  # a page that stays
-        target = data.next_url(fragment)  # as PageInfo.next_url says of a redirect page
-        if target.startswith(("?", "#")):
-            return None  # resolved against the whole address
+        lead = page.leads(fragment, self.script)
+        if not lead.target or lead.target.startswith(("?", "#")):
+            return None  # stuck (land() words it), or resolved against the whole address
+        step = page_step(address, fragment, page, self.script)
         # Clean tail: no URL taking this step is in it, or it would have come round (a loop).
-        tail, visits = self._tails.get(next_url := next_hop(address, fragment, target, keep_query=True)) or self._tail(next_url)
+        tail, visits = self._tails.get(step.next) or self._tail(step.next)
         landing = tail if visits is not None and not tail.error else None
-        if target.startswith("/") and not target.startswith("//"):
-            self._block_landings[key] = landing
+        if lead.target.startswith("/") and not lead.target.startswith("//"):
+            self._head_landings[key] = landing
         return landing
 
     def _head(self, base: str, rel: str) -> bytes | None:
@@ -147,7 +151,7 @@ class StaticFollower(Follower):
                 page = _read_page(self._prefixes[base] + rel)
             except OSError as e:
                 raise unreadable_output(e)
-            if page.script_to:
+            if page.redirects:
                 self._recent_pages.keep(key, page)
             else:
                 self._pages[key] = page
@@ -170,10 +174,11 @@ def _read_page(path: str) -> PageInfo:
     fd = os.open(path, os.O_RDONLY)
     try:
         chunk = os.read(fd, 1 << 16)
-        block = _head_block(chunk)
-        data = block_data(block) if block is not None else None
-        if data is not None and data.to:  # as parse_page reads a redirect page
-            return PageInfo(script_to=data.to, script_anchors=data.anchors)
+        head = _head_of(chunk)
+        if head is not None:
+            page = parse_head(head.decode("utf-8", "replace"))
+            if page.script_to:  # as parse_page reads a redirect page
+                return page
         chunks = [chunk]
         while chunk := os.read(fd, 1 << 16):  # to an empty read: network disks may read short
             chunks.append(chunk)
@@ -182,11 +187,10 @@ def _read_page(path: str) -> PageInfo:
         os.close(fd)
 
 
-def _head_block(chunk: bytes) -> bytes | None:
-    """The redirect data block in the head a file's first bytes hold, if any
-    (redirect_data.redirect_block of the text before `</head>`)."""
+def _head_of(chunk: bytes) -> bytes | None:
+    """The head (the text before `</head>`) a file's first bytes hold, if they hold it."""
     head_end = chunk.find(b"</head>")
-    return redirect_block(chunk[:head_end]) if head_end >= 0 else None
+    return chunk[:head_end] if head_end >= 0 else None
 
 
 def unreadable_output(error: OSError) -> SpecSitesError:

@@ -19,6 +19,7 @@ from specsites.program import command
 from specsites.machinery.forked import map_forked
 from specsites.checks.follow import FetchFollower, Follower, Landing
 from specsites.checks.http_fetch import HttpFetch
+from specsites.checks.offsite import OffSite
 from specsites.checks.static_follow import StaticFollower, unreadable_output
 from specsites.checks.static_host import FolderFiles, IndexedFiles, Share, add_found, disk_agrees, form_files, list_share, listing_shares
 from specsites.sources.inventory import Inventory, load_inventory
@@ -47,6 +48,7 @@ class SiteSummary:
     anchors: int = 0
     redirects: int = 0
     failures: int = 0
+    only_with_script: int = 0  # ids that reach their section only with JavaScript (a meta refresh drops the #fragment)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Result:
     lands: str  # site:/path#id, or the external URL
     redirects: int
     ok: bool
+    lands_without_script: str = ""  # where a browser that runs no scripts lands
 
 
 @dataclass
@@ -118,20 +121,28 @@ def _redirect_jobs(site: str, base: str, redirects: Iterable[tuple[str, ...]]) -
             yield _Job(site, "/" + file, f"{base}/{file}", kind="redirect")
 
 
-def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], workers: int = 1, with_results: bool = False) -> CheckReport:
+def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], workers: int = 1, with_results: bool = False,
+              offsite: OffSite | None = None) -> CheckReport:
+    """Follows every job as a browser running scripts does (follower) and as one that
+    does not (its without_script()), and judges the two landings."""
+    plain = follower.without_script()
+
+    def both(job: _Job) -> tuple[Landing, Landing]:
+        return follower.follow(job.start), plain.follow(job.start)
+
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            landings = list(pool.map(lambda job: follower.follow(job.start), jobs))
+            landings = list(pool.map(both, jobs))
     else:
-        landings = [follower.follow(job.start) for job in jobs]
-    tally = _Tally(base_urls, pages, facts, with_results)
-    for job, landing in zip(jobs, landings):
-        tally.add(job, landing)
+        landings = [both(job) for job in jobs]
+    tally = _Tally(base_urls, pages, facts, with_results, offsite)
+    for job, (landing, plain_landing) in zip(jobs, landings):
+        tally.add(job, landing, plain_landing)
     summaries = {site: SiteSummary(site) for site in base_urls}
     for site, _url in {(job.site, job.url) for job in jobs if job.kind == "url"}:
         summaries[site].urls += 1
-    for site, (anchors, redirects) in tally.counts.items():
-        summaries[site].anchors, summaries[site].redirects = anchors, redirects
+    for site, (anchors, redirects, only_with_script) in tally.counts.items():
+        summaries[site].anchors, summaries[site].redirects, summaries[site].only_with_script = anchors, redirects, only_with_script
     failures = _one_per_url(tally.failures)
     for failure in failures:
         summaries[failure.site].failures += 1
@@ -142,27 +153,31 @@ class _Tally:
     """Judges each job as it is followed, keeping only failures and counts (and a
     Result per job when asked): not the landings of half a million URLs."""
 
-    def __init__(self, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], with_results: bool) -> None:
+    def __init__(self, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], with_results: bool, offsite: OffSite | None = None) -> None:
         self.base_urls, self.pages, self.facts, self.with_results = base_urls, pages, facts, with_results
-        self.counts: dict[str, list[int]] = {}  # site -> [anchors, redirects]
+        self.offsite = offsite
+        self.counts: dict[str, list[int]] = {}  # site -> [anchors, redirects, ids reaching their section only with JavaScript]
         self.failures: list[tuple[str, str, Failure]] = []  # (job.url, kind, failure), in job order
         self.results: list[Result] = []
         self.failed_starts: list[str] = []  # of "url" jobs
         self._failed_urls: set[tuple[str, str]] = set()
 
-    def add(self, job: _Job, landing: Landing) -> None:
-        counts = self.counts.get(job.site) or self.counts.setdefault(job.site, [0, 0])
+    def add(self, job: _Job, landing: Landing, plain: Landing) -> None:
+        """Judges a job by where it lands with scripts run (landing) and without (plain)."""
+        counts = self.counts.get(job.site) or self.counts.setdefault(job.site, [0, 0, 0])
         counts[0] += job.kind == "anchor"
         counts[1] += job.kind == "redirect"
-        if job.kind == "url" and landing.error:
+        if job.kind == "url" and (landing.error or plain.error):
             self.failed_starts.append(job.start)
+        if job.kind == "anchor" and not landing.error and not plain.error and _reaches_section(landing) and not _reaches_section(plain):
+            counts[2] += 1  # the section is reached only with JavaScript: a known limit, not a failure
         # Only a URL's first failing form is reported: the rest need not be judged.
         if (job.site, job.url) in self._failed_urls and not self.with_results:
             return
-        failure = _judge(job, landing, self.base_urls, self.pages, self.facts)
+        failure = _judge(job, landing, plain, self.base_urls, self.pages, self.facts, self.offsite)
         if self.with_results:
             start = job.start[len(self.base_urls[job.site].rstrip("/")):]
-            self.results.append(Result(job.site, start, job.kind, _short(landing.url, self.base_urls), landing.redirects, failure is None))
+            self.results.append(Result(job.site, start, job.kind, _short(landing.url, self.base_urls), landing.redirects, failure is None, _short(plain.url, self.base_urls)))
         if failure is None or (job.site, job.url) in self._failed_urls:
             return
         if job.kind == "url":
@@ -184,12 +199,37 @@ def _one_per_url(failures: Iterable[tuple[str, str, Failure]]) -> list[Failure]:
     return kept
 
 
-def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> Failure | None:
+def _judge(job: _Job, landing: Landing, plain: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], offsite: OffSite | None = None) -> Failure | None:
+    """A job's failure, judged with scripts run (a reader's browser) and then without
+    (a crawler, a reader without JavaScript); None if it lands both ways. Without
+    scripts, an id need only land on a page: a meta refresh cannot carry a #fragment."""
+    failure = _judge_walk(job, landing, base_urls, pages, facts, offsite)
+    plain_failure = _judge_walk(job, plain, base_urls, pages, facts, offsite, ids=False)
+    if failure is not None:
+        if plain_failure is None and landing.error:
+            return Failure(failure.site, failure.url, f"{failure.problem}; without JavaScript it lands on {_short(plain.url, base_urls)}", failure.fix)
+        return failure
+    where = _short(landing.url, base_urls)
+    if plain_failure is not None:
+        return Failure(plain_failure.site, plain_failure.url, f"without JavaScript: {plain_failure.problem}; with JavaScript it lands on {where}", plain_failure.fix)
+    if job.kind != "anchor" and plain.url.partition("#")[0] != landing.url.partition("#")[0]:
+        return Failure(job.site, job.url, f"lands on {where} with JavaScript but on {_short(plain.url, base_urls)} without")
+    return None
+
+
+def _judge_walk(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], offsite: OffSite | None, ids: bool = True) -> Failure | None:
+    """The failure of one walk: an error, a landing outside our sites that redirects.yml
+    does not name, or (with ids) a page without the id asked for."""
     shown = job.url + (f"#{job.anchor}" if job.anchor else "")
     if landing.error:
         hops = " -> ".join(_short(u, base_urls) for u, _ in landing.hops)
         fix = _suggest(job, pages) if landing.error.startswith("status 404") else ""
         return Failure(job.site, shown, f"{landing.error} ({hops})", fix)
+    if landing.external and offsite is not None and (why := offsite.problem(landing.url, base_urls[job.site])):
+        hops = " -> ".join(_short(u, base_urls) for u, _ in landing.hops)
+        return Failure(job.site, shown, f"{why} ({hops})")
+    if not ids:
+        return None
     if job.kind != "anchor" or _lands_on_id(landing):
         return None
     fragment = landing.url.partition("#")[2]
@@ -208,6 +248,13 @@ def _lands_on_id(landing: Landing) -> bool:
     outside our sites, ids are not checked."""
     fragment = landing.url.partition("#")[2]
     return landing.external or not fragment or fragment in landing.ids
+
+
+def _reaches_section(landing: Landing) -> bool:
+    """Whether a landing is on a section (its #fragment an id of the page), or outside
+    our sites: not so where a meta refresh dropped the #fragment on the way."""
+    fragment = landing.url.partition("#")[2]
+    return landing.external or bool(fragment) and fragment in landing.ids
 
 
 def _built_page_has(landed: str, anchor: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> bool:
@@ -252,6 +299,9 @@ def format_report(report: CheckReport) -> list[str]:
         lines.append(line)
     for s in report.sites:
         lines.append(f"{s.site:<20} {s.urls:>5} URLs  {s.anchors:>5} anchors  {s.redirects:>6} redirects  {s.failures:>4} failures")
+    if only_with_script := sum(s.only_with_script for s in report.sites):
+        lines.append(f"note: {only_with_script} ids reach their section only with JavaScript; without it they land on a page but not on the section"
+                     " (a meta refresh cannot carry a #fragment: a known limit of hosts without redirect rules, such as GitHub Pages)")
     lines.append("all URLs land" if report.ok else f"{len(report.failures)} failures")
     return lines
 
@@ -284,30 +334,35 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     out = (out or repo.root / "site").resolve()
     stamp = read_stamp(out)
-    if live:  # where sections stand now, from a build of the work tree when there is one
-        digests = source_digests(repo)
-        fresh = {site: f for site, f in stamped_facts(stamp).items() if not staleness(stamp, site, digests, stamp[site].get("base_url", ""))}
+    offsite = OffSite(repo.redirects_file, repo.names)
+    if live:  # where sections stand now, from a build of the work tree
+        _refuse_stale(repo, out, stamp, {site: stamp.get(site, {}).get("base_url", "") if isinstance(stamp.get(site), dict) else "" for site in urls},
+                      "the live check says where a lost section stands now from a build of these sources")
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
+            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, stamped_facts(stamp), workers or default_workers(),
+                             with_results=with_results, offsite=offsite)
     _refuse_stale(repo, out, stamp, urls)
-    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results)
+    static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results, offsite)
     with collector_paused():  # some 100,000 small objects and no cycles
         return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
 
 
-def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
+def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str], needs: str = "") -> None:
     """The check judges the sources as they are: an output built from other sources
-    (or for other URLs) is refused, saying what to run."""
+    (or for other URLs) is refused, saying what to run. `needs` says why a check
+    that does not read the output (the live one) wants it."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
-        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run {command('build')} first"))
+        why = f"; {needs}" if needs else ""
+        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there{why}; run {command('build')} first"))
     digests = source_digests(repo)
     for site in repo.names:
         if why := staleness(stamp, site, digests, urls[site]):
             again = command("build") + ("" if out == repo.root / "site" else f" --out {out}")
-            again += "" if urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
-            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
+            again += "" if not urls[site] or urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
+            so = needs or "so checking it would judge other sources"
+            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, {so}; run {again} first"))
 
 
 @dataclass(frozen=True)
@@ -347,11 +402,13 @@ class _StaticCheck:
     pages: dict[str, dict[str, str]]
     facts: dict[str, SiteFacts]
     with_results: bool
+    offsite: OffSite
     files: dict[str, IndexedFiles] = field(default_factory=dict)  # base URL -> files, as listed
     urls: dict[str, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)  # site -> its inventory, sorted
     failed_starts: frozenset[str] = frozenset()  # the published URLs' forms that did not land
     unfollowed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # site -> moved pages' files not yet known to land
-    follower: StaticFollower | None = None
+    follower: StaticFollower | None = None  # as a browser running scripts
+    plain: StaticFollower | None = None  # as one that runs none
     _listed: list[Path] = field(default_factory=list)  # the folders list_share's shares index
 
     def run(self, sites: list[str], processes: int, part_urls: int) -> CheckReport:
@@ -378,7 +435,7 @@ class _StaticCheck:
         if not all(disk_agrees(files) for files in self.files.values()):
             # The workers asked the disk, which here answers otherwise than the
             # listing (a link to a folder, a case-insensitive disk): ask it again.
-            self.follower = None
+            self.follower = self.plain = None
             url_reports = map_forked(self.part, url_parts, processes)
         self.failed_starts = frozenset(start for r in url_reports for start in r.failed_starts)
         for site in sites:
@@ -413,26 +470,31 @@ class _StaticCheck:
     def part(self, part: _Part) -> _PartReport:
         if self.follower is None:  # before the listing, asking the disk
             self.follower = StaticFollower(self.folders, MAX_HOPS, self.files or {b: FolderFiles(f) for b, f in self.folders.items()})
+            self.plain = self.follower.without_script()
+        follower, plain = self.follower, self.plain
         base = self.base_urls[part.site]
-        tally = _Tally(self.base_urls, self.pages, self.facts, self.with_results)
+        tally = _Tally(self.base_urls, self.pages, self.facts, self.with_results, self.offsite)
         if part.kind == REDIRECTS:
             for job in _redirect_jobs(part.site, base, self.unfollowed[part.site][part.start:part.stop]):
-                tally.add(job, self.follower.land(job.start))
+                tally.add(job, follower.land(job.start), plain.land(job.start))
             return _PartReport(0, tally.counts, tally.failures, tally.results, [])
         urls = self.urls[part.site][part.start:part.stop]
-        counts = tally.counts.setdefault(part.site, [0, 0])  # [anchors, redirects]
+        counts = tally.counts.setdefault(part.site, [0, 0, 0])  # [anchors, redirects, only with JavaScript]
         for url, ids in urls:
             served = None if self.with_results else self._forms_land(base, url)
             if served is None:
                 for job in _url_jobs(part.site, base, [(url, ids)]):
-                    tally.add(job, self.follower.land(job.start))
+                    tally.add(job, follower.land(job.start), plain.land(job.start))
                 continue
             for job in _anchor_jobs(part.site, base.rstrip("/"), url, ids):
-                landing = self.follower.file_landing(base, job.start.partition("#")[0], served, job.anchor)
-                if landing is not None and _lands_on_id(landing):
-                    counts[0] += 1  # no failure to report
+                address = job.start.partition("#")[0]
+                landing = follower.file_landing(base, address, served, job.anchor)
+                without = plain.file_landing(base, address, served, job.anchor) if landing is not None and _lands_on_id(landing) else None
+                if without is not None and not without.external:  # no failure to report
+                    counts[0] += 1
+                    counts[2] += not _reaches_section(without)
                 else:
-                    tally.add(job, self.follower.land(job.start))
+                    tally.add(job, follower.land(job.start), plain.land(job.start))
         return _PartReport(len(urls), tally.counts, tally.failures, tally.results, tally.failed_starts)
 
     def _forms_land(self, base: str, url: str) -> str | None:
@@ -450,8 +512,9 @@ class _StaticCheck:
         if isinstance(files, IndexedFiles) and not (files.is_file(index) and files.is_file(page)):
             return None  # file_landing reads the disk: only what the listing holds
         root = base.rstrip("/")
-        if self.follower.file_landing(base, f"{root}/{key}/", index) and self.follower.file_landing(base, f"{root}/{key}.html", page):
-            return index if url.endswith("/") else page
+        landings = [walk.file_landing(base, address, file) for walk in (self.follower, self.plain) for address, file in ((f"{root}/{key}/", index), (f"{root}/{key}.html", page))]
+        if all(landing is not None and not landing.external for landing in landings) and landings[0].url == landings[2].url and landings[1].url == landings[3].url:
+            return index if url.endswith("/") else page  # both ways, to the same page
         return None
 
     def _report(self, sites: list[str], parts: list[tuple[_Part, _PartReport]]) -> CheckReport:
@@ -460,7 +523,8 @@ class _StaticCheck:
             summary = SiteSummary(site)
             mine = [report for part, report in parts if part.site == site]
             summary.urls = sum(r.urls for r in mine)
-            summary.anchors = sum(r.counts.get(site, [0, 0])[0] for r in mine)
+            summary.anchors = sum(r.counts.get(site, [0, 0, 0])[0] for r in mine)
+            summary.only_with_script = sum(r.counts.get(site, [0, 0, 0])[2] for r in mine)
             summary.redirects = sum(len(files) for files in self._moved(site))
             found = _one_per_url(f for r in mine for f in r.failures)
             found += orphaned_redirect_pages(self.files[self.base_urls[site]], site, self.pages[site], self.planned.every(site))
