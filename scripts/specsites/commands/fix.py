@@ -255,7 +255,7 @@ def fix_redirects(*, root: Path) -> FixReport:
     inventory = load_inventory(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     path = repo.redirects_file
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = read_source_text(path, repo.root) if os.path.lexists(path) else ""
     repaired, target_fixes = repair_targets(repo, text, pages)
     plan = _plan(repo, repaired, pages, edited=repaired != text)
 
@@ -268,7 +268,5 @@ def fix_redirects(*, root: Path) -> FixReport:
     _plan(repo, final, pages)
     report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids)
     if final != text:
-        temporary = path.with_name(path.name + ".new")
-        temporary.write_text(final, encoding="utf-8")
-        os.replace(temporary, path)
+        write_file(repo.root, path, final)
     return report

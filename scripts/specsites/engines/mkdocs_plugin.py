@@ -30,6 +30,7 @@ from specsites.redirects.plan import Plan, Redirect, collector_paused, load_plan
 from specsites.redirects.server_rules import server_rule_files
 from specsites.machinery.output_files import reuse_leftovers, write_generated_files
 from specsites.urls import page_key, page_url, served_forms, url_file
+from specsites.sources.source_files import vet_paths
 from specsites.sources.sites import Repository, added_sources, all_specs, load_repository, shared_assets, site_pages, watched_paths
 from specsites.pages.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 from specsites.machinery.git_utils import last_changed
@@ -198,6 +199,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.repo is not None
+        # MkDocs gathered these following links; none is read or copied before this.
+        # (The theme's own files, from the installed packages, are not the repository's.)
+        ours = [Path(os.path.abspath(f.abs_src_path)) for f in files if f.abs_src_path]
+        problems = vet_paths([p for p in ours if p.is_relative_to(os.path.abspath(self.repo.root)) or p.is_relative_to(os.path.abspath(config.docs_dir))], self.repo.root)
+        if problems:
+            raise PluginProblems(problems)
         site = self.repo.site(self.site_name)
         added = added_sources(self.repo, site)
         self.spec_sources = {rel: p for rel, p in added.items() if p.parent == site.specifications_dir}
