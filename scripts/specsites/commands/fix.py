@@ -19,6 +19,8 @@ from pathlib import Path
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.forked import map_forked
 from specsites.machinery.git_utils import GitError, git
+from specsites.machinery.safe_write import write_file
+from specsites.sources.source_files import read_source_text
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.commands.move import locate
 from specsites.redirects.map import parse_redirects

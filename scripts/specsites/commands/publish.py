@@ -248,7 +248,7 @@ def not_regular_files(out: Path, sites: list[str]) -> list[Problem]:
                 if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                     kind = "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
                     problems.append(Problem(path.relative_to(out).as_posix(), 0, f"in the built output is {kind}; publish commits regular files only, never a link: remove the link from the sources"))
-    return problems
+    return sorted(problems)
 
 
 def _changes(git_dir: Path, parent: str, tree: str) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
-from specsites.machinery.safe_write import write_files
+from specsites.machinery.safe_write import refuse_unsafe_targets, write_files
 from specsites.sources.config import BASE_CONFIG, read_mkdocs_yml
 from specsites.sources.destinations import branch_problem, configured_remote_problem
 from specsites.sources.sites import Repository, site_specs
@@ -193,10 +193,19 @@ def write_scaffold(root: Path, scaffold: Scaffold) -> list[str]:
     for rel in scaffold.files:
         if os.path.lexists(root / rel):
             raise SpecSitesError(Problem(rel, 0, "already exists; nothing was written"))
-    files = {root / rel: text for rel, text in scaffold.files.items()}
+    created = {root / rel: text for rel, text in scaffold.files.items()}
+    refuse_unsafe_targets(root, [*created, root / BASE_CONFIG])
+    try:
+        write_files(root, created, exclusive=True)
+    except FileExistsError as e:
+        raise SpecSitesError(Problem(os.path.relpath(e.filename2 or e.filename or root, root), 0, "already exists; nothing was written"))
     if scaffold.base_config is not None:
-        files[root / BASE_CONFIG] = scaffold.base_config
-    write_files(root, files)
+        try:
+            write_files(root, {root / BASE_CONFIG: scaffold.base_config})
+        except BaseException:  # all or nothing: the new files go again
+            for path in created:
+                path.unlink()
+            raise
     return [*scaffold.files, *([BASE_CONFIG] if scaffold.base_config is not None else [])]
 
 

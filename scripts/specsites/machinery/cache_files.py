@@ -80,9 +80,11 @@ def _key(path: str) -> bytes | None:
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not os.path.lexists(key_file):
             try:
-                write_file(key_file.parent, key_file, secrets.token_hex(32), mode=0o600)
-            except (OSError, SpecSitesError):
+                write_file(key_file.parent, key_file, secrets.token_hex(32), mode=0o600, keep_mode=False, exclusive=True)
+            except FileExistsError:
                 pass  # another process made it meanwhile: read theirs
+            except SpecSitesError:
+                return None
         if not (is_private(key_file.parent) and is_private(key_file)) or stat.S_IMODE(os.lstat(key_file).st_mode) & 0o077:
             return None  # readable or writable by others: a key others know signs nothing
         fd = os.open(key_file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -134,7 +136,7 @@ def write_entry(root: Path, path: Path, body: bytes) -> bool:
         return False
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_file(root, path, _mac(key, path.name, body) + body, mode=0o600, folder_mode=0o700)
+        write_file(root, path, _mac(key, path.name, body) + body, mode=0o600, folder_mode=0o700, keep_mode=False)
     except (OSError, ValueError, SpecSitesError):  # a link or odd file in the way: keep nothing
         return False
     return True

@@ -23,14 +23,26 @@ from pathlib import Path
 from specsites.errors import Problem, SpecSitesError
 
 
-def write_files(root: Path, files: dict[Path, str | bytes], *, mode: int = 0o644, folder_mode: int = 0o777) -> None:
+def _read_umask() -> int:
+    # Read once, while the process has one thread: setting it to read it is not
+    # safe while others create files (the preview's threads).
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
+def write_files(root: Path, files: dict[Path, str | bytes], *, mode: int = 0o644, folder_mode: int = 0o777, keep_mode: bool = True, exclusive: bool = False) -> None:
     """Write every file (absolute path under root -> text or bytes) or none of them.
 
     A target that is a symlink, or not a regular file, or a folder on the way that is
     a symlink or not a folder, stops the call before anything is written
-    (SpecSitesError naming it). An existing file keeps its permission bits; a new one
-    gets `mode` (less the umask's bits). Folders missing on the way are made with
-    `folder_mode` and removed again if the call fails.
+    (SpecSitesError naming it). An existing file keeps its permission bits (unless
+    keep_mode is False); a new one gets `mode` (less the umask's bits). Folders missing on the way are made with
+    `folder_mode` and removed again if the call fails. exclusive: never replace a
+    file; one that exists (even if made meanwhile) fails the call (FileExistsError).
     """
     root = Path(os.path.abspath(root))
     targets = {Path(os.path.abspath(path)): data for path, data in files.items()}
@@ -44,14 +56,19 @@ def write_files(root: Path, files: dict[Path, str | bytes], *, mode: int = 0o644
     try:
         for path, data in targets.items():
             made_folders += _make_folders(root, path.parent, folder_mode)
-            temporaries[path] = _write_temporary(path, data.encode("utf-8") if isinstance(data, str) else data, mode)
+            temporaries[path] = _write_temporary(path, data.encode("utf-8") if isinstance(data, str) else data, mode, keep_mode)
         for path in targets:
-            if os.path.lexists(path):
+            if os.path.lexists(path) and not exclusive:
                 backups[path] = _unique_name(path, ".old-")
                 os.link(path, backups[path], follow_symlinks=False)
         for path, temporary in temporaries.items():
-            os.rename(temporary, path)
-            replaced.append(path)
+            if exclusive:
+                os.link(temporary, path, follow_symlinks=False)  # fails on any name that exists
+                replaced.append(path)
+                os.unlink(temporary)
+            else:
+                os.rename(temporary, path)
+                replaced.append(path)
     except BaseException:
         for path in reversed(replaced):
             if path in backups:
@@ -88,9 +105,9 @@ def make_folders(root: Path, folder: Path, folder_mode: int = 0o777) -> list[Pat
     return _make_folders(root, folder, folder_mode)
 
 
-def write_file(root: Path, path: Path, data: str | bytes, *, mode: int = 0o644, folder_mode: int = 0o777) -> None:
+def write_file(root: Path, path: Path, data: str | bytes, *, mode: int = 0o644, folder_mode: int = 0o777, keep_mode: bool = True, exclusive: bool = False) -> None:
     """write_files() of one file."""
-    write_files(root, {path: data}, mode=mode, folder_mode=folder_mode)
+    write_files(root, {path: data}, mode=mode, folder_mode=folder_mode, keep_mode=keep_mode, exclusive=exclusive)
 
 
 def _target_problem(root: Path, path: Path) -> Problem | None:
@@ -138,7 +155,7 @@ def _make_folders(root: Path, folder: Path, folder_mode: int) -> list[Path]:
     return made
 
 
-def _write_temporary(path: Path, data: bytes, mode: int) -> str:
+def _write_temporary(path: Path, data: bytes, mode: int, keep_mode: bool) -> str:
     """data in a new file beside path, made exclusively; its name."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
     try:
@@ -146,11 +163,11 @@ def _write_temporary(path: Path, data: bytes, mode: int) -> str:
             f.write(data)
             f.flush()
             try:
+                if not keep_mode:
+                    raise FileNotFoundError
                 keep = stat.S_IMODE(os.lstat(path).st_mode)
             except FileNotFoundError:
-                umask = os.umask(0)
-                os.umask(umask)
-                keep = mode & ~umask
+                keep = mode & ~_UMASK
             os.fchmod(f.fileno(), keep)
     except BaseException:
         _unlink_quietly(temporary)
