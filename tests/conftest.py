@@ -26,6 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 _CACHE = tempfile.mkdtemp(prefix="specsites-test-cache-")
 os.environ["SPECSITES_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, True)
+# The key that signs cache entries (machinery/cache_files.py), the tests' own too.
+_KEY = tempfile.mkdtemp(prefix="specsites-test-key-")
+os.environ["SPECSITES_CACHE_KEY_FILE"] = os.path.join(_KEY, "cache-key")
+atexit.register(shutil.rmtree, _KEY, True)
 
 def _real_sites() -> dict[str, str]:
     """The real repository's sites, as its base mkdocs.yml lists them: folder -> host."""

@@ -125,7 +125,7 @@ def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path) -> None:
         (["new", "spec", "wg1-connectivity", "CDSC-WG1-05", "<b>x</b>"], "error: TITLE: the title '<b>x</b>' must be one line of plain text without < > \" \\ ` { } [ ] | #; like \"Profile Management\""),
         (["new", "site", "../outside", "--host", "x.example.org", "--title", "X"], "error: FOLDER: '../outside' is not a site folder name; use lower-case letters, digits and -, like wg2-power-systems"),
         (["new", "site", "wg2", "--host", "connectivity.carbondataspec.org", "--title", "X"], "error: --host: connectivity.carbondataspec.org is already another site's domain; give each site its own"),
-        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--remote", "--upload-pack=touch /tmp/x"], "error: --remote: '--upload-pack=touch /tmp/x' is not a remote; give an https:// or ssh:// URL or a path"),
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--remote", "--upload-pack=touch /tmp/x"], "error: --remote: remote '--upload-pack=touch /tmp/x' would be read by git as an option; give a URL (https://, ssh://, git://, file://), user@host:path or a local path"),
     ]
     for args, expected in cases:
         result = run_cli(*args, root=repo)

@@ -17,6 +17,8 @@ from specsites.redirects.folders import PreviousOutput, RedirectFiles
 from specsites.checks.site_checks import PageFacts, SiteFacts
 from specsites.sources.config import BASE_CONFIG
 from specsites.sources.sites import Repository
+from specsites.sources.source_files import read_source
+from specsites.machinery.safe_write import write_file
 
 STAMP = ".specsites-output"  # in an output folder: specsites made it, and from what
 _TOOL = Path(__file__).resolve().parents[1]  # the package, every layer of it
@@ -57,7 +59,7 @@ def _walk(folder: Path) -> list[Path]:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+    return hashlib.sha256(read_source(path)).hexdigest()[:20]
 
 
 def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], facts: dict[str, SiteFacts]) -> None:
@@ -74,9 +76,7 @@ def write_stamp(out: Path, digests: dict[str, str], base_urls: dict[str, str], f
 
 
 def _write_json(path: Path, data: dict, sort_keys: bool = True) -> None:
-    temporary = path.with_name(path.name + ".new")
-    temporary.write_text(json.dumps(data, sort_keys=sort_keys, separators=(",", ":")), encoding="utf-8")
-    os.replace(temporary, path)
+    write_file(path.parent, path, json.dumps(data, sort_keys=sort_keys, separators=(",", ":")))
 
 
 # Beside the stamp and apart from it (the check reads the stamp; this is some 10 MB

@@ -20,6 +20,8 @@ from specsites.errors import Problem, SpecSitesError
 from specsites.program import command, plural
 from specsites.machinery.forked import map_forked
 from specsites.machinery.git_utils import GitError, git
+from specsites.machinery.safe_write import write_file
+from specsites.sources.source_files import read_source_text
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.commands.move import locate
 from specsites.redirects.map import parse_redirects
@@ -256,7 +258,7 @@ def fix_redirects(*, root: Path) -> FixReport:
     inventory = load_inventory(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     path = repo.redirects_file
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = read_source_text(path, repo.root) if os.path.lexists(path) else ""
     repaired, target_fixes = repair_targets(repo, text, pages)
     plan = _plan(repo, repaired, pages, edited=repaired != text)
 
@@ -269,7 +271,5 @@ def fix_redirects(*, root: Path) -> FixReport:
     _plan(repo, final, pages)
     report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids)
     if final != text:
-        temporary = path.with_name(path.name + ".new")
-        temporary.write_text(final, encoding="utf-8")
-        os.replace(temporary, path)
+        write_file(repo.root, path, final)
     return report

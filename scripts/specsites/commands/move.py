@@ -15,6 +15,7 @@ from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.git_utils import GitError, git
+from specsites.machinery.safe_write import make_folders, refuse_unsafe_targets, write_files
 from specsites.sources.md_links import find_links, relative_link, relative_target
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import plan_redirects
@@ -324,14 +325,26 @@ def in_git_work_tree(root: Path, path: Path) -> bool:
 def write_move(repo: Repository, plan: MovePlan) -> bool:
     """Make the planned move: git mv when git tracks the page, then the edits.
     True when git moved it."""
-    plan.new.parent.mkdir(parents=True, exist_ok=True)
+    edits = {plan.moved_files.get(path, path): text for path, (_, text) in plan.texts.items()}
+    # Nothing moves into or is written through a link (a committed docs/lnk -> /tmp).
+    refuse_unsafe_targets(repo.root, [plan.new, *edits])
+    made = make_folders(repo.root, plan.new.parent)
     tracked = in_git_work_tree(repo.root, plan.old)
     if tracked:
         git("mv", "--", str(plan.old), str(plan.new), cwd=repo.root)
     else:
         os.rename(plan.old, plan.new)
-    for path, (_, text) in plan.texts.items():
-        plan.moved_files.get(path, path).write_text(text, encoding="utf-8")
+    try:
+        write_files(repo.root, edits)
+    except BaseException:  # all or nothing: the page goes back where it was
+        if tracked:
+            git("mv", "--", str(plan.new), str(plan.old), cwd=repo.root)
+        else:
+            os.rename(plan.new, plan.old)
+        for folder in reversed(made):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
     folder = plan.old.parent
     while folder != repo.root and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()  # the folder the page leaves, when nothing else is in it

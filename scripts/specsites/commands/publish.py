@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,9 @@ from specsites.commands.build import BuildReport, build_sites
 from specsites.commands.check import CheckReport, check_sites, format_report
 from specsites.sources.config import BASE_CONFIG
 from specsites.program import command
-from specsites.sources.destinations import RemoteBranch, destinations
-from specsites.errors import Problem, SpecSitesError
+from specsites.sources.destinations import RemoteBranch, destinations, local_path
+from specsites.errors import Problem, SpecSitesError, raise_if_any
+from specsites.machinery.safe_write import write_file
 from specsites.machinery.git_utils import IDENTITY, GitError, Source, git, read_source
 from specsites.sources.inventory import FILENAME as INVENTORY
 from specsites.sources.inventory import Inventory, dump_inventory, load_inventory, merge
@@ -121,9 +123,7 @@ def record_published(root: Path, published: Inventory, source: str) -> str:
     after = merge(before, published)
     if after == before:
         return ""
-    temporary = path.with_name(f".{path.name}.new")
-    temporary.write_text(dump_inventory(after), encoding="utf-8")
-    os.replace(temporary, path)
+    write_file(root, path, dump_inventory(after))
     try:
         git("rev-parse", "--is-inside-work-tree", cwd=root)
     except GitError:
@@ -222,12 +222,34 @@ def _write_tree(sites: list[str], folders: dict[str, str], out: Path, git_dir: P
     """The tree of one site's output, or of several under their folders with a root
     .nojekyll (GitHub Pages reads it there only)."""
     index = {"GIT_INDEX_FILE": str(git_dir / "publish-index")}
+    raise_if_any(not_regular_files(out, sites))
     if len(sites) == 1 and not folders.get(sites[0]):
         git("add", "--all", "--force", ".", git_dir=git_dir, work_tree=out / sites[0], env=index, cwd=out / sites[0])
     else:
-        (out / ".nojekyll").write_text("")
+        write_file(out, out / ".nojekyll", "")
         git("add", "--all", "--force", "--", ".nojekyll", *sites, git_dir=git_dir, work_tree=out, env=index, cwd=out)
-    return git("write-tree", git_dir=git_dir, env=index)
+    tree = git("write-tree", git_dir=git_dir, env=index)
+    # What git recorded, judged again: a link or a submodule never reaches a site.
+    for entry in git("ls-tree", "-r", "--full-tree", tree, git_dir=git_dir).splitlines():
+        mode, _, rest = entry.partition(" ")
+        if mode not in ("100644", "100755"):
+            raise SpecSitesError(Problem(rest.partition("\t")[2], 0, f"the output holds a {'symlink' if mode == '120000' else 'non-file entry'}; publish commits regular files only, rebuild from sources without links out"))
+    return tree
+
+
+def not_regular_files(out: Path, sites: list[str]) -> list[Problem]:
+    """A problem for every entry of the sites' output that is not a regular file or
+    folder (a link MkDocs or a plugin copied, a FIFO): publish commits files only."""
+    problems = []
+    for site in sites:
+        for folder, dirnames, filenames in os.walk(out / site):
+            for name in [*dirnames, *filenames]:
+                path = Path(folder) / name
+                mode = os.lstat(path).st_mode
+                if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                    kind = "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
+                    problems.append(Problem(path.relative_to(out).as_posix(), 0, f"in the built output is {kind}; publish commits regular files only, never a link: remove the link from the sources"))
+    return sorted(problems)
 
 
 def _changes(git_dir: Path, parent: str, tree: str) -> dict[str, list[str]]:
@@ -260,11 +282,23 @@ def push_all(prepared: list[SitePublish]) -> None:
     for commit, sites in commits.items():
         destination = sites[0].destination
         try:
-            git("push", "--quiet", "--end-of-options", destination.remote, f"{commit}:refs/heads/{destination.branch}", git_dir=sites[0].git_dir)
+            git("push", "--quiet", *no_hooks(destination.remote), "--end-of-options", destination.remote, f"{commit}:refs/heads/{destination.branch}", git_dir=sites[0].git_dir)
         except GitError as e:
             raise PushFailed(push_failure_lines(prepared, sites, str(e)))
         for site in sites:
             site.pushed = True
+
+
+# A repository on this machine is pushed to by a `git receive-pack` that git starts
+# here, which would run that repository's hooks (and its core.alternateRefsCommand)
+# with the publisher's environment and token. Config given with -c wins over the
+# repository's own, so none of it runs.
+_RECEIVE_PACK_WITHOUT_HOOKS = "git -c core.hooksPath=/dev/null -c core.alternateRefsCommand=true -c receive.autogc=false receive-pack"
+
+
+def no_hooks(remote: str) -> list[str]:
+    """The push options that keep a local destination's hooks from running."""
+    return [f"--receive-pack={_RECEIVE_PACK_WITHOUT_HOOKS}"] if local_path(remote) is not None else []
 
 
 def push_failure_lines(prepared: list[SitePublish], failed: list[SitePublish], reason: str) -> list[str]:

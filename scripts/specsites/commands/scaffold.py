@@ -10,13 +10,15 @@ import datetime
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
+from specsites.machinery.safe_write import refuse_unsafe_targets, write_files
 from specsites.sources.config import BASE_CONFIG, read_mkdocs_yml
+from specsites.sources.destinations import branch_problem, configured_remote_problem
 from specsites.sources.sites import Repository, site_specs
-from specsites.urls import usable_http_url
 
 _SPEC_ID = re.compile(r"CDSC-WG([0-9]+)-[0-9]+")
 _FOLDER = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -30,7 +32,9 @@ class Scaffold:
 
 
 def _one_line(value: str, what: str, source: str, example: str) -> list[Problem]:
-    if not value.strip() or any(c in value for c in "<>\n\r\"\\`{}[]|#"):
+    # Control characters and Unicode line breaks (NEL U+0085, U+2028, U+2029) too:
+    # YAML reads them as the end of the line.
+    if not value.strip() or any(c in value for c in "<>\n\r\"\\`{}[]|#") or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
         return [Problem(source, 0, f"{what} {value!r} must be one line of plain text without < > \" \\ ` {{ }} [ ] | #; like {example}")]
     return []
 
@@ -101,10 +105,10 @@ def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title
     elif any(site.production_host == host for site in repo.sites):
         problems.append(Problem("--host", 0, f"{host} is already another site's domain; give each site its own"))
     problems += _one_line(title, "the title", "--title", '"CDSC Power Systems Working Group"')
-    if remote and not (usable_http_url(remote) or re.fullmatch(r"[A-Za-z0-9._/~-]+(\.git)?", remote) or re.fullmatch(r"(ssh|git)://[^\s\"'<>;|&$`]+", remote)):
-        problems.append(Problem("--remote", 0, f"{remote!r} is not a remote; give an https:// or ssh:// URL or a path"))
-    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or branch.startswith(("-", "/")) or ".." in branch:
-        problems.append(Problem("--branch", 0, f"{branch!r} is not a branch name; like gh-pages"))
+    if remote and (why := configured_remote_problem(remote, repo.root)[1]):
+        problems.append(Problem("--remote", 0, f"remote {why}"))  # as destinations: in mkdocs.yml would say
+    if why := branch_problem(branch):
+        problems.append(Problem("--branch", 0, f"branch {why}"))
     base = _with_site(base_text, folder, remote, branch)
     if isinstance(base, Problem):
         problems.append(base)
@@ -156,7 +160,7 @@ def _with_site(text: str, folder: str, remote: str, branch: str) -> str | Proble
             return Problem(BASE_CONFIG, 0, "no `destinations:` under the specsites plugin; add it, or publish with --dest")
         pad = " " * (_indent(lines[dest_at]) + 2)
         end = _block_end(lines, dest_at)
-        lines[end + 1:end + 1] = [f"{pad}{folder}:\n", f"{pad}  remote: {remote}\n", f"{pad}  branch: {branch}\n"]
+        lines[end + 1:end + 1] = [f"{pad}{folder}:\n", f"{pad}  remote: {_quoted(remote)}\n", f"{pad}  branch: {_quoted(branch)}\n"]
     return "".join(lines)
 
 
@@ -184,24 +188,25 @@ def _block_end(lines: list[str], at: int) -> int:
 
 
 def write_scaffold(root: Path, scaffold: Scaffold) -> list[str]:
-    """Create the planned files (never replacing one) and the base config's edit."""
+    """Create the planned files (never replacing one) and the base config's edit: all
+    of them or, when one cannot be written, none (safe_write.py)."""
     for rel in scaffold.files:
-        if (root / rel).exists():
+        if os.path.lexists(root / rel):
             raise SpecSitesError(Problem(rel, 0, "already exists; nothing was written"))
-    written = []
-    for rel, text in scaffold.files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        written.append(rel)
+    created = {root / rel: text for rel, text in scaffold.files.items()}
+    refuse_unsafe_targets(root, [*created, root / BASE_CONFIG])
+    try:
+        write_files(root, created, exclusive=True)
+    except FileExistsError as e:
+        raise SpecSitesError(Problem(os.path.relpath(e.filename2 or e.filename or root, root), 0, "already exists; nothing was written"))
     if scaffold.base_config is not None:
-        temporary = root / f".{BASE_CONFIG}.new"
-        temporary.write_text(scaffold.base_config, encoding="utf-8")
-        os.replace(temporary, root / BASE_CONFIG)
-        written.append(BASE_CONFIG)
-    return written
+        try:
+            write_files(root, {root / BASE_CONFIG: scaffold.base_config})
+        except BaseException:  # all or nothing: the new files go again
+            for path in created:
+                path.unlink()
+            raise
+    return [*scaffold.files, *([BASE_CONFIG] if scaffold.base_config is not None else [])]
 
 
 def today() -> datetime.date:

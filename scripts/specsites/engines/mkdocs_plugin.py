@@ -11,6 +11,7 @@ serve` does everything the `specsites` command does for one site.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from specsites.redirects.plan import Plan
 from specsites.redirects.site_output import with_anchor_script
 from specsites.sources.config import SpecSitesConfig
 from specsites.sources.inventory import Inventory
+from specsites.sources.source_files import vet_paths
 from specsites.sources.sites import Repository, added_sources, load_repository, shared_assets, watched_paths
 from specsites.sources.spec_meta import SpecMeta, nav_with_specs
 from specsites.stages import finish
@@ -176,6 +178,12 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.context is not None
         repo, site = self.context.repo, self.context.site
+        # MkDocs gathered these following links; none is read or copied before this.
+        # (The theme's own files, from the installed packages, are not the repository's.)
+        ours = [Path(os.path.abspath(f.abs_src_path)) for f in files if f.abs_src_path]
+        problems = vet_paths([p for p in ours if p.is_relative_to(os.path.abspath(repo.root)) or p.is_relative_to(os.path.abspath(config.docs_dir))], repo.root)
+        if problems:
+            raise PluginProblems(problems)
         added = added_sources(repo, site)
         self.spec_sources = {rel: p for rel, p in added.items() if p.parent == site.specifications_dir}
         for rel, path in added.items():

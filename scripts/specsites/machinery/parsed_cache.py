@@ -10,7 +10,9 @@ file's bytes, the sites and their pages) and this tool's own code, so a hit is
 exactly what a fresh read gives. Only results without problems are kept, so every
 problem is found, with its line, by a fresh read. Entries are pickles in
 cache_root()/parsed, a per-user folder this tool alone writes (as Jinja keeps its
-compiled templates), never inside the output or the sources.
+compiled templates), never inside the output or the sources. A pickle runs code when
+loaded, so one is loaded only when cache_files.py vouches for it: the user's own,
+private, and carrying an HMAC under the user's key (a planted entry is ignored).
 """
 from __future__ import annotations
 
@@ -19,11 +21,10 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from specsites.pages.version_cache import cache_root
+from specsites.machinery.cache_files import cache_root, read_entry, write_entry
 
 T = TypeVar("T")
 KEEP = 4  # entries kept per kind: the last few states of a file being edited
@@ -41,15 +42,14 @@ def cached(kind: str, inputs: tuple, compute: Callable[[], T]) -> T:
     raise (a SpecSitesError for bad input): then nothing is kept.
     """
     path = cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle"
-    try:
-        with open(path, "rb") as f:
-            value = pickle.load(f)
-        os.utime(path)  # recently used: kept longest
-        return value
-    except FileNotFoundError:
-        pass
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        pass  # unreadable or from an older shape of the code: read afresh
+    data = read_entry(cache_root(), path)  # None unless private and authentic
+    if data is not None:
+        try:
+            value = pickle.loads(data)
+            os.utime(path, follow_symlinks=False)  # recently used: kept longest
+            return value
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass  # from an older shape of the code: read afresh
     value = compute()
     _store(path, kind, value)
     return value
@@ -83,16 +83,9 @@ def _code_digest() -> str:
 def _store(path: Path, kind: str, value: object) -> None:
     """Write atomically and drop the oldest entries of the kind; a cache that cannot
     be written only costs time."""
+    if not write_entry(cache_root(), path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)):
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".new-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
         entries = sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)

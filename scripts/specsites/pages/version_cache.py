@@ -5,25 +5,17 @@ A tagged version never changes, but its page also shows today's theme, nav, spec
 metadata and version links. The key is a digest of all of that (version_key), so a
 hit is exactly the page a fresh render would make. Entries are JSON files in
 cache_root()/versions: a per-user cache like Jinja's, never inside the output or the
-sources.
+sources. Its HTML goes into published pages, so an entry is used only when
+cache_files.py vouches for it (the user's own, private, with an HMAC under the
+user's key): a planted one is ignored.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
-CACHE_ENV = "SPECSITES_CACHE_DIR"
-
-
-def cache_root() -> Path:
-    """$SPECSITES_CACHE_DIR, else $XDG_CACHE_HOME/specsites (~/.cache/specsites)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "specsites"
+from specsites.machinery.cache_files import cache_root, read_entry, write_entry
 
 
 def cache_dir() -> Path:
@@ -37,21 +29,14 @@ def version_key(*parts: object) -> str:
 
 def load(key: str) -> dict | None:
     """A cached page (html, ids, headings, heading_lines, source), or None."""
+    data = read_entry(cache_root(), cache_dir() / key[:2] / f"{key}.json")
     try:
-        entry = json.loads((cache_dir() / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entry = json.loads(data) if data is not None else None
+    except ValueError:
         return None
     return entry if isinstance(entry, dict) and isinstance(entry.get("html"), str) else None
 
 
 def store(key: str, entry: dict) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
-    folder = cache_dir() / key[:2]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".new-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(entry, f)
-        os.replace(temporary, folder / f"{key}.json")
-    except OSError:
-        pass
+    write_entry(cache_root(), cache_dir() / key[:2] / f"{key}.json", json.dumps(entry).encode("utf-8"))

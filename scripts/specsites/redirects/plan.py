@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import gc
+import os
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -15,6 +16,7 @@ from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.parsed_cache import cached, keep
 from specsites.redirects.map import Rule, Target, parse_redirects
 from specsites.sources.sites import Repository, site_pages
+from specsites.sources.source_files import read_source
 from specsites.urls import file_forms, page_key, served_forms, url_file
 
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
@@ -238,4 +240,5 @@ def load_planned_files(repo: Repository) -> PlannedFiles:
 def _plan_inputs(repo: Repository) -> tuple[str, bytes, Pages]:
     """What decides a plan: the redirects file's name and bytes, every site's pages."""
     path = repo.redirects_file
-    return path.name, path.read_bytes() if path.exists() else b"", {s.name: site_pages(repo, s) for s in repo.sites}
+    data = read_source(path, repo.root) if os.path.lexists(path) else b""
+    return path.name, data, {s.name: site_pages(repo, s) for s in repo.sites}

@@ -67,9 +67,10 @@ class Settings:
         return self.root / self.redirects
 
 
-def read_mkdocs_yml(path: Path, display: str, missing: str = "every site folder needs a mkdocs.yml") -> tuple[dict, yaml.Node]:
-    """A mkdocs.yml's settings (MkDocs' tags read as None) and its root node (for lines)."""
-    root = read_file(path, display, missing, aliases=True)
+def read_mkdocs_yml(path: Path, display: str, missing: str = "every site folder needs a mkdocs.yml", repository: Path | None = None) -> tuple[dict, yaml.Node]:
+    """A mkdocs.yml's settings (MkDocs' tags read as None) and its root node (for lines).
+    repository: the root it must be a regular file inside (source_files.py)."""
+    root = read_file(path, display, missing, aliases=True, root=repository)
     data = plain(root)
     if not isinstance(data, dict):
         raise SpecSitesError(Problem(display, line(root) if root is not None else 1, "expected a mapping of MkDocs settings, like `site_name: ...`"))
@@ -108,7 +109,7 @@ def read_config(root: Path) -> tuple[Settings, list[Problem]]:
     """The options of root's base mkdocs.yml, leaving out each bad value, and a
     problem for each; a file that cannot be read at all raises SpecSitesError."""
     root = root.resolve()
-    _, node = read_mkdocs_yml(root / BASE_CONFIG, BASE_CONFIG, "run in the repository, or pass -f path/to/mkdocs.yml")
+    _, node = read_mkdocs_yml(root / BASE_CONFIG, BASE_CONFIG, "run in the repository, or pass -f path/to/mkdocs.yml", root)
     problems: list[Problem] = []
 
     def problem(at: int, message: str) -> None:

@@ -12,6 +12,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -61,6 +62,27 @@ def remote_problem(value: object, cwd: Path) -> tuple[str, str]:
     return "", f"{value!r} is not a URL (https://, ssh://, git://, file://), user@host:path or an existing local path; fix it"
 
 
+def configured_remote_problem(value: object, root: Path) -> tuple[str, str]:
+    """remote_problem() for a remote written into the repository (mkdocs.yml, `new
+    site --remote`): also never a repository inside the source tree, which would
+    bring its own hooks and config: a pull request must not choose what runs when
+    the publisher pushes."""
+    remote, why = remote_problem(value, root)
+    if not why and (local := local_path(remote)) is not None and local.resolve().is_relative_to(root.resolve()):
+        return "", f"{value!r} is a folder inside this repository; publish to a repository outside it (or pass --dest, your own choice)"
+    return remote, why
+
+
+def local_path(remote: str) -> Path | None:
+    """The folder of a remote git reaches on this machine (a path, a file:// URL),
+    else None."""
+    if remote.startswith("/"):
+        return Path(remote)
+    if remote.lower().startswith("file://"):
+        return Path(unquote(urlsplit(remote).path or "/"))
+    return None
+
+
 def branch_problem(value: object) -> str:
     """"" when value is a branch name git accepts (`git check-ref-format`), else what is wrong."""
     if not isinstance(value, str) or not value:
@@ -101,7 +123,7 @@ def configured_destinations(node: yaml.Node | None, site_names: list[str], cwd: 
             problems.append(Problem(filename, line(value), f"destinations: {site} has no remote; add remote: with a URL or path"))
             continue
         remote_node = fields["remote"]
-        remote, why = remote_problem(remote_node.value if is_str(remote_node) else None, cwd)
+        remote, why = configured_remote_problem(remote_node.value if is_str(remote_node) else None, cwd)
         if why:
             problems.append(Problem(filename, line(remote_node), f"destinations: {site}: remote {why}"))
             continue

@@ -7,6 +7,7 @@ the preview or a test never writes it, so an experiment never becomes a demand.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,7 @@ import yaml
 from specsites.errors import Problem, SpecSitesError, unknown_site
 from specsites.machinery.parsed_cache import cached
 from specsites.urls import ID_PATTERN, PATH_PATTERN
+from specsites.sources.source_files import read_source
 from specsites.sources.yaml_nodes import compose, is_null, is_str, line
 
 FILENAME = "published-urls.yml"
@@ -96,7 +98,7 @@ def dump_inventory(inventory: Inventory) -> str:
 def load_inventory(repo) -> Inventory:
     """The repository's published-urls.yml (empty when there is none yet)."""
     path: Path = repo.root / FILENAME
-    data = path.read_bytes() if path.exists() else b""
+    data = read_source(path, repo.root) if os.path.lexists(path) else b""
     return cached("inventory", (data, repo.names), lambda: parse_inventory(data, repo.names))
 
 

@@ -17,6 +17,7 @@ from specsites.sources.spec_meta import SpecMeta, front_matter_value, nav_pages,
 from specsites.pages.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
 from specsites.urls import page_key, page_url, usable_http_url
 from specsites.sources.yaml_nodes import is_str, line
+from specsites.sources.source_files import read_source_text, vet_tree
 
 SHARED_DOCS = "docs"
 # Folders of the shared docs/ that are not pages: theme overrides and included text.
@@ -83,7 +84,7 @@ def load_repository(root: Path) -> Repository:
     for name in settings.sites:
         display = f"{name}/mkdocs.yml"
         try:
-            config, node = read_mkdocs_yml(root / name / "mkdocs.yml", display)
+            config, node = read_mkdocs_yml(root / name / "mkdocs.yml", display, repository=root)
         except SpecSitesError as e:
             problems.extend(e.problems)
             continue
@@ -110,7 +111,17 @@ def load_repository(root: Path) -> Repository:
         if (folder / "mkdocs.yml").is_file():
             problems.append(Problem(BASE_CONFIG, settings.sites_line, f"{folder.name}/mkdocs.yml makes {folder.name} a site, but it is not listed under sites:; add `- {folder.name}` there (specsites new site does both), or remove the folder"))
     raise_if_any(problems)
+    # Before anything reads them: every source is a regular file inside the repository.
+    raise_if_any(vet_tree(root, source_paths(root, settings.redirects_file, [s.folder for s in sites])))
     return Repository(root=root, sites=tuple(sites), redirects_file=settings.redirects_file, config=settings)
+
+
+def source_paths(root: Path, redirects_file: Path, site_folders: list[Path]) -> list[Path]:
+    """Everything a build reads from the repository: the base config, the map, the
+    inventory, the shared docs/ and each site's folder."""
+    from specsites.sources.inventory import FILENAME as INVENTORY
+
+    return [root / BASE_CONFIG, redirects_file, root / INVENTORY, root / SHARED_DOCS, *site_folders]
 
 
 def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
@@ -153,7 +164,7 @@ def site_specs(repo: Repository, site: Site) -> tuple[list[SpecMeta], list[Probl
         slug = rel[:-3]
         path = site.specifications_dir / rel
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_source_text(path, repo.root)
         except UnicodeDecodeError as e:
             problems.append(Problem(f"{site.name}/{SPECIFICATIONS}/{rel}", 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
             continue

@@ -15,6 +15,8 @@ import yaml
 from specsites.errors import Problem, SpecSitesError
 
 MAX_BYTES = 20 * 1024 * 1024  # 100,000 redirects take about 8 MB
+# Values a file with aliases may expand to: a mkdocs.yml has hundreds.
+MAX_EXPANDED_NODES = 100_000
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -46,15 +48,22 @@ def compose_text(text: str, filename: str, *, aliases: bool = False, first_line:
         raise SpecSitesError(Problem(filename, 0, "nested too deeply; fix the file's structure"))
     if root is not None and not aliases and _uses_aliases(root):
         raise SpecSitesError(Problem(filename, _alias_line(text) + first_line - 1, "YAML anchors and aliases (&name, *name) are not allowed; write each entry out"))
+    if root is not None and aliases and _expanded_size(root) > MAX_EXPANDED_NODES:
+        # a "billion laughs": a few lines whose aliases expand to more values than
+        # memory holds once MkDocs (or plain()) walks them
+        raise SpecSitesError(Problem(filename, _alias_line(text) + first_line - 1, f"YAML aliases here expand to over {MAX_EXPANDED_NODES:,} values (a YAML bomb); write the settings out without nesting aliases"))
     if root is not None and first_line != 1:
         _shift_lines(root, first_line - 1)
     return root
 
 
-def read_file(path: Path, display: str, missing: str, *, aliases: bool = False) -> yaml.Node | None:
-    """compose() of a file; `missing` is what to do when there is none."""
+def read_file(path: Path, display: str, missing: str, *, aliases: bool = False, root: Path | None = None) -> yaml.Node | None:
+    """compose() of a file; `missing` is what to do when there is none. root: the
+    repository, when the file is a source in it (source_files.py judges it first)."""
+    from specsites.sources.source_files import read_source
+
     try:
-        data = path.read_bytes()
+        data = read_source(path, root, display=display)
     except FileNotFoundError:
         raise SpecSitesError(Problem(display, 0, f"file not found; {missing}"))
     except IsADirectoryError:
@@ -132,6 +141,39 @@ def _uses_aliases(root: yaml.Node) -> bool:
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return False
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document holds with every alias written out: each distinct
+    node's size counted once (a graph of aliases has no cycles in what compose()
+    returns for a mkdocs.yml... unless one refers to itself: counted as a bomb)."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            return MAX_EXPANDED_NODES + 1  # a recursive alias: it expands without end
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _alias_line(text: str) -> int:
