@@ -152,7 +152,7 @@ def find_section(site: str, url: str, anchor: str, facts: dict[str, SiteFacts]) 
             return target(site, own, id_)
 
     for on in [site] + sorted(s for s in facts if s != site):
-        pages = sorted(facts[on].items(), key=lambda item: (not (on == site and item[0] == url), item[0]))
+        pages = sorted(facts.get(on, {}).items(), key=lambda item: (not (on == site and item[0] == url), item[0]))
         for page_url, page in pages:
             if anchor in page.ids and not (on == site and page_url == url):
                 return target(on, page, anchor)

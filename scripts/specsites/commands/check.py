@@ -121,7 +121,7 @@ def _redirect_jobs(site: str, base: str, redirects: Iterable[tuple[str, ...]]) -
             yield _Job(site, "/" + file, f"{base}/{file}", kind="redirect")
 
 
-def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], workers: int = 1, with_results: bool = False,
+def run_check(jobs: list[_Job], follower: Follower, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts] | None, workers: int = 1, with_results: bool = False,
               offsite: OffSite | None = None) -> CheckReport:
     """Follows every job as a browser running scripts does (follower) and as one that
     does not (its without_script()), and judges the two landings."""
@@ -153,7 +153,7 @@ class _Tally:
     """Judges each job as it is followed, keeping only failures and counts (and a
     Result per job when asked): not the landings of half a million URLs."""
 
-    def __init__(self, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], with_results: bool, offsite: OffSite | None = None) -> None:
+    def __init__(self, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts] | None, with_results: bool, offsite: OffSite | None = None) -> None:
         self.base_urls, self.pages, self.facts, self.with_results = base_urls, pages, facts, with_results
         self.offsite = offsite
         self.counts: dict[str, list[int]] = {}  # site -> [anchors, redirects, ids reaching their section only with JavaScript]
@@ -199,7 +199,7 @@ def _one_per_url(failures: Iterable[tuple[str, str, Failure]]) -> list[Failure]:
     return kept
 
 
-def _judge(job: _Job, landing: Landing, plain: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], offsite: OffSite | None = None) -> Failure | None:
+def _judge(job: _Job, landing: Landing, plain: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts] | None, offsite: OffSite | None = None) -> Failure | None:
     """A job's failure, judged with scripts run (a reader's browser) and then without
     (a crawler, a reader without JavaScript); None if it lands both ways. Without
     scripts, an id need only land on a page: a meta refresh cannot carry a #fragment."""
@@ -217,7 +217,7 @@ def _judge(job: _Job, landing: Landing, plain: Landing, base_urls: dict[str, str
     return None
 
 
-def _judge_walk(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts], offsite: OffSite | None, ids: bool = True) -> Failure | None:
+def _judge_walk(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts] | None, offsite: OffSite | None, ids: bool = True) -> Failure | None:
     """The failure of one walk: an error, a landing outside our sites that redirects.yml
     does not name, or (with ids) a page without the id asked for."""
     shown = job.url + (f"#{job.anchor}" if job.anchor else "")
@@ -235,8 +235,10 @@ def _judge_walk(job: _Job, landing: Landing, base_urls: dict[str, str], pages: d
     fragment = landing.url.partition("#")[2]
     page = _short(landing.url.partition("#")[0], base_urls)
     problem = f"lands on {page}, which has no id {fragment!r}"
-    if _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
+    if facts is not None and _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
         return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
+    if facts is None:
+        return Failure(job.site, shown, f"{problem}; run {command('build')} and check again to learn where that section stands now")
     found = _find_landed_section(job, landing.url, base_urls, pages, facts)
     if not found:
         return Failure(job.site, shown, f"{problem}, and no heading on any site has that id or its text; restore {{#{job.anchor}}} on the heading that replaced it, or add a redirect from {shown} to the section that did")
@@ -335,17 +337,29 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     out = (out or repo.root / "site").resolve()
     stamp = read_stamp(out)
     offsite = OffSite(repo.redirects_file, repo.names)
-    if live:  # where sections stand now, from a build of the work tree
-        _refuse_stale(repo, out, stamp, {site: stamp.get(site, {}).get("base_url", "") if isinstance(stamp.get(site), dict) else "" for site in urls},
-                      "the live check says where a lost section stands now from a build of these sources")
+    if live:
+        # The landings are judged from the answers alone; a build of the work tree only
+        # adds where a lost section stands now. Without one (a clone, a staging check
+        # after publish), that advice says to build rather than guess.
+        built = _fresh_facts(repo, out, stamp)
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, stamped_facts(stamp), workers or default_workers(),
+            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, built, workers or default_workers(),
                              with_results=with_results, offsite=offsite)
     _refuse_stale(repo, out, stamp, urls)
     static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results, offsite)
     with collector_paused():  # some 100,000 small objects and no cycles
         return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
+
+
+def _fresh_facts(repo, out: Path, stamp: dict) -> dict[str, SiteFacts] | None:
+    """The page facts of a build of the sources as they are, or None when there is none."""
+    urls = {site: stamp[site].get("base_url", "") if isinstance(stamp.get(site), dict) else "" for site in repo.names}
+    try:
+        _refuse_stale(repo, out, stamp, urls)
+    except SpecSitesError:
+        return None
+    return stamped_facts(stamp)
 
 
 def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str], needs: str = "") -> None:
