@@ -17,6 +17,7 @@ again: its walk cannot have changed.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -33,8 +34,12 @@ from github_pages import GitHubPagesServer
 from specsites.commands.check import MAX_HOPS, check_sites
 
 SITES = ["alpha", "beta", "gamma"]  # tests/fixture-repo's
-GOLDEN: list[int] = []  # seeds that found a disagreement once, kept for good
-SEEDS = GOLDEN + list(range(1000, 1000 + int(os.environ.get("SPECSITES_CHROMIUM_SEEDS", "24"))))
+# Seeds that found a disagreement once, kept for good: 1001 (a redirect page's data
+# block `null`) and 1004 (a block cut short) passed the check of fd0ec02 as landing
+# through the <noscript> refresh, while Chromium with JavaScript stays on "This page
+# has moved".
+GOLDEN = [1001, 1004]
+SEEDS = GOLDEN + [s for s in range(1000, 1000 + int(os.environ.get("SPECSITES_CHROMIUM_SEEDS", "20"))) if s not in GOLDEN]
 NAVIGATIONS = 2 * MAX_HOPS + 4  # more than this for one URL: a loop (Chromium would go on for ever)
 
 # Asked of the document Chromium rests on.
@@ -79,7 +84,8 @@ class Budget:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                super().do_GET()
+                with contextlib.suppress(ConnectionError):  # the browser left mid-answer, for the next URL
+                    super().do_GET()
 
         server.httpd.RequestHandlerClass = Capped
 
@@ -125,19 +131,19 @@ class Tab:
         self.answers, self.commits, self.budget.spent = [], 0, 0
         self.visits += 1
         try:
-            page.goto(url, wait_until="load")
+            page.goto(url, wait_until="commit")
         except self.Error:
-            pass  # interrupted by a navigation, or aborted as a loop: see where it rests
+            pass  # interrupted by a navigation: see where it rests
         state, rests = None, False
-        for _ in range(NAVIGATIONS + 2):
+        for _ in range(20 * NAVIGATIONS):
+            if self.budget.over():
+                break  # a loop: it would go on for ever
             commits = self.commits
             try:
-                page.wait_for_load_state("load")
+                page.wait_for_load_state("load", timeout=1000)  # in slices: a loop's pages may never load
                 state = page.evaluate(STATE)
             except self.Error:
-                continue  # a navigation destroyed the document meanwhile: look again
-            if self.budget.over():
-                break
+                continue  # not loaded yet, or a navigation destroyed the document meanwhile: look again
             if not state["refresh"]:
                 rests = self.commits == commits
                 if rests:
