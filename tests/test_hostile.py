@@ -527,3 +527,23 @@ def test_the_live_check_verifies_certificates(tmp_path: Path) -> None:
         assert answer.status == NO_ANSWER and "CERTIFICATE_VERIFY_FAILED" in answer.location, answer
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("setting", ["INHERIT: /proc/self/environ", "docs_dir: ../../home", "hooks:\n  - evil.py"])
+def test_a_site_config_cannot_lead_mkdocs_out_of_the_repository_or_run_hooks(setting: str, tmp_path: Path) -> None:
+    repo = copy_sources(tmp_path / "repo")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "index.md").write_text(f"# {SECRET}\n")
+    marker = tmp_path / "ran"
+    (repo / WG1 / "evil.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n")
+    config = repo / WG1 / "mkdocs.yml"
+    text = config.read_text()
+    config.write_text(text.replace("INHERIT: ../mkdocs.yml\n", "") + setting + "\n" if setting.startswith("INHERIT") else text + setting + "\n")
+    key = setting.split(":")[0]
+    line = next(n for n, t in enumerate(config.read_text().splitlines(), 1) if t.startswith(key))
+
+    result = run_cli("build", root=repo, env={**ENV, "MY_SECRET_TOKEN": "x"}, timeout=HANG)
+
+    one_error(result, f"{WG1}/mkdocs.yml:{line}: {key}: ")
+    assert not marker.exists()
+    assert not (repo / "site").exists()
