@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import socket
 import stat
 import sys
@@ -451,3 +452,98 @@ def test_publish_refuses_an_output_holding_a_link(tmp_path: Path, outside: Path)
         f"{WG1}/assets/secret.txt: in the built output is a symlink; publish commits regular files only, never a link: remove the link from the sources",
         f"{WG1}/pipe: in the built output is not a regular file; publish commits regular files only, never a link: remove the link from the sources",
     ]
+
+
+# --- Held before issue 25, and kept: the preview's paths and requests, TLS ------------
+
+TRAVERSALS = [
+    "/../mkdocs.yml", "/../../mkdocs.yml", "/%2e%2e/mkdocs.yml", "/%2E%2E/%2E%2E/mkdocs.yml", "/..%2fmkdocs.yml",
+    "/..%2F..%2Fmkdocs.yml", "/%2e%2e%2f%2e%2e%2fmkdocs.yml", "/....//....//mkdocs.yml", "/..\\..\\mkdocs.yml",
+    "/..%5c..%5cmkdocs.yml", "/%252e%252e/mkdocs.yml", "//etc/passwd", "/%2fetc%2fpasswd", "/etc/passwd%00.html",
+    "/assets/../../../../etc/passwd", "/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/.%2e/.%2e/etc/passwd",
+    "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "/..;/..;/etc/passwd", "/./.././../etc/passwd", "/%2e%2e%5c%2e%2e%5cetc%5cpasswd",
+]
+
+
+def raw_request(port: int, request: bytes) -> bytes:
+    """What the server answers to exactly these bytes (no client normalises the path)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_the_preview_serves_nothing_outside_a_site(repo: Path, tmp_path: Path) -> None:
+    from test_preview import Preview
+
+    (tmp_path / "server").mkdir()
+    preview = Preview(repo, tmp_path / "server")
+    try:
+        preview.wait_for(lambda: all("<h1" in preview.get(site) for site in SITES), "both sites to be served")
+        port = preview.port(WG1)
+        assert len(TRAVERSALS) == 21
+        for path in TRAVERSALS:
+            answer = raw_request(port, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
+            status = int(answer.split(b" ", 2)[1])
+            assert status in (400, 404), (path, answer[:200])
+            assert b"specsites:" not in answer and b"root:x:0:0" not in answer, path
+        # malformed requests get an error or a closed connection, and the server goes on
+        for request in [b"GET\r\n\r\n", b"\x00\x01\x02\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", b"BREW / HTTP/1.1\r\n\r\n"]:
+            answer = raw_request(port, request)
+            refused = re.match(rb"HTTP/1\.\d [45]\d\d ", answer) or re.search(rb"Error code: [45]\d\d", answer)  # the latter: an HTTP/0.9 answer
+            assert answer == b"" or refused, answer[:200]
+        assert "<h1" in preview.get(WG1)
+        assert not any("Traceback" in line for line in preview.lines), "\n".join(preview.lines)
+    finally:
+        if preview.process.poll() is None:
+            preview.stop()
+
+
+def test_the_live_check_verifies_certificates(tmp_path: Path) -> None:
+    """An https server with a certificate no authority signed is no answer, not a page."""
+    import http.server
+    import ssl
+    import subprocess
+    import threading
+
+    from specsites.checks.follow import NO_ANSWER
+    from specsites.checks.http_fetch import HttpFetch
+
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    (tmp_path / "index.html").write_text("<html><body><h1 id='x'>x</h1></body></html>")
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with HttpFetch(timeout=10) as fetch:
+            answer = fetch(f"https://127.0.0.1:{server.server_address[1]}/index.html")
+        assert answer.status == NO_ANSWER and "CERTIFICATE_VERIFY_FAILED" in answer.location, answer
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("setting", ["INHERIT: /proc/self/environ", "docs_dir: ../../home", "hooks:\n  - evil.py"])
+def test_a_site_config_cannot_lead_mkdocs_out_of_the_repository_or_run_hooks(setting: str, tmp_path: Path) -> None:
+    repo = copy_sources(tmp_path / "repo")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "index.md").write_text(f"# {SECRET}\n")
+    marker = tmp_path / "ran"
+    (repo / WG1 / "evil.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n")
+    config = repo / WG1 / "mkdocs.yml"
+    text = config.read_text()
+    config.write_text(text.replace("INHERIT: ../mkdocs.yml\n", "") + setting + "\n" if setting.startswith("INHERIT") else text + setting + "\n")
+    key = setting.split(":")[0]
+    line = next(n for n, t in enumerate(config.read_text().splitlines(), 1) if t.startswith(key))
+
+    result = run_cli("build", root=repo, env={**ENV, "MY_SECRET_TOKEN": "x"}, timeout=HANG)
+
+    one_error(result, f"{WG1}/mkdocs.yml:{line}: {key}: ")
+    assert not marker.exists()
+    assert not (repo / "site").exists()

@@ -17,7 +17,7 @@ from specsites.sources.spec_meta import SpecMeta, front_matter_value, nav_pages,
 from specsites.pages.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
 from specsites.urls import page_key, page_url, usable_http_url
 from specsites.sources.yaml_nodes import is_str, line
-from specsites.sources.source_files import read_source_text, vet_tree
+from specsites.sources.source_files import read_source_text, source_problem, vet_tree
 
 SHARED_DOCS = "docs"
 # Folders of the shared docs/ that are not pages: theme overrides and included text.
@@ -79,6 +79,9 @@ def load_repository(root: Path) -> Repository:
     production URL and shared pages; SpecSitesError naming every problem of both."""
     settings, problems = read_config(root)
     root = settings.root
+    # The base's paths resolve from a site's folder, as MkDocs reads them through INHERIT.
+    base, base_node = read_mkdocs_yml(root / BASE_CONFIG, BASE_CONFIG, repository=root)
+    problems += config_path_problems(base, base_node, root / "any-site", root, BASE_CONFIG)
     sites: list[Site] = []
     seen_hosts: dict[str, str] = {}
     for name in settings.sites:
@@ -87,6 +90,9 @@ def load_repository(root: Path) -> Repository:
             config, node = read_mkdocs_yml(root / name / "mkdocs.yml", display, repository=root)
         except SpecSitesError as e:
             problems.extend(e.problems)
+            continue
+        if more := config_path_problems(config, node, root / name, root, display):
+            problems.extend(more)
             continue
         url = config.get("site_url")
         parts = urlsplit(url) if isinstance(url, str) else None
@@ -114,6 +120,31 @@ def load_repository(root: Path) -> Repository:
     # Before anything reads them: every source is a regular file inside the repository.
     raise_if_any(vet_tree(root, source_paths(root, settings.redirects_file, [s.folder for s in sites])))
     return Repository(root=root, sites=tuple(sites), redirects_file=settings.redirects_file, config=settings)
+
+
+def config_path_problems(config: dict, node, folder: Path, root: Path, display: str) -> list[Problem]:
+    """What in a site's mkdocs.yml would make MkDocs read outside the repository or
+    run code before the sources are judged: INHERIT, docs_dir and theme.custom_dir
+    leading out of it (or to a file that is not a regular one), and `hooks:` (Python
+    files MkDocs runs)."""
+    problems = []
+
+    def at(key: str) -> int:
+        return next((line(k) for k, _ in node.value if is_str(k) and k.value == key), 1)
+
+    if "hooks" in config:
+        problems.append(Problem(display, at("hooks"), "hooks: MkDocs runs these Python files; the sites take none, remove them (the specsites plugin does the work)"))
+    theme = config.get("theme")
+    paths = [("INHERIT", config.get("INHERIT")), ("docs_dir", config.get("docs_dir")), ("theme", theme.get("custom_dir") if isinstance(theme, dict) else None)]
+    for key, value in paths:
+        if value is None:
+            continue
+        target = Path(os.path.abspath(folder / str(value)))
+        problem = source_problem(target, root)
+        if not isinstance(value, str) or not Path(os.path.realpath(target)).is_relative_to(os.path.realpath(root)) or problem is not None:
+            what = "custom_dir" if key == "theme" else key
+            problems.append(Problem(display, at(key), f"{what}: {value!r} leads outside the repository or to what is not a file or folder; point it at a path inside the repository"))
+    return problems
 
 
 def source_paths(root: Path, redirects_file: Path, site_folders: list[Path]) -> list[Path]:
