@@ -266,13 +266,15 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
     workdir = Path(tempfile.mkdtemp(prefix=f"specsites-serve-{site.name}-"))
     try:
         preview = PreviewSite(repo, site, workdir, served_at)
+        # Taken before the first build: an edit made while it builds, or once it is
+        # served but before the watch starts, differs from it and rebuilds.
+        watched = [*watched_paths(preview.repo, preview.site), served_at]
+        seen = snapshot(watched)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = _PreviewServer(listening, _handler(preview, address), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         watch = ChangeWatch(POLL_INTERVAL)
-        watched = [*watched_paths(preview.repo, preview.site), served_at]
-        seen = snapshot(watched)
         while True:
             if not watch.watch(watched) and not watch.wait(timeout=1.0):
                 continue
