@@ -38,6 +38,8 @@ ANALYSIS = "## Where the time goes"
 SCALE = "## Scale: one large site (issue 18)"
 LOADS: list[float] = []  # the 1-minute load average before each measurement: the machine is shared
 SCALE_PARTS = {"pages", "redirect-scale", "check-scale"}
+ENGINE_ROWS: list[tuple[str, str, str, str]] = []  # issue 27's rows: one site on each engine
+ENGINES = "## Engines side by side (issue 27)"
 
 
 def timed(command: list[str], **kwargs) -> float:
@@ -280,6 +282,30 @@ def page_scaling(reps: int, scratch: Path, sizes: list[int], plain_up_to: int) -
         print("  " + "; ".join(parts), flush=True)
 
 
+def engine_builds(reps: int, scratch: Path, pages: int = 1000) -> None:
+    """Issue 27: one generated site of `pages` pages built by each engine in turn,
+    alternating: specsites build on MkDocs and on Zensical, and the plain commands of
+    MkDocs and ProperDocs (our plugin, its nav cache on). Zensical's runs start cold:
+    specsites prepares each build in a fresh folder, so its cache is never reused."""
+    repo = consortium.generate(scratch / f"engines-{pages}", sites=1, pages=pages + 3, redirects=0)
+    site_config = repo / consortium.site_names(1)[0] / "mkdocs.yml"
+    binaries = Path(PY).parent
+    commands = {
+        f"specsites build, MkDocs ({os.cpu_count()} cores)": lambda: specsites("build", "--engine", "mkdocs", "--out", scratch / "engine-out-mkdocs", root=repo),
+        "plain `mkdocs build` (our plugin)": lambda: plain_mkdocs(site_config, scratch / "engine-plain"),
+        "plain `properdocs build` (our plugin)": lambda: [str(binaries / "properdocs"), "build", "-q", "-f", str(site_config), "-d", str(scratch / "engine-proper")],
+        "specsites build, Zensical 0.0.73 (one process per site)": lambda: specsites("build", "--engine", "zensical", "--out", scratch / "engine-out-zensical", root=repo),
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(reps):
+        for name, command in commands.items():
+            times[name].append(timed(command()))
+    shutil.rmtree(repo)
+    base = statistics.median(times["plain `mkdocs build` (our plugin)"])
+    for name, values in times.items():
+        row(f"{pages + 5} pages: {name}", values, f"{statistics.median(values) / base:.2f}x plain mkdocs", rows=ENGINE_ROWS)
+
+
 def redirect_scaling(reps: int, scratch: Path, counts: list[int]) -> dict[int, Path]:
     """Issue 18: a 200-page site built by specsites build with 0, 10k, 100k redirects.
 
@@ -391,9 +417,17 @@ def version_builds(reps: int, scratch: Path, count: int = 20) -> None:
     row(f"two real sites + {count} versions of a spec, warm cache", warm, f"{(ratio - 1) * 100:+.0f}% (target <= +10%)")
 
 
+def _installed(name: str) -> bool:
+    try:
+        importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def versions() -> str:
-    names = ["mkdocs", "mkdocs-material", "mkdocs-redirects", "PyYAML"]
-    packages = ", ".join(f"{n} {importlib.metadata.version(n)}" for n in names)
+    names = ["mkdocs", "mkdocs-material", "mkdocs-redirects", "PyYAML", "properdocs", "zensical"]
+    packages = ", ".join(f"{n} {importlib.metadata.version(n)}" for n in names if _installed(n))
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, {packages}"
 
 
@@ -401,14 +435,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
-    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview, versions; pages, redirect-scale, check-scale (issue 18)")
+    parser.add_argument("--only", nargs="*", default=[], help="build, redirects, check, preview, versions; pages, redirect-scale, check-scale (issue 18); engines (issue 27)")
     parser.add_argument("--pages", type=int, nargs="*", default=[200, 1000, 3000], help="site sizes for `pages`")
     parser.add_argument("--plain-up-to", type=int, default=1000, help="time plain mkdocs build only up to this many pages")
     parser.add_argument("--redirect-counts", type=int, nargs="*", default=[10_000, 100_000], help="redirect counts for `redirect-scale`")
     parser.add_argument("--reps", type=int, default=0, help="repetitions (default 3, --quick 2)")
     args = parser.parse_args()
     reps = args.reps or (2 if args.quick else 3)
-    parts = set(args.only or ["build", "redirects", "check", "preview", "versions", *SCALE_PARTS])
+    parts = set(args.only or ["build", "redirects", "check", "preview", "versions", "engines", *SCALE_PARTS])
     LOADS.append(os.getloadavg()[0])
     print(f"specsites benchmark: {versions()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="specsites-bench-") as tmp:
@@ -422,6 +456,8 @@ def main() -> None:
             compare_builds("the two real sites", real, ["wg1-connectivity", "wg3-customer-data"], reps, 0.5, scratch)
         if "versions" in parts:
             version_builds(max(reps, 5), scratch)
+        if "engines" in parts:
+            engine_builds(reps, scratch)
         if "pages" in parts:
             page_scaling(reps, scratch, args.pages, args.plain_up_to)
         if parts & {"redirect-scale", "check-scale"}:
@@ -432,7 +468,7 @@ def main() -> None:
                 check_scaling(reps, scratch, repos[largest], scratch / f"out-redirects-{largest}", {**ENV, "SPECSITES_CACHE_DIR": str(scratch / f"cache-{largest}")})
             for repo in repos.values():
                 shutil.rmtree(repo)
-        parts -= {"versions", *SCALE_PARTS}  # what remains needs the consortium
+        parts -= {"versions", "engines", *SCALE_PARTS}  # what remains needs the consortium
         big = consortium.generate(scratch / "consortium", sites=6, pages=150, redirects=10_000) if parts else None
         if "build" in parts:
             compare_builds("6 sites x 150 pages, 10k redirects", big, consortium.site_names(6), max(2, reps - 2), 0.4, scratch)
@@ -454,25 +490,29 @@ def main() -> None:
     header = ["| measurement | median | spread (min-max) | ratio / target |", "|---|---|---|---|"]
     table = header + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ROWS]
     scale = header + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in SCALE_ROWS]
+    engines = header + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ENGINE_ROWS]
     loaded = f"1-minute load average {min(LOADS):.1f}-{max(LOADS):.1f} (median {statistics.median(LOADS):.1f}) across the measurements, on {os.cpu_count()} cores"
-    print("\n" + "\n".join(table if ROWS else []) + "\n" + "\n".join(scale if SCALE_ROWS else []) + f"\n{loaded}")
+    print("\n" + "\n".join(table if ROWS else []) + "\n" + "\n".join(scale if SCALE_ROWS else []) + "\n" + "\n".join(engines if ENGINE_ROWS else []) + f"\n{loaded}")
     if args.write:
-        write_results(args, reps, table if ROWS else None, scale if SCALE_ROWS else None, loaded)
+        write_results(args, reps, table if ROWS else None, scale if SCALE_ROWS else None, loaded, engines if ENGINE_ROWS else None)
 
 
-def write_results(args, reps: int, table: list[str] | None, scale: list[str] | None, loaded: str) -> None:
-    """Replace in RESULTS.md the tables this run measured; keep the other table and the
+def write_results(args, reps: int, table: list[str] | None, scale: list[str] | None, loaded: str, engines: list[str] | None = None) -> None:
+    """Replace in RESULTS.md the tables this run measured; keep the other tables and the
     analyses below them (written by hand)."""
     results = HERE / "RESULTS.md"
     text = results.read_text() if results.exists() else f"# Benchmark results\n\n\n{ANALYSIS}\n"
     head, _, analysis = text.partition(ANALYSIS)
+    head, _, engine_part = head.partition(ENGINES)
     main_part, _, scale_part = head.partition(SCALE)
     run = f"by `benchmarks/run` ({'quick' if args.quick else 'full'} run, {reps} repetitions) on {versions()}; {loaded}"
     if table is not None:
         main_part = f"# Benchmark results\n\nRecorded {time.strftime('%Y-%m-%d')} {run}.\n\n" + "\n".join(table) + "\n\n"
     if scale is not None:
         scale_part = f"\n\nRecorded {time.strftime('%Y-%m-%d %H:%M')} UTC {run}.\n\n" + "\n".join(scale) + "\n\n"
-    results.write_text(main_part + (SCALE + scale_part if scale_part else "") + ANALYSIS + analysis)
+    if engines is not None:
+        engine_part = f"\n\nRecorded {time.strftime('%Y-%m-%d %H:%M')} UTC {run}.\n\n" + "\n".join(engines) + "\n\n"
+    results.write_text(main_part + (SCALE + scale_part if scale_part else "") + (ENGINES + engine_part if engine_part else "") + ANALYSIS + analysis)
 
 
 if __name__ == "__main__":

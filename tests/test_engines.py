@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SITES, copy_sources, fixture_repo, run_cli, tree_snapshot
+from conftest import ENV, ROOT, SITES, copy_sources, fixture_repo, run_cli, tree_snapshot
 from specsites.redirects.data import MARKER
 
 # The one line that names the engine; everything else must be the same bytes.
@@ -146,3 +146,37 @@ def test_zensical_publishes_every_version_as_mkdocs_does(tmp_path: Path) -> None
     assert "Keep the document short." in old and 'id="old-notes"' in old
     result = run_cli("check", "--out", zensical, root=root)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_scripts_build_installs_zensical_when_chosen_then_the_check_passes(tmp_path: Path) -> None:
+    """The promise from a fresh clone: `scripts/build --engine zensical && scripts/check`,
+    with a .venv of its own that scripts/build sets up, Zensical included."""
+    import shutil
+
+    clone = copy_sources(tmp_path / "clone")
+    shutil.copytree(ROOT / "scripts", clone / "scripts", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copy2(ROOT / "pyproject.toml", clone / "pyproject.toml")
+    env = {k: v for k, v in ENV.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    build = subprocess.run([str(clone / "scripts" / "build"), "--engine", "zensical"], cwd=clone, capture_output=True, text=True, env=env, timeout=1800)
+    assert build.returncode == 0, build.stderr
+    assert "installing zensical" in build.stderr
+    assert (clone / ".venv" / "bin" / "zensical").exists()
+    assert b'content="zensical-' in (clone / "site" / "wg1-connectivity" / "index.html").read_bytes()
+    check = subprocess.run([str(clone / "scripts" / "check")], cwd=clone, capture_output=True, text=True, env=env, timeout=600)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.splitlines()[-1] == "all URLs land"
+
+
+def test_a_broken_link_fails_a_zensical_build_with_the_file_and_line(tmp_path: Path) -> None:
+    zensical_installed()
+    root = fixture_repo(tmp_path / "repo")
+    assert run_cli("build", "--engine", "zensical", root=root).returncode == 0
+    before = tree_snapshot(root / "site")
+    guide = root / "alpha" / "docs" / "guide.md"
+    guide.write_text(guide.read_text() + "\nSee [the old page](gone.md).\n")
+    result = run_cli("build", "--engine", "zensical", root=root)
+    assert result.returncode == 2, result.stderr  # bad input, as on MkDocs
+    line = len(guide.read_text().splitlines())
+    assert f"error: alpha/docs/guide.md:{line}: page does not exist (Zensical): See [the old page](gone.md).; fix the link or the page it names" in result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
+    assert tree_snapshot(root / "site") == before  # the previous output as it was

@@ -9,12 +9,14 @@ one scripts/build installs when this engine is chosen.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from specsites.checks.site_checks import line_of_text
 from specsites.engines import plain_mkdocs
 from specsites.errors import Problem, SpecSitesError
 from specsites.redirects.folders import PreviousOutput, RedirectFiles, Reuse
@@ -37,7 +39,7 @@ def executable() -> Path:
 def overrides_folder(context: SiteContext) -> Path | None:
     """The theme's custom_dir of the site's configuration, which must be inside the
     repository (a committed file must not make the build read elsewhere)."""
-    config = merged_config(context.site.config_file)
+    config = merged_config(context.site.config_file, context.repo.root)
     custom = (config.get("theme") or {}).get("custom_dir") if isinstance(config.get("theme"), dict) else None
     if not custom:  # the shared overrides, which the MkDocs plugin adds to the theme too
         shared = context.repo.shared_docs / plain_mkdocs.OVERRIDES
@@ -48,17 +50,45 @@ def overrides_folder(context: SiteContext) -> Path | None:
     return folder
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_WARNING = re.compile(r"^\s*(?:Warning|Error):\s*(.+)$")
+_WHERE = re.compile(r"\[\s*(.+?):(\d+):\d+\s*\]")
+_SOURCE_LINE = re.compile(r"^\s*\d+\s*│\s?(.*)$")
+
+
+def zensical_problems(output: str, prepared: Prepared) -> list[Problem]:
+    """Zensical's warnings (`Warning: page does not exist` with the page's path, line
+    and text) as problems in the file an editor opens, at the line holding that text
+    there (a spec page's prepared text has a header above its source's lines)."""
+    problems: list[Problem] = []
+    what, where = "", None
+    for raw in output.splitlines():
+        line = _ANSI.sub("", raw)
+        if match := _WARNING.match(line):
+            what, where = match.group(1).strip(), None
+        elif what and where is None and (match := _WHERE.search(line)):
+            where = (match.group(1), int(match.group(2)))
+        elif what and where is not None and (match := _SOURCE_LINE.match(line)):
+            page = prepared.sources.get(where[0])
+            shown, number = (page.shown, line_of_text(page.source, match.group(1).strip()) or 0) if page else (where[0], where[1])
+            problems.append(Problem(shown, number, f"{what} (Zensical): {match.group(1).strip()}; fix the link or the page it names"))
+            what, where = "", None
+    return problems
+
+
 def render(prepared: Prepared, shown: str) -> list[Problem]:
-    """`zensical build` of the prepared folder; its failure as problems (its last lines)."""
+    """`zensical build` of the prepared folder (strict as the configuration says);
+    its warnings, or its failure, as problems."""
     result = subprocess.run(
         [str(executable()), "build", "--clean", "-f", str(prepared.config_file)],
         cwd=prepared.folder, capture_output=True, text=True, timeout=3600,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    if result.returncode == 0:
-        return []
-    lines = [line for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-    return [Problem(shown, 0, f"zensical build failed: {lines[-1].strip() if lines else 'exit code ' + str(result.returncode)}")]
+    problems = zensical_problems(result.stdout + "\n" + result.stderr, prepared)
+    if result.returncode == 0 or problems:
+        return problems
+    lines = [_ANSI.sub("", line).strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
+    return [Problem(shown, 0, f"zensical build failed: {lines[-1] if lines else 'exit code ' + str(result.returncode)}")]
 
 
 def build_site(context: SiteContext, site_dir: Path, previous: PreviousOutput | None) -> tuple[RenderedSite, dict[str, int], RedirectFiles, Reuse]:

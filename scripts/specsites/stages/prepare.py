@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from specsites.checks.page_facts import unclosed_problems
-from specsites.errors import Problem
+from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.git_utils import last_changed
 from specsites.pages import spec_pages, version_pages
 from specsites.pages.readers import reader_extra
@@ -39,6 +39,7 @@ class Prepared:
     folder: Path
     config_file: Path
     pages: dict[str, PreparedPage] = field(default_factory=dict)  # output file (x.html) -> its source
+    sources: dict[str, PreparedPage] = field(default_factory=dict)  # docs path (x.md) -> the same
     version_keys: dict[str, str] = field(default_factory=dict)  # output file -> version cache key
     problems: list[Problem] = field(default_factory=list)  # found while preparing (an unclosed {#id)
 
@@ -47,14 +48,19 @@ class Prepared:
         return self.folder / OUTPUT
 
 
-def merged_config(site_config: Path) -> dict:
+def merged_config(site_config: Path, root: Path) -> dict:
     """A site's mkdocs.yml with the file it inherits merged in, as MkDocs merges them
-    (mappings key by key, anything else replaced by the site's)."""
-    config, _ = read_mkdocs_yml(site_config, f"{site_config.parent.name}/mkdocs.yml")
+    (mappings key by key, anything else replaced by the site's); SpecSitesError when
+    it inherits a file outside the repository root."""
+    display = f"{site_config.parent.name}/mkdocs.yml"
+    config, _ = read_mkdocs_yml(site_config, display)
     parent = config.pop("INHERIT", None)
     if not isinstance(parent, str):
         return config
-    base, _ = read_mkdocs_yml((site_config.parent / parent).resolve(), parent)
+    inherited = (site_config.parent / parent).resolve()
+    if not inherited.is_relative_to(root.resolve()):
+        raise SpecSitesError(Problem(display, 1, f"INHERIT: {parent!r} is outside the repository; inherit the base config, INHERIT: ../mkdocs.yml"))
+    base, _ = read_mkdocs_yml(inherited, parent)
     base.pop("INHERIT", None)
     return _merge(base, config)
 
@@ -70,7 +76,7 @@ def resolved_config(context: SiteContext, overrides: str | None) -> dict:
     """The site's configuration with nothing left for a plugin to add: docs and output
     inside the prepared folder, the theme's overrides copied there, the snippets'
     base path absolute, extra.specsites and the specs' nav entries written in."""
-    config = merged_config(context.site.config_file)
+    config = merged_config(context.site.config_file, context.repo.root)
     config["docs_dir"], config["site_dir"] = DOCS, OUTPUT
     config["site_url"] = context.base_url
     theme = dict(config.get("theme") or {})
@@ -110,8 +116,12 @@ def prepare_site(context: SiteContext, folder: Path, overrides: Path | None) -> 
     sources.update(added_sources(repo, site))
     spec_sources = {rel for rel, p in sources.items() if p.parent == site.specifications_dir}
     for rel, path in sorted(sources.items()):
-        text = path.read_text(encoding="utf-8")
         shown = path.relative_to(repo.root).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            prepared.problems.append(Problem(shown, 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8"))
+            continue
         front, body = _split_front(text)
         if rel in spec_sources:
             spec = spec_pages.spec_of_page(context.specs, site.name, rel)
@@ -123,12 +133,12 @@ def prepare_site(context: SiteContext, folder: Path, overrides: Path | None) -> 
         body = spec_pages.with_moved_specs(body, context.plan, repo, context.linker, md_to_html(rel), context.labels)
         prepared.problems += unclosed_problems(text, shown)
         _write_page(docs / rel, front, body)
-        prepared.pages[md_to_html(rel)] = PreparedPage(shown, text)
+        prepared.pages[md_to_html(rel)] = prepared.sources[rel] = PreparedPage(shown, text)
     plan = version_pages.plan_versions(context, use_cache=False)
     for rel, page in plan.render.items():
         (docs / rel).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel).write_text(page.markdown, encoding="utf-8")
-        prepared.pages[md_to_html(rel)] = PreparedPage(page.shown, page.markdown, historic=True)
+        prepared.pages[md_to_html(rel)] = prepared.sources[rel] = PreparedPage(page.shown, page.markdown, historic=True)
     overrides_name = OVERRIDES if overrides is not None else None
     prepared.config_file.write_text(yaml.safe_dump(resolved_config(context, overrides_name), allow_unicode=True, sort_keys=False), encoding="utf-8")
     return prepared
@@ -140,7 +150,10 @@ def _split_front(text: str) -> tuple[dict, str]:
     if split is None:
         return {}, text
     front, body = split
-    data = yaml.safe_load(front.strip().removeprefix("---").removesuffix("---"))
+    try:
+        data = yaml.safe_load(front.strip().removeprefix("---").removesuffix("---"))
+    except yaml.YAMLError:  # not front matter after all: the page as written
+        return {}, text
     return (data, body) if isinstance(data, dict) else ({}, text)
 
 
