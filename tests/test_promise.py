@@ -1,0 +1,76 @@
+"""Issue 24: moves, fixes, versions, preview and publishing keep the promise together,
+each "Why" of the issue through the real CLI on a copy of the repository."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ENV, SITES, commit_all, copy_sources, edit, git, run_cli
+
+SPEC = Path("wg1-connectivity/specifications/cdsc-wg1-01.md")
+
+
+# --- item 6: only a real release is recorded -----------------------------------
+
+def _bare_remotes(folder: Path) -> dict[str, Path]:
+    remotes = {site: folder / f"{site}.git" for site in SITES}
+    for remote in remotes.values():
+        git("init", "-q", "--bare", str(remote))
+    return remotes
+
+
+def _configure_destinations(root: Path, remotes: dict[str, Path]) -> None:
+    """Point the base mkdocs.yml's production destinations at local bare repositories."""
+    config = root / "mkdocs.yml"
+    text = config.read_text()
+    for site, remote in remotes.items():
+        start = text.index(f"        {site}:\n          remote: ")
+        end = text.index("\n", start + len(site) + 20)
+        text = text[:start] + f"        {site}:\n          remote: {remote}" + text[end:]
+    config.write_text(text)
+
+
+def test_a_rehearsal_records_nothing_and_a_release_records_under_the_publishers_identity(tmp_path: Path) -> None:
+    root = copy_sources(tmp_path / "source")
+    production = _bare_remotes(tmp_path / "production")
+    _configure_destinations(root, production)
+    edit(root / SPEC, "### 1.2 Non-goals {#non-goals}", "### 1.2 Non-goals {#non-goals}\n\n### 1.3 Trial {#trial}")
+    commit_all(root, "Add a trial section")
+    inventory = (root / "published-urls.yml").read_bytes()
+    head = git("rev-parse", "HEAD", cwd=root)
+
+    # a rehearsal: --dest to somewhere else pushes there, records nothing and says so
+    rehearsal = _bare_remotes(tmp_path / "rehearsal")
+    dests = [f"--dest={site}={remote}" for site, remote in rehearsal.items()]
+    tried = run_cli("publish", *dests, root=root)
+    assert tried.returncode == 0, tried.stderr
+    assert git("--git-dir", str(rehearsal["wg1-connectivity"]), "rev-parse", "gh-pages")
+    assert (root / "published-urls.yml").read_bytes() == inventory
+    assert git("rev-parse", "HEAD", cwd=root) == head
+    assert f"recorded nothing in published-urls.yml: wg1-connectivity went to {rehearsal['wg1-connectivity']} gh-pages, not its production destination in mkdocs.yml; if this was the release, publish again with --record" in tried.stdout.splitlines()
+
+    # the release: to the configured destinations, recorded under the publisher's identity
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = Pat Publisher\n\temail = pat@example.org\n")
+    env = {**ENV, "GIT_CONFIG_GLOBAL": str(gitconfig)}
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        env.pop(name, None)
+    release = run_cli("publish", root=root, env=env)
+    assert release.returncode == 0, release.stderr
+    assert "recorded what went live in published-urls.yml" in release.stdout
+    assert git("show", "--name-only", "--format=", "HEAD", cwd=root) == "published-urls.yml"
+    assert "+    - trial" in git("show", "HEAD", cwd=root)
+    assert git("log", "-1", "--format=%an <%ae>|%cn <%ce>", cwd=root) == "Pat Publisher <pat@example.org>|Pat Publisher <pat@example.org>"
+
+
+def test_a_release_pushed_elsewhere_is_recorded_only_when_asked(tmp_path: Path) -> None:
+    root = copy_sources(tmp_path / "source")
+    edit(root / SPEC, "### 1.2 Non-goals {#non-goals}", "### 1.2 Non-goals {#non-goals}\n\n### 1.3 Trial {#trial}")
+    commit_all(root, "Add a trial section")
+    dests = [f"--dest={site}={remote}" for site, remote in _bare_remotes(tmp_path).items()]
+
+    staged = run_cli("publish", *dests, "--record", "--staging-base", "https://editor.github.io/preview", root=root)
+    assert staged.returncode == 2 and staged.stderr.startswith("error: --record: a staging copy")
+    recorded = run_cli("publish", *dests, "--record", root=root)
+    assert recorded.returncode == 0, recorded.stderr
+    assert "recorded what went live in published-urls.yml" in recorded.stdout
+    assert "+    - trial" in git("show", "HEAD", cwd=root)
