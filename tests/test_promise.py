@@ -74,3 +74,50 @@ def test_a_release_pushed_elsewhere_is_recorded_only_when_asked(tmp_path: Path) 
     assert recorded.returncode == 0, recorded.stderr
     assert "recorded what went live in published-urls.yml" in recorded.stdout
     assert "+    - trial" in git("show", "HEAD", cwd=root)
+
+
+# --- item 5: the preview is exactly as strict as the build ---------------------
+
+def _build_errors(root: Path) -> list[str]:
+    build = run_cli("build", "--out", root / "strict-build", root=root)
+    assert build.returncode == 2, build.stdout + build.stderr
+    return [line.removeprefix("error: ") for line in build.stderr.splitlines()]
+
+
+def test_the_preview_reports_what_the_build_reports_across_sites(repo: Path, tmp_path: Path) -> None:
+    from test_preview import Preview
+
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    preview = Preview(repo, tmpdir)
+    try:
+        preview.wait_for(lambda: all("<h1" in preview.get(site) for site in SITES), "both sites to be served")
+        page = repo / "wg1-connectivity" / "docs" / "use-cases.md"
+        good = page.read_text()
+
+        # a link from wg1 into a section wg3's page does not have: the page edit's rebuild says so
+        page.write_text(good.replace("# ", "# Broken-marker ", 1) + "\nSee [a missing use case](https://customerdata.carbondataspec.org/use-cases#use-case-missing).\n")
+        expected = _build_errors(repo)
+        assert any("use-case-missing" in line for line in expected)
+        preview.wait_for(lambda: all(f"wg1-connectivity: error: {line}" in preview.lines for line in expected), "the build's errors in the preview")
+        assert "wg1-connectivity: rebuild failed; still serving the last good build" in preview.lines
+        assert "Broken-marker" not in preview.get("wg1-connectivity", "use-cases.html")
+
+        # a valid link to a new section, then wg3 renames it: wg3's rebuild introduced the break
+        target = repo / "wg3-customer-data" / "docs" / "use-cases.md"
+        target.write_text(target.read_text() + "\n## Trial use case {#trial}\n\nA trial.\n")
+        page.write_text(good.replace("# ", "# Linked-marker ", 1) + "\nSee [the trial](https://customerdata.carbondataspec.org/use-cases#trial).\n")
+        preview.wait_for(lambda: "Linked-marker" in preview.get("wg1-connectivity", "use-cases.html") and 'id="trial"' in preview.get("wg3-customer-data", "use-cases.html"), "the new section and the link")
+        before = len(preview.lines)
+        edit(target, "{#trial}", "{#trial-case}\n\nTrial-two-marker.")
+        expected = _build_errors(repo)
+        assert len(expected) == 1 and expected[0].startswith("wg1-connectivity/docs/use-cases.md:") and "#trial" in expected[0]
+        preview.wait_for(lambda: f"wg3-customer-data: error: {expected[0]}" in preview.lines[before:], "wg3's rebuild to report wg1's link")
+        assert "Trial-two-marker" not in preview.get("wg3-customer-data", "use-cases.html")  # the last good build
+
+        # mending the link on wg1 alone lets wg3 build again, without a restart
+        edit(page, "use-cases#trial)", "use-cases#trial-case)")
+        preview.wait_for(lambda: "Trial-two-marker" in preview.get("wg3-customer-data", "use-cases.html"), "wg3 to recover from wg1's edit")
+    finally:
+        if preview.process.poll() is None:
+            preview.stop()
