@@ -121,3 +121,59 @@ def test_the_preview_reports_what_the_build_reports_across_sites(repo: Path, tmp
     finally:
         if preview.process.poll() is None:
             preview.stop()
+
+
+# --- item 1: one answer to "where does this published id live now" ------------
+
+def _published_version(tmp_path: Path) -> Path:
+    """A copy with cdsc-wg1-01/2024-06-27 tagged and its URL recorded as published."""
+    from conftest import record_published
+
+    root = copy_sources(tmp_path / "repo")
+    commit_all(root)
+    git("tag", "-a", "-m", "CDSC-WG1-01 as of 2024-06-27", "cdsc-wg1-01/2024-06-27", cwd=root)
+    record_published(root, "wg1-connectivity", "/specs/cdsc-wg1-01/2024-06-27/", ["client-processing", "extensions", "goals"])
+    commit_all(root, "Record the version")
+    return root
+
+
+def _drop_section(path: Path, heading: str, next_heading: str) -> None:
+    text = path.read_text()
+    path.write_text(text[:text.index(heading)] + text[text.index(next_heading):])
+
+
+def test_a_renamed_section_still_on_the_living_page_is_not_sent_to_the_frozen_version(tmp_path: Path) -> None:
+    root = _published_version(tmp_path)
+    edit(root / SPEC, "## 7. Client processing {#client-processing}", "## 7. Processing by clients {#processing-by-clients}")
+    entry = "/specs/cdsc-wg1-01/#client-processing: /specs/cdsc-wg1-01/#processing-by-clients"
+
+    build = run_cli("build", root=root)
+    assert build.returncode == 2
+    line = next(n for n, text in enumerate((root / SPEC).read_text().splitlines(), 1) if "{#processing-by-clients}" in text)
+    assert build.stderr.splitlines() == [
+        f"error: {SPEC}:{line}: /specs/cdsc-wg1-01/#client-processing was published and /specs/cdsc-wg1-01/ no longer has that id; "
+        f"fix: add under `wg1-connectivity:` in redirects.yml:  {entry}  (or restore {{#client-processing}})"
+    ]
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert f"added under `wg1-connectivity:` in redirects.yml:  {entry}  (the heading '7. Processing by clients' (#processing-by-clients) on /specs/cdsc-wg1-01/ has the number and words of the section #client-processing was)" in fix.stdout
+    assert run_cli("build", root=root).returncode == 0
+    assert run_cli("check", root=root).returncode == 0
+
+
+def test_only_a_section_the_living_text_dropped_goes_to_the_frozen_version_and_says_so(tmp_path: Path) -> None:
+    root = _published_version(tmp_path)
+    _drop_section(root / SPEC, "### 4.5 Extensions", "## 5. Scopes")
+    build = run_cli("build", root=root)
+    assert build.returncode == 2
+    assert build.stderr.splitlines() == [
+        f"error: {SPEC}: /specs/cdsc-wg1-01/#extensions was published and /specs/cdsc-wg1-01/ no longer has that id, and the living text no longer has "
+        "that section: only the frozen version /specs/cdsc-wg1-01/2024-06-27/ keeps its words; fix: add under `wg1-connectivity:` in redirects.yml:  "
+        "/specs/cdsc-wg1-01/#extensions: /specs/cdsc-wg1-01/2024-06-27/#extensions  (or restore the section with {#extensions})"
+    ]
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert ("/specs/cdsc-wg1-01/#extensions: /specs/cdsc-wg1-01/2024-06-27/#extensions  (the living text no longer has the section #extensions; "
+            "only the frozen version /specs/cdsc-wg1-01/2024-06-27/ keeps its words ('4.5 Extensions'))") in fix.stdout
+    assert run_cli("build", root=root).returncode == 0
+    assert run_cli("check", root=root).returncode == 0

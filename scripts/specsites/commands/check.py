@@ -23,7 +23,7 @@ from specsites.checks.static_host import FolderFiles, IndexedFiles, Share, add_f
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.checks.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirects.plan import PlannedFiles, collector_paused, load_planned_files
-from specsites.checks.site_checks import SiteFacts, entry_fix, find_section
+from specsites.checks.site_checks import SiteFacts, entry_fix, locate_section
 from specsites.sources.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
 
@@ -196,9 +196,11 @@ def _judge(job: _Job, landing: Landing, base_urls: dict[str, str], pages: dict[s
     problem = f"lands on {page}, which has no id {fragment!r}"
     if _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
         return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
-    found = _find_landed_section(job, landing.url, base_urls, pages, facts)
+    found, frozen = _find_landed_section(job, landing.url, base_urls, pages, facts)
     if not found:
         return Failure(job.site, shown, f"{problem}, and no heading on any site has that id or its text; restore {{#{job.anchor}}} on the heading that replaced it, or add a redirect from {shown} to the section that did")
+    if frozen:
+        problem += f", and the living text no longer has that section: only the frozen version {found.partition('#')[0]} keeps its words"
     return Failure(job.site, shown, problem, f"{shown}: {found}")
 
 
@@ -217,15 +219,17 @@ def _built_page_has(landed: str, anchor: str, base_urls: dict[str, str], pages: 
     return page is not None and anchor in page.ids
 
 
-def _find_landed_section(job: _Job, landed: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> str:
-    """Where the section stands now (see site_checks.find_section), as written under job.site."""
+def _find_landed_section(job: _Job, landed: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> tuple[str, bool]:
+    """Where the section stands now (see site_checks.locate_section), as written under
+    job.site ("" if nowhere), and whether only a frozen version has it."""
     where = _short(landed.partition("#")[0], base_urls)
     site, _, path = where.partition(":")
     url = pages.get(site, {}).get(page_key(path))
-    found = find_section(site, url if url is not None else path.lstrip("/"), job.anchor, facts)
+    placed = locate_section(site, url if url is not None else path.lstrip("/"), job.anchor, facts)
+    found = placed.target if placed else ""
     if found and site != job.site and ":" not in found.partition("#")[0]:
         found = f"{site}:{found}"  # found on the page's site, written under job.site
-    return found
+    return found, bool(placed and placed.frozen)
 
 
 def _suggest(job: _Job, pages: dict[str, dict[str, str]]) -> str:

@@ -3,7 +3,7 @@
 Where a URL or id of the inventory no longer lands, an entry is written only with a
 reason: git shows the page's source renamed to a page that exists, or the same id
 (or a heading whose words give the old id) stands on another page or site
-(site_checks.find_section). Everything else is listed for the editor to decide.
+(site_checks.locate_section). Everything else is listed for the editor to decide.
 The page facts come from a build of the sources into a temporary folder, with the
 published-id check left out (it is what is being fixed). The new redirects.yml is
 validated like a hand-written one before it replaces the old; on any error nothing
@@ -23,7 +23,7 @@ from specsites.sources.inventory import Inventory, load_inventory
 from specsites.commands.move import locate
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import Pages, Plan, plan_redirects
-from specsites.checks.site_checks import SiteFacts, find_section
+from specsites.checks.site_checks import Placement, SiteFacts, locate_section
 from specsites.sources.sites import SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
 from specsites.urls import page_key, page_url, served_forms
 from specsites.sources.yaml_text import add_entries, retarget
@@ -82,7 +82,7 @@ def missing_pages(inventory: Inventory, pages: Pages, plan: Plan) -> list[tuple[
 
 def place_ids(inventory: Inventory, pages: Pages, plan: Plan, facts: dict[str, SiteFacts]) -> tuple[list[Fix], list[Unplaced]]:
     """An entry for each published id that its page (or where the page now lands) no
-    longer has, where find_section finds it; the others unplaced."""
+    longer has, where locate_section finds it; the others unplaced."""
     fixes, unplaced = [], []
     for site, urls in sorted(inventory.items()):
         for url, ids in sorted(urls.items()):
@@ -100,24 +100,22 @@ def place_ids(inventory: Inventory, pages: Pages, plan: Plan, facts: dict[str, S
             if page is None:
                 continue
             for anchor in sorted(ids - page.ids - set(forwarded)):
-                found = find_section(on, on_url, anchor, facts)
-                if not found:
+                placed = locate_section(on, on_url, anchor, facts)
+                if placed is None:
                     unplaced.append(Unplaced(site, f"{url}#{anchor}", "no heading on any site has that id or its words; restore the id, or point it at the section that replaced it"))
                     continue
+                found = placed.target
                 target = found if on == site or ":" in found.partition("#")[0] else f"{on}:{found}"
-                fixes.append(Fix(site, f"{url}#{anchor}", target, _section_reason(site, anchor, target, facts)))
+                fixes.append(Fix(site, f"{url}#{anchor}", target, _section_reason(target, placed, anchor)))
     return fixes, unplaced
 
 
-def _section_reason(site: str, anchor: str, target: str, facts: dict[str, SiteFacts]) -> str:
+def _section_reason(target: str, placed: Placement, anchor: str) -> str:
+    """Why the entry goes there; target as written under the site (other sites: `site:/path#id`)."""
     named, colon, rest = target.partition(":")
-    on, where = (named, rest) if colon and named in facts else (site, target)
-    path, _, id_ = where.partition("#")
-    title = next((p.headings.get(id_, "") for p in facts.get(on, {}).values() if served_forms(p.url)[0] == path), "")
-    place = f"{on}:{path}" if on != site else path
-    if id_ == anchor:
-        return f"the id #{anchor} now stands on {place}"
-    return f"the heading '{title}' (#{id_}) on {place} has the words that gave #{anchor}"
+    other = colon and "/" not in named
+    path = (rest if other else target).partition("#")[0]
+    return placed.reason(anchor, f"{named}:{path}" if other else path)
 
 
 # --- git: where a page's source went --------------------------------------------
