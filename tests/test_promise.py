@@ -177,3 +177,131 @@ def test_only_a_section_the_living_text_dropped_goes_to_the_frozen_version_and_s
             "only the frozen version /specs/cdsc-wg1-01/2024-06-27/ keeps its words ('4.5 Extensions'))") in fix.stdout
     assert run_cli("build", root=root).returncode == 0
     assert run_cli("check", root=root).returncode == 0
+
+
+def _builds_and_checks(root: Path) -> str:
+    build = run_cli("build", root=root)
+    assert build.returncode == 0, build.stderr
+    check = run_cli("check", root=root)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return check.stdout
+
+
+# --- item 2: version pages are pages the map knows ----------------------------
+
+def test_an_entry_to_a_frozen_version_does_not_block_later_moves(tmp_path: Path) -> None:
+    root = _published_version(tmp_path)
+    _drop_section(root / SPEC, "### 4.5 Extensions", "## 5. Scopes")
+    (root / "redirects.yml").write_text((root / "redirects.yml").read_text() + "\nwg1-connectivity:\n  /specs/cdsc-wg1-01/#extensions: /specs/cdsc-wg1-01/2024-06-27/#extensions\n")
+    _builds_and_checks(root)
+    moved = run_cli("mv", "wg3-customer-data/docs/use-cases.md", "wg3-customer-data/docs/about/use-cases.md", root=root)
+    assert moved.returncode == 0, moved.stderr
+    _builds_and_checks(root)
+    # and a target that is neither a page nor a version is still refused, with no other spec offered
+    (root / "redirects.yml").write_text((root / "redirects.yml").read_text().replace("2024-06-27/#extensions", "2024-06-28/#extensions"))
+    build = run_cli("build", root=root)
+    assert build.returncode == 2
+    assert "/specs/cdsc-wg1-01/2024-06-28/ is not a page on wg1-connectivity; did you mean /specs/cdsc-wg1-01/2024-06-27/?" in build.stderr
+
+
+# --- item 3: mv moves a spec whole ---------------------------------------------
+
+WG1_01_URLS = ["/specs/cdsc-wg1-01/2024-06-27/", "/specs/cdsc-wg1-01/2024-06-27/changes"]
+
+
+def _published_version_with_changes(tmp_path: Path) -> Path:
+    from conftest import record_published
+
+    root = _published_version(tmp_path)
+    record_published(root, "wg1-connectivity", "/specs/cdsc-wg1-01/2024-06-27/changes", [])
+    commit_all(root, "Record the changes page")
+    return root
+
+
+def test_a_spec_with_versions_moved_to_another_site_by_mv_keeps_every_url(tmp_path: Path) -> None:
+    root = _published_version_with_changes(tmp_path)
+    source, target = "wg1-connectivity/specifications/cdsc-wg1-01.md", "wg3-customer-data/specifications/cdsc-wg1-01.md"
+    dry = run_cli("mv", source, target, "--dry-run", root=root)
+    assert dry.returncode == 0, dry.stderr
+    assert "+  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*" in dry.stdout.splitlines()
+    assert "+++ b/wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md" in dry.stdout.splitlines()
+    assert git("status", "--porcelain", cwd=root) == ""
+
+    moved = run_cli("mv", source, target, root=root)
+    assert moved.returncode == 0, moved.stderr
+    assert (root / "wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md").is_file()
+    assert not (root / "wg1-connectivity/docs/specs/cdsc-wg1-01").exists()
+    assert (root / "redirects.yml").read_text().endswith("wg1-connectivity:\n  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*\n")
+    _builds_and_checks(root)
+    assert (root / "site/wg3-customer-data/specs/cdsc-wg1-01/2024-06-27/index.html").is_file()
+
+
+def test_the_check_sends_a_moved_specs_versions_after_the_spec_never_to_another(tmp_path: Path) -> None:
+    """The state the old mv left: only the spec's page redirected, its versions 404."""
+    root = _published_version_with_changes(tmp_path)
+    assert run_cli("mv", "wg1-connectivity/specifications/cdsc-wg1-01.md", "wg3-customer-data/specifications/cdsc-wg1-01.md", root=root).returncode == 0
+    edit(root / "redirects.yml", "  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*\n",
+         "  /specs/cdsc-wg1-01/: wg3-customer-data:/specs/cdsc-wg1-01/\n  /specs/cdsc-wg1-01/overview: wg3-customer-data:/specs/cdsc-wg1-01/overview\n")
+    assert run_cli("build", root=root).returncode == 0
+    check = run_cli("check", root=root)
+    assert check.returncode == 1
+    fails = [line for line in check.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 2 and "cdsc-wg1-02" not in check.stdout, check.stdout
+    for url, line in zip(WG1_01_URLS, fails):
+        assert line.startswith(f"FAIL wg1-connectivity {url}: status 404")
+        assert line.endswith("fix: add under `wg1-connectivity:` in redirects.yml:  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*")
+
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert fix.stdout.splitlines()[0] == (
+        "added under `wg1-connectivity:` in redirects.yml:  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*  "
+        "(git shows wg1-connectivity/specifications/cdsc-wg1-01.md renamed to wg3-customer-data/specifications/cdsc-wg1-01.md in the work tree; "
+        "every URL of the spec, its versions included, moves with it)")
+    _builds_and_checks(root)
+
+
+def test_a_spec_renamed_by_mv_takes_its_new_id_and_keeps_its_versions(tmp_path: Path) -> None:
+    root = _published_version_with_changes(tmp_path)
+    moved = run_cli("mv", "wg1-connectivity/specifications/cdsc-wg1-01.md", "wg1-connectivity/specifications/cdsc-wg1-05.md", root=root)
+    assert moved.returncode == 0, moved.stderr
+    assert "cdsc-wg1-05.md: id: CDSC-WG1-05, CDSC-WG1-01 added to previous_ids (its versions keep their tags)" in moved.stdout
+    head = (root / "wg1-connectivity/specifications/cdsc-wg1-05.md").read_text().split("---\n")[1]
+    assert "id: CDSC-WG1-05\nprevious_ids: [CDSC-WG1-01]\n" in head
+    assert (root / "wg1-connectivity/docs/specs/cdsc-wg1-05/overview.md").is_file()
+    assert (root / "redirects.yml").read_text().endswith("wg1-connectivity:\n  /specs/cdsc-wg1-01/*: /specs/cdsc-wg1-05/*\n")
+    _builds_and_checks(root)
+    assert (root / "site/wg1-connectivity/specs/cdsc-wg1-05/2024-06-27/index.html").is_file()
+
+
+# --- item 4: check --fix works from the state a hand move leaves ---------------
+
+def test_check_fix_mends_a_page_moved_by_hand_as_mv_would(tmp_path: Path) -> None:
+    root = copy_sources(tmp_path / "repo")
+    commit_all(root)
+    (root / "wg3-customer-data/docs/about").mkdir()
+    git("mv", "wg3-customer-data/docs/use-cases.md", "wg3-customer-data/docs/about/use-cases.md", cwd=root)
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert fix.stdout.splitlines() == [
+        "mended after git shows wg3-customer-data/docs/use-cases.md renamed to wg3-customer-data/docs/about/use-cases.md: "
+        "edited redirects.yml, wg3-customer-data/docs/index.md, wg3-customer-data/mkdocs.yml",
+        "  redirects.yml: added under wg3-customer-data: /use-cases: /about/use-cases",
+        "mended what the moves made by hand left; run scripts/build and scripts/check",
+    ]
+    assert "  - Use Cases: about/use-cases.md\n" in (root / "wg3-customer-data/mkdocs.yml").read_text()
+    assert "[Use Cases](about/use-cases.md)" in (root / "wg3-customer-data/docs/index.md").read_text()
+    _builds_and_checks(root)
+    again = run_cli("check", "--fix", root=root)
+    assert again.stdout.splitlines() == ["nothing to fix: every published URL and id has a page or an entry"]
+
+
+def test_check_fix_mends_a_spec_moved_by_hand_to_another_site_with_its_versions(tmp_path: Path) -> None:
+    root = _published_version_with_changes(tmp_path)
+    (root / "wg3-customer-data/docs/specs/cdsc-wg1-01").mkdir()
+    git("mv", "wg1-connectivity/specifications/cdsc-wg1-01.md", "wg3-customer-data/specifications/cdsc-wg1-01.md", cwd=root)
+    git("mv", "wg1-connectivity/docs/specs/cdsc-wg1-01/overview.md", "wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md", cwd=root)
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert "  redirects.yml: added under wg1-connectivity: /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*" in fix.stdout.splitlines()
+    assert "cdsc-wg1-02" not in (root / "redirects.yml").read_text().split("wg1-connectivity:")[-1]
+    _builds_and_checks(root)

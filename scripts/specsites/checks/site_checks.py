@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from markdown.extensions.toc import slugify
 
+from specsites.redirects.relocate import nearest_path
 from specsites.errors import Problem
 from specsites.sources.inventory import Inventory
 from specsites.redirects.plan import Pages, Plan, Redirect
@@ -117,8 +118,8 @@ def check_links(links: list[LinkRef], facts: dict[str, SiteFacts], pages: Pages,
                 problems.append(Problem(*where, f"the link '{link.href}' only lands through a redirect; link to {instead} instead"))
                 continue
             known = sorted(served_forms(u)[0] for u in pages.get(link.site, {}).values())
-            close = difflib.get_close_matches(link.path, known, n=1)
-            hint = f"did you mean {production_urls[link.site].rstrip('/')}{close[0]}?" if close else "point it at an existing page"
+            close = nearest_path(link.path, known)  # never another spec's version
+            hint = f"did you mean {production_urls[link.site].rstrip('/')}{close}?" if close else "point it at an existing page"
             problems.append(Problem(*where, f"the link '{link.href}' goes to no page of {link.site}; {hint}"))
             continue
         if link.path not in served_forms(url):

@@ -7,7 +7,6 @@ reports failures with the redirects.yml line that fixes them.
 """
 from __future__ import annotations
 
-import difflib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ from specsites.checks.static_host import FolderFiles, IndexedFiles, Share, add_f
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.checks.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirects.plan import PlannedFiles, collector_paused, load_planned_files
+from specsites.redirects.relocate import folder_entry, nearest_path, spec_moved_to, spec_of
 from specsites.checks.site_checks import SiteFacts, entry_fix, locate_section
 from specsites.sources.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
@@ -233,10 +233,14 @@ def _find_landed_section(job: _Job, landed: str, base_urls: dict[str, str], page
 
 
 def _suggest(job: _Job, pages: dict[str, dict[str, str]]) -> str:
-    """The redirects.yml entry to add, pointing at the nearest existing page."""
+    """The redirects.yml entry to add: a spec's URL follows the spec to the site that
+    has it now (a folder move), else the nearest existing page, never another spec's
+    for a version (git renames come first: check_sites asks git in the parent)."""
+    if on := spec_moved_to(job.site, job.url, pages):
+        return folder_entry(job.site, spec_of(job.url), on)
     known = [served_forms(url)[0] for url in pages.get(job.site, {}).values()]
-    close = difflib.get_close_matches(job.url, known, n=1, cutoff=0.0)
-    return f"{job.url}: {close[0] if close else '/<new path>'}"
+    close = nearest_path(job.url, known, cutoff=0.0)
+    return f"{job.url}: {close or '/<new path>'}"
 
 
 def _short(url: str, base_urls: dict[str, str]) -> str:
@@ -292,11 +296,24 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
         fresh = {site: f for site, f in stamped_facts(stamp).items() if not staleness(stamp, site, digests, stamp[site].get("base_url", ""))}
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results)
+            return _with_git_renames(repo, run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(), with_results=with_results), pages)
     _refuse_stale(repo, out, stamp, urls)
     static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results)
     with collector_paused():  # some 100,000 small objects and no cycles
-        return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
+        return _with_git_renames(repo, static.run(repo.names, processes or os.cpu_count() or 1, part_urls), pages)
+
+
+def _with_git_renames(repo, report: CheckReport, pages: dict[str, dict[str, str]]) -> CheckReport:
+    """Each gone page's fix from where git shows its source renamed, which comes before
+    any guess by spelling (commands/fix.py's relocate_page, also used by --fix)."""
+    from specsites.commands.fix import relocate_page
+
+    for index, failure in enumerate(report.failures):
+        if failure.fix and failure.problem.startswith("status 404") and "#" not in failure.url:
+            placed = relocate_page(repo, failure.site, failure.url, pages)
+            if placed is not None and placed.target:
+                report.failures[index] = Failure(failure.site, failure.url, failure.problem, f"{placed.source}: {placed.target}")
+    return report
 
 
 def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:

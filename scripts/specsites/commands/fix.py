@@ -20,13 +20,14 @@ from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.forked import map_forked
 from specsites.machinery.git_utils import GitError, git
 from specsites.sources.inventory import Inventory, load_inventory
-from specsites.commands.move import locate
+from specsites.commands.move import locate, plan_moved, write_mended
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import Pages, Plan, plan_redirects
+from specsites.redirects.relocate import folder_entry, spec_moved_to, spec_of
 from specsites.checks.site_checks import Placement, SiteFacts, locate_section
 from specsites.sources.sites import SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
 from specsites.urls import page_key, page_url, served_forms
-from specsites.sources.yaml_text import add_entries, retarget
+from specsites.sources.yaml_text import add_entries, redirect_entries, retarget
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,22 @@ class Unplaced:
 class FixReport:
     written: list[Fix] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
+    mended: list[str] = field(default_factory=list)  # what was edited after moves made by hand, as mv would have
 
     @property
     def ok(self) -> bool:
         return not self.unplaced
 
     def lines(self) -> list[str]:
-        out = [f"{'changed' if f.changed else 'added'} under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
+        out = list(self.mended)
+        out += [f"{'changed' if f.changed else 'added'} under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
         out += [f"cannot place {u.site} {u.url}: {u.why}" for u in self.unplaced]
-        if not self.written and not self.unplaced:
+        if not self.written and not self.unplaced and not self.mended:
             out.append("nothing to fix: every published URL and id has a page or an entry")
         elif self.written:
             out.append(f"wrote {len(self.written)} entries to redirects.yml; run scripts/build and scripts/check")
+        elif self.mended:
+            out.append("mended what the moves made by hand left; run scripts/build and scripts/check")
         if self.unplaced:
             out.append(f"{len(self.unplaced)} left for you to decide; add their entries to redirects.yml by hand")
         return out
@@ -126,7 +131,7 @@ def source_candidates(repo: Repository, site: str, key: str) -> list[str]:
     found = [f"{stem}index.md"] if key == "" else [f"{stem}{key}.md", f"{stem}{key}/index.md", f"{stem}{key}/README.md"]
     parts = key.split("/")
     if len(parts) == 2 and parts[0] == "specs":
-        found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")
+        found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")  # the spec's page
     return found
 
 
@@ -168,32 +173,56 @@ def _in_git(root: Path) -> bool:
         return False
 
 
+def relocate_page(repo: Repository, site: str, url: str, pages: Pages) -> Fix | None:
+    """Where git shows the source of a gone URL renamed to: for a URL of a spec whose
+    source was renamed (and that left no page under /specs/<id>/ behind), one folder
+    move for all of its URLs, versions included; else the page its own source became.
+    None when git shows no such rename (or this is no git work tree)."""
+    if not _in_git(repo.root):
+        return None
+    spec = spec_of(url)
+    if spec and not any(k == f"specs/{spec}" or k.startswith(f"specs/{spec}/") for k in pages.get(site, {})):
+        old = f"{site}/{SPECIFICATIONS}/{spec}.md"
+        found = None if (repo.root / old).exists() else git_rename(repo.root, old)
+        place = locate(repo, found[0]) if found else None
+        if found and place is not None and found[0].split("/")[1] == SPECIFICATIONS and page_key(md_to_html(place[1])) in pages.get(place[0], {}):
+            new_spec = place[1].split("/")[1]
+            entry = folder_entry(site, spec, place[0], new_spec)
+            source, _, target = entry.partition(": ")
+            return Fix(site, source, target, f"git shows {old} renamed to {found[0]} {found[1]}; every URL of the spec, its versions included, moves with it")
+    for candidate in source_candidates(repo, site, page_key(url)):
+        if (repo.root / candidate).exists():
+            continue
+        if found := git_rename(repo.root, candidate):
+            new, since = found
+            place = locate(repo, new)
+            if place is None or page_key(md_to_html(place[1])) not in pages.get(place[0], {}):
+                return Fix(site, url, "", f"git shows {candidate} renamed to {new} {since}, which is no page of a site; point it at the page that replaced it")
+            path = served_forms(page_url(md_to_html(place[1])))[0]
+            return Fix(site, url, path if place[0] == site else f"{place[0]}:{path}", f"git shows {candidate} renamed to {new} {since}")
+    return None
+
+
 def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) -> tuple[list[Fix], list[Unplaced]]:
-    fixes, unplaced = [], []
+    """An entry for each gone URL: where git shows its source renamed first, then (a
+    spec's URL) the site that has the spec now; the others unplaced."""
+    fixes: dict[tuple[str, str], Fix] = {}
+    unplaced = []
     in_git = _in_git(repo.root)
     for site, url in missing:
-        if not in_git:
+        fix = relocate_page(repo, site, url, pages)
+        if fix is None and (on := spec_moved_to(site, url, pages)):
+            source, _, target = folder_entry(site, spec_of(url), on).partition(": ")
+            fix = Fix(site, source, target, f"the spec's page /specs/{spec_of(url)}/ is on {on} now; every URL of the spec moves with it")
+        if fix is not None and fix.target:
+            fixes.setdefault((fix.site, fix.source), fix)
+        elif fix is not None:
+            unplaced.append(Unplaced(site, url, fix.reason))
+        elif not in_git:
             unplaced.append(Unplaced(site, url, "no page, and this is not a git work tree to find where it went; point it at the page that replaced it"))
-            continue
-        renamed = None
-        for candidate in source_candidates(repo, site, page_key(url)):
-            if (repo.root / candidate).exists():
-                continue
-            if found := git_rename(repo.root, candidate):
-                renamed = (candidate, *found)
-                break
-        if renamed is None:
+        else:
             unplaced.append(Unplaced(site, url, "no page, and git shows its source neither renamed nor moved (a move made without git shows only once the new file is `git add`ed); point it at the page that replaced it"))
-            continue
-        old, new, since = renamed
-        place = locate(repo, new)
-        if place is None or page_key(md_to_html(place[1])) not in pages.get(place[0], {}):
-            unplaced.append(Unplaced(site, url, f"git shows {old} renamed to {new} {since}, which is no page of a site; point it at the page that replaced it"))
-            continue
-        path = served_forms(page_url(md_to_html(place[1])))[0]
-        target = path if place[0] == site else f"{place[0]}:{path}"
-        fixes.append(Fix(site, url, target, f"git shows {old} renamed to {new} {since}"))
-    return fixes, unplaced
+    return list(fixes.values()), unplaced
 
 
 # --- the command ------------------------------------------------------------------
@@ -237,7 +266,7 @@ def repair_targets(repo: Repository, text: str, pages: Pages) -> tuple[str, list
         if any(r.site == target.site and r.key == page_key(target.path) and not r.anchor and not r.is_folder for r in rules):
             continue  # a chain: the planner flattens it
         placed, _ = place_pages(repo, [(target.site, target.path)], pages)
-        for fix in placed:
+        for fix in (f for f in placed if not f.source.endswith("*")):  # a page's target, not a folder's
             new_site, colon, path = fix.target.partition(":")
             on, new_path = (new_site, path) if colon else (target.site, fix.target)
             written = new_path if on == rule.site else f"{on}:{new_path}"
@@ -248,8 +277,68 @@ def repair_targets(repo: Repository, text: str, pages: Pages) -> tuple[str, list
     return repaired, list(wanted.values())
 
 
+def hand_moves(repo: Repository) -> list[list[tuple[str, str]]]:
+    """Page sources git shows renamed in the work tree (a `git mv` by hand) whose old
+    URL redirects.yml does not send anywhere yet: each page alone, a spec's source
+    with its overview's files."""
+    if not _in_git(repo.root):
+        return []
+    try:
+        fields = git("diff", "-M", "--relative", "--name-status", "-z", "HEAD", cwd=repo.root).split("\0")
+    except GitError:
+        return []
+    renames, i = [], 0
+    while i < len(fields):
+        if fields[i].startswith(("R", "C")) and i + 2 < len(fields):
+            old, new = fields[i + 1], fields[i + 2]
+            if fields[i].startswith("R") and locate(repo, old) and locate(repo, new) and (repo.root / new).is_file() and not (repo.root / old).exists():
+                renames.append((old, new))
+            i += 3
+        else:
+            i += 2
+    path = repo.redirects_file
+    entries = redirect_entries(path.read_text(encoding="utf-8"), path.name) if path.exists() else []
+    redirected = {(e.site, page_key(e.source.partition("#")[0])) for e in entries if "#" not in e.source and not e.source.endswith("*")}
+    folders = {(e.site, page_key(e.source[:-1])) for e in entries if e.source.endswith("/*")}
+
+    def handled(old: str) -> bool:
+        site, rel = locate(repo, old)
+        key = page_key(md_to_html(rel))
+        return (site, key) in redirected or any(site == s and (key == f or key.startswith(f + "/")) for s, f in folders)
+
+    groups: list[list[tuple[str, str]]] = []
+    taken: set[str] = set()
+    for old, new in renames:
+        parts = old.split("/")
+        if parts[1] == SPECIFICATIONS and not handled(old):
+            folder = f"{parts[0]}/docs/specs/{parts[2][:-3]}/"
+            group = [(old, new)] + [(o, n) for o, n in renames if o.startswith(folder)]
+            taken.update(o for o, _ in group)
+            groups.append(group)
+    groups += [[(old, new)] for old, new in renames if old not in taken and not handled(old)]
+    return groups
+
+
+def mend_hand_moves(repo: Repository) -> list[str]:
+    """Make the edits `mv` would have made for each move made by hand; what was done."""
+    lines = []
+    for group in hand_moves(repo):
+        plan = plan_moved(repo, group)
+        if set(plan.texts) <= {repo.redirects_file}:
+            continue  # links and nav already mended: the entries below say why they are written
+        write_mended(plan)
+        rel = lambda p: p.relative_to(repo.root).as_posix()  # noqa: E731
+        edited = ", ".join(rel(p) for p in sorted(plan.texts))
+        lines.append(f"mended after git shows {group[0][0]} renamed to {group[0][1]}" + (f" (and {len(group) - 1} more files)" if len(group) > 1 else "") + f": edited {edited}")
+        lines += [f"  redirects.yml: added under {entry}" for entry in plan.redirects] + [f"  {note}" for note in plan.notes]
+    return lines
+
+
 def fix_redirects(*, root: Path) -> FixReport:
     repo = load_repository(root)
+    mended = mend_hand_moves(repo)  # links, nav and redirects as mv makes them, first: the build below needs them
+    if mended:
+        repo = load_repository(root)  # the navs it edited
     inventory = load_inventory(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     path = repo.redirects_file
@@ -264,7 +353,7 @@ def fix_redirects(*, root: Path) -> FixReport:
     id_fixes, unplaced_ids = place_ids(inventory, pages, _plan(repo, with_pages, pages), facts)
     final = _with(with_pages, id_fixes, path.name)
     _plan(repo, final, pages)
-    report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids)
+    report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids, mended)
     if final != text:
         temporary = path.with_name(path.name + ".new")
         temporary.write_text(final, encoding="utf-8")

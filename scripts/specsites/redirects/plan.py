@@ -6,7 +6,6 @@ chains (and says so), refuses cycles and redirects that would hide a page.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -15,6 +14,7 @@ from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.parsed_cache import cached, keep
 from specsites.redirects.map import Rule, Target, parse_redirects
 from specsites.sources.sites import Repository, site_pages
+from specsites.redirects.relocate import nearest_path
 from specsites.urls import file_forms, page_key, served_forms, url_file
 
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
@@ -158,8 +158,8 @@ def _existing_page(target: Target, anchor: str, pages: Pages, line: int, problem
         problems.append(Problem(filename, line, f"{target.path} is not a page on {target.site}; did you mean {served_forms(url)[0]}?"))
         return None
     known = [served_forms(u)[0] for u in site_pages.values()]
-    close = difflib.get_close_matches(target.path, known, n=1)
-    hint = f"did you mean {close[0]}?" if close else "point it at an existing page"
+    close = nearest_path(target.path, known)  # never another spec's version
+    hint = f"did you mean {close}?" if close else "point it at an existing page"
     problems.append(Problem(filename, line, f"{target.path} is not a page on {target.site}; {hint}"))
     return None
 
