@@ -305,3 +305,21 @@ def test_check_fix_mends_a_spec_moved_by_hand_to_another_site_with_its_versions(
     assert "  redirects.yml: added under wg1-connectivity: /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*" in fix.stdout.splitlines()
     assert "cdsc-wg1-02" not in (root / "redirects.yml").read_text().split("wg1-connectivity:")[-1]
     _builds_and_checks(root)
+
+
+def test_a_hand_git_mv_is_named_by_git_before_any_other_spec_and_check_fix_mends_it(tmp_path: Path) -> None:
+    root = copy_sources(tmp_path / "repo")
+    commit_all(root)
+    assert run_cli("new", "spec", "wg1-connectivity", "CDSC-WG1-04", "Profile Management", root=root).returncode == 0
+    commit_all(root, "A new spec")
+    (root / "wg1-connectivity/docs/specs/server-metadata").mkdir()
+    git("mv", "wg1-connectivity/docs/specs/cdsc-wg1-01/overview.md", "wg1-connectivity/docs/specs/server-metadata/overview.md", cwd=root)
+    build = run_cli("build", root=root)
+    assert build.returncode == 2
+    assert "cdsc-wg1-04" not in build.stderr
+    assert "is not a page on wg1-connectivity; git shows it moved to /specs/server-metadata/overview; point the entry there" in build.stderr
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert "  redirects.yml: added under wg1-connectivity: /specs/cdsc-wg1-01/overview: /specs/server-metadata/overview" in fix.stdout.splitlines()
+    assert "specs/server-metadata/overview.md" in (root / "wg1-connectivity/mkdocs.yml").read_text()
+    _builds_and_checks(root)

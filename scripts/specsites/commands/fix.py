@@ -18,7 +18,7 @@ from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.forked import map_forked
-from specsites.machinery.git_utils import GitError, git
+from specsites.machinery.git_utils import GitError, git, git_rename
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.commands.move import locate, plan_moved, write_mended
 from specsites.redirects.map import parse_redirects
@@ -133,37 +133,6 @@ def source_candidates(repo: Repository, site: str, key: str) -> list[str]:
     if len(parts) == 2 and parts[0] == "specs":
         found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")  # the spec's page
     return found
-
-
-def git_rename(root: Path, path: str) -> tuple[str, str] | None:
-    """(where git shows path renamed to, since when) comparing the last commit that
-    had it with the work tree (so commits, staged moves and `git mv` all count)."""
-    try:
-        git("cat-file", "-e", f"HEAD:./{path}", cwd=root)
-        base, since = "HEAD", "in the work tree"
-    except GitError:
-        try:
-            removed = git("rev-list", "-1", "HEAD", "--", path, cwd=root)
-        except GitError:
-            return None
-        if not removed:
-            return None
-        base, since = f"{removed}^", f"in commit {removed[:10]}"
-    try:
-        out = git("diff", "-M", "--relative", "--name-status", "-z", base, cwd=root)
-    except GitError:
-        return None
-    fields = out.split("\0")
-    i = 0
-    while i < len(fields):
-        status = fields[i]
-        if status.startswith(("R", "C")) and i + 2 < len(fields):
-            if fields[i + 1] == path and status.startswith("R"):
-                return fields[i + 2], since
-            i += 3
-        else:
-            i += 2
-    return None
 
 
 def _in_git(root: Path) -> bool:

@@ -29,9 +29,9 @@ def is_version_url(path: str) -> bool:
 
 def nearest_path(path: str, known: list[str], cutoff: float = 0.6) -> str:
     """The known URL path spelled most like path ("" if none is close), never one of
-    another spec when path is a version's URL."""
-    if is_version_url(path):
-        spec = spec_of(path)
+    another spec when path is one of a spec's (its page, overview, versions): a
+    spec's id differs from another's by a digit, and the other is other text."""
+    if spec := spec_of(path):
         known = [k for k in known if spec_of(k) == spec]
     close = difflib.get_close_matches(path, known, n=1, cutoff=cutoff)
     return close[0] if close else ""
