@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--dry-run", action="store_true", help="show what would change per site and the commit it would make; push nothing")
     publish.add_argument("--list", action="store_true", help="with --dry-run, list every file added, changed and removed, not only the pages")
     publish.add_argument("--allow-dirty", action="store_true", help="publish even with uncommitted changes (the commit message says so)")
+    publish.add_argument("--record", action="store_true", help="record what went live in published-urls.yml although a --dest is not the production destination (a release pushed elsewhere)")
     publish.add_argument("--status", action="store_true", help="per site, the source commit its branch was published from, against the current one; build nothing")
 
     new_parser = _subcommand(
@@ -304,7 +305,7 @@ def _publish(args: argparse.Namespace) -> int:
     if args.status:
         return _publish_status(args)
     try:
-        report = publish_sites(root=args.root, dest_overrides=args.dest, base_url_pairs=_base_urls(args), dry_run=args.dry_run, allow_dirty=args.allow_dirty)
+        report = publish_sites(root=args.root, dest_overrides=args.dest, base_url_pairs=_base_urls(args), dry_run=args.dry_run, allow_dirty=args.allow_dirty, record=args.record)
     except (CheckFailed, PushFailed) as e:  # not the input's fault (part may be published: the lines say which)
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -314,6 +315,8 @@ def _publish(args: argparse.Namespace) -> int:
         print("\n".join(publish_summary(site, dry_run=args.dry_run, every_file=args.list)))
     if report.recorded:
         print(f"recorded what went live in published-urls.yml: commit {report.recorded}")
+    elif report.not_recorded and not args.dry_run:
+        print(f"recorded nothing in published-urls.yml: {report.not_recorded}")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from markdown.extensions.toc import slugify
 
+from specsites.redirects.relocate import nearest_path
 from specsites.errors import Problem
 from specsites.sources.inventory import Inventory
 from specsites.redirects.plan import Pages, Plan, Redirect
@@ -117,8 +118,8 @@ def check_links(links: list[LinkRef], facts: dict[str, SiteFacts], pages: Pages,
                 problems.append(Problem(*where, f"the link '{link.href}' only lands through a redirect; link to {instead} instead"))
                 continue
             known = sorted(served_forms(u)[0] for u in pages.get(link.site, {}).values())
-            close = difflib.get_close_matches(link.path, known, n=1)
-            hint = f"did you mean {production_urls[link.site].rstrip('/')}{close[0]}?" if close else "point it at an existing page"
+            close = nearest_path(link.path, known)  # never another spec's version
+            hint = f"did you mean {production_urls[link.site].rstrip('/')}{close}?" if close else "point it at an existing page"
             problems.append(Problem(*where, f"the link '{link.href}' goes to no page of {link.site}; {hint}"))
             continue
         if link.path not in served_forms(url):
@@ -133,34 +134,114 @@ def check_links(links: list[LinkRef], facts: dict[str, SiteFacts], pages: Pages,
     return problems
 
 
-def find_section(site: str, url: str, anchor: str, facts: dict[str, SiteFacts]) -> str:
-    """Where the section once at site:url#anchor stands now, as a redirects.yml target
-    ("/page#id" on the same site, "other-site:/page#id" on another); "" if nowhere.
+@dataclass(frozen=True)
+class Placement:
+    """Where a published section stands now, and how it was found."""
 
-    Looks first on the page itself for a heading whose words give that id (a renamed
-    id keeps its heading's words: ids like #goals recur on many pages, so the same
-    id elsewhere is a worse guess); then on the same site, then on the others; on
-    each, for the same id on another page, then for a heading whose words give it.
+    target: str  # as a redirects.yml target: "/page#id" on the section's site, "other-site:/page#id" on another
+    how: str  # "words" (a heading whose words give the id), "number" (its number and words), "id" (the same id), "frozen" (only a frozen version has it)
+    title: str = ""  # the heading's text there
+
+    @property
+    def frozen(self) -> bool:
+        return self.how == "frozen"
+
+    def reason(self, anchor: str, place: str) -> str:
+        """Why it is there, in words for a message; place: its page as shown."""
+        id_ = self.target.partition("#")[2]
+        if self.how == "frozen":
+            return f"the living text no longer has the section #{anchor}; only the frozen version {place} keeps its words ('{self.title}')"
+        if self.how == "id":
+            return f"the id #{anchor} now stands on {place}"
+        if self.how == "number":
+            return f"the heading '{self.title}' (#{id_}) on {place} has the number and words of the section #{anchor} was"
+        return f"the heading '{self.title}' (#{id_}) on {place} has the words that gave #{anchor}"
+
+
+# A version page of a spec, or its changes page: frozen text, never where a living section went.
+_FROZEN_PAGE = re.compile(r"^specs/[^/]+/\d{4}-\d{2}-\d{2}/(?:changes(?:\.html|/)?)?$")
+
+
+def is_frozen(url: str) -> bool:
+    """Whether a site-relative page URL is a published version or its changes page."""
+    return bool(_FROZEN_PAGE.match(url))
+
+
+def locate_section(site: str, url: str, anchor: str, facts: dict[str, SiteFacts]) -> Placement | None:
+    """Where the section once at site:url#anchor stands now: the one answer the build's
+    fix lines, the check and `check --fix` give.
+
+    A living section first: on the page itself, a heading whose words give the id (a
+    renamed id keeps its words), then one with the section's old number and some of
+    its words (its old heading read from a frozen version of the page), then one
+    holding every word of a two-word or longer id; then the same id on another living
+    page (ids like #goals recur on many pages, so a worse guess than the page's own
+    headings), the same site first; then a heading with its words on another page.
+    Only when no living text has it, a frozen version of the page that still holds it
+    (the newest), and Placement.frozen says so.
     """
     def target(on: str, page: PageFacts, id_: str) -> str:
         path = served_forms(page.url)[0]
         return f"{path}#{id_}" if on == site else f"{on}:{path}#{id_}"
 
     own = facts.get(site, {}).get(url)
-    for id_, title in (own.headings.items() if own else ()):
-        if id_ != anchor and heading_slug(title) == anchor:
-            return target(site, own, id_)
+    versions = _frozen_versions(facts.get(site, {}), url, anchor)
+    old_titles = [page.headings[anchor] for page in versions if anchor in page.headings]
+    slugs = {anchor, *(heading_slug(t) for t in old_titles)}
+    headings = list(own.headings.items()) if own else []
+    for id_, title in headings:
+        if id_ != anchor and heading_slug(title) in slugs:
+            return Placement(target(site, own, id_), "words", title)
+    for old in old_titles:
+        number, words = _numbered_words(old)
+        for id_, title in headings:
+            other_number, other_words = _numbered_words(title)
+            if id_ != anchor and number and number == other_number and words & other_words:
+                return Placement(target(site, own, id_), "number", title)
+    anchor_words = _words(anchor.replace("-", " "))
+    if len(anchor_words) >= 2:
+        for id_, title in headings:
+            if id_ != anchor and anchor_words <= _words(title):
+                return Placement(target(site, own, id_), "words", title)
 
-    for on in [site] + sorted(s for s in facts if s != site):
-        pages = sorted(facts.get(on, {}).items(), key=lambda item: (not (on == site and item[0] == url), item[0]))
-        for page_url, page in pages:
-            if anchor in page.ids and not (on == site and page_url == url):
-                return target(on, page, anchor)
-        for _, page in pages:
+    sites = [site] + sorted(s for s in facts if s != site)
+    living = {on: sorted((item for item in facts.get(on, {}).items() if not is_frozen(item[0]) and not (on == site and item[0] == url))) for on in sites}
+    for on in sites:
+        for _, page in living[on]:
+            if anchor in page.ids:
+                return Placement(target(on, page, anchor), "id", page.headings.get(anchor, ""))
+    for on in sites:
+        for _, page in living[on]:
             for id_, title in page.headings.items():
-                if id_ != anchor and heading_slug(title) == anchor:
-                    return target(on, page, id_)
-    return ""
+                if id_ != anchor and heading_slug(title) in slugs:
+                    return Placement(target(on, page, id_), "words", title)
+    for page in versions:
+        if anchor in page.ids:
+            return Placement(target(site, page, anchor), "frozen", page.headings.get(anchor, ""))
+    return None
+
+
+def _frozen_versions(site_facts: SiteFacts, url: str, anchor: str) -> list[PageFacts]:
+    """The version pages of the page at url (a spec's), newest first."""
+    found = [page for page_url, page in site_facts.items() if page_url.startswith(url) and is_frozen(page_url) and not page_url.rstrip("/").endswith(("changes", "changes.html"))] if url else []
+    return sorted(found, key=lambda page: page.url, reverse=True)
+
+
+_STOP_WORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words of a heading, lower case, a plural's s dropped, without the small words."""
+    words = re.findall(r"[a-z0-9]+", html.unescape(text).lower())
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w not in _STOP_WORDS)
+
+
+def _numbered_words(title: str) -> tuple[str, frozenset[str]]:
+    """A heading's section number ("4.5", "" when it has none) and its words."""
+    text = html.unescape(title)
+    match = _NUMBERING.match(text)
+    number = match.group(0).strip().rstrip(".") if match else ""
+    return number, _words(text[match.end():] if match else text)
 
 
 _NUMBERING = re.compile(r"^\s*(?:\d+\.)*\d*\.?\s+")
@@ -194,13 +275,17 @@ def check_published_ids(site: str, inventory: Inventory, facts: dict[str, SiteFa
         if missing and forwarded:
             missing -= forwarded.keys()
         for anchor in sorted(missing) if missing else ():
-            found = find_section(on_site, on_url, anchor, facts)
+            placed = locate_section(on_site, on_url, anchor, facts)
+            found = placed.target if placed else ""
             line = 0
             if found and ":" not in found.partition("#")[0] and served_forms(page.url)[0] == found.partition("#")[0]:
                 line = page.heading_lines.get(found.partition("#")[2], 0)
             here = served_forms(page.url)[0] if on_site == site else f"{on_site}:{served_forms(page.url)[0]}"
             what = f"{url}#{anchor} was published and {here} no longer has that id" if current is not None else f"{url}#{anchor} was published, and {here}, where {url} now lands, has no such id"
-            if found:
+            if placed and placed.frozen:
+                version = found.partition("#")[0]
+                problems.append(Problem(page.source, line, f"{what}, and the living text no longer has that section: only the frozen version {version} keeps its words; {entry_fix(site, f'{url}#{anchor}: {_on(site, on_site, found)}')}  (or restore the section with {{#{anchor}}})"))
+            elif found:
                 problems.append(Problem(page.source, line, f"{what}; {entry_fix(site, f'{url}#{anchor}: {_on(site, on_site, found)}')}  (or restore {{#{anchor}}})"))
             else:
                 problems.append(Problem(page.source, line, f"{what}, and no heading on any site has that id or its text; restore {{#{anchor}}} on the heading that replaced it, or add under `{site}:` in redirects.yml an entry from {url}#{anchor} to the section that did"))

@@ -7,7 +7,6 @@ reports failures with the redirects.yml line that fixes them.
 """
 from __future__ import annotations
 
-import difflib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -25,7 +24,8 @@ from specsites.checks.static_host import FolderFiles, IndexedFiles, Share, add_f
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.checks.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirects.plan import PlannedFiles, collector_paused, load_planned_files
-from specsites.checks.site_checks import SiteFacts, entry_fix, find_section
+from specsites.redirects.relocate import folder_entry, nearest_path, spec_moved_to, spec_of
+from specsites.checks.site_checks import SiteFacts, entry_fix, locate_section
 from specsites.sources.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
 
@@ -239,9 +239,11 @@ def _judge_walk(job: _Job, landing: Landing, base_urls: dict[str, str], pages: d
         return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
     if facts is None:
         return Failure(job.site, shown, f"{problem}; run {command('build')} and check again to learn where that section stands now")
-    found = _find_landed_section(job, landing.url, base_urls, pages, facts)
+    found, frozen = _find_landed_section(job, landing.url, base_urls, pages, facts)
     if not found:
         return Failure(job.site, shown, f"{problem}, and no heading on any site has that id or its text; restore {{#{job.anchor}}} on the heading that replaced it, or add a redirect from {shown} to the section that did")
+    if frozen:
+        problem += f", and the living text no longer has that section: only the frozen version {found.partition('#')[0]} keeps its words"
     return Failure(job.site, shown, problem, f"{shown}: {found}")
 
 
@@ -267,22 +269,28 @@ def _built_page_has(landed: str, anchor: str, base_urls: dict[str, str], pages: 
     return page is not None and anchor in page.ids
 
 
-def _find_landed_section(job: _Job, landed: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> str:
-    """Where the section stands now (see site_checks.find_section), as written under job.site."""
+def _find_landed_section(job: _Job, landed: str, base_urls: dict[str, str], pages: dict[str, dict[str, str]], facts: dict[str, SiteFacts]) -> tuple[str, bool]:
+    """Where the section stands now (see site_checks.locate_section), as written under
+    job.site ("" if nowhere), and whether only a frozen version has it."""
     where = _short(landed.partition("#")[0], base_urls)
     site, _, path = where.partition(":")
     url = pages.get(site, {}).get(page_key(path))
-    found = find_section(site, url if url is not None else path.lstrip("/"), job.anchor, facts)
+    placed = locate_section(site, url if url is not None else path.lstrip("/"), job.anchor, facts)
+    found = placed.target if placed else ""
     if found and site != job.site and ":" not in found.partition("#")[0]:
         found = f"{site}:{found}"  # found on the page's site, written under job.site
-    return found
+    return found, bool(placed and placed.frozen)
 
 
 def _suggest(job: _Job, pages: dict[str, dict[str, str]]) -> str:
-    """The redirects.yml entry to add, pointing at the nearest existing page."""
+    """The redirects.yml entry to add: a spec's URL follows the spec to the site that
+    has it now (a folder move), else the nearest existing page, never another spec's
+    for a version (git renames come first: check_sites asks git in the parent)."""
+    if on := spec_moved_to(job.site, job.url, pages):
+        return folder_entry(job.site, spec_of(job.url), on)
     known = [served_forms(url)[0] for url in pages.get(job.site, {}).values()]
-    close = difflib.get_close_matches(job.url, known, n=1, cutoff=0.0)
-    return f"{job.url}: {close[0] if close else '/<new path>'}"
+    close = nearest_path(job.url, known, cutoff=0.0)
+    return f"{job.url}: {close or '/<new path>'}"
 
 
 def _short(url: str, base_urls: dict[str, str]) -> str:
@@ -344,12 +352,25 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
         built = _fresh_facts(repo, out, stamp)
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, built, workers or default_workers(),
-                             with_results=with_results, offsite=offsite)
+            return _with_git_renames(repo, run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, built, workers or default_workers(),
+                                                     with_results=with_results, offsite=offsite), pages)
     _refuse_stale(repo, out, stamp, urls)
     static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results, offsite)
     with collector_paused():  # some 100,000 small objects and no cycles
-        return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
+        return _with_git_renames(repo, static.run(repo.names, processes or os.cpu_count() or 1, part_urls), pages)
+
+
+def _with_git_renames(repo, report: CheckReport, pages: dict[str, dict[str, str]]) -> CheckReport:
+    """Each gone page's fix from where git shows its source renamed, which comes before
+    any guess by spelling (commands/fix.py's relocate_page, also used by --fix)."""
+    from specsites.commands.fix import relocate_page
+
+    for index, failure in enumerate(report.failures):
+        if failure.fix and failure.problem.startswith("status 404") and "#" not in failure.url:
+            placed = relocate_page(repo, failure.site, failure.url, pages)
+            if placed is not None and placed.target:
+                report.failures[index] = Failure(failure.site, failure.url, failure.problem, f"{placed.source}: {placed.target}")
+    return report
 
 
 def _fresh_facts(repo, out: Path, stamp: dict) -> dict[str, SiteFacts] | None:

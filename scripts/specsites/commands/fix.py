@@ -3,7 +3,7 @@
 Where a URL or id of the inventory no longer lands, an entry is written only with a
 reason: git shows the page's source renamed to a page that exists, or the same id
 (or a heading whose words give the old id) stands on another page or site
-(site_checks.find_section). Everything else is listed for the editor to decide.
+(site_checks.locate_section). Everything else is listed for the editor to decide.
 The page facts come from a build of the sources into a temporary folder, with the
 published-id check left out (it is what is being fixed). The new redirects.yml is
 validated like a hand-written one before it replaces the old; on any error nothing
@@ -19,17 +19,18 @@ from pathlib import Path
 from specsites.errors import Problem, SpecSitesError
 from specsites.program import command, plural
 from specsites.machinery.forked import map_forked
-from specsites.machinery.git_utils import GitError, git
+from specsites.machinery.git_utils import GitError, git, git_rename
 from specsites.machinery.safe_write import write_file
 from specsites.sources.source_files import read_source_text
 from specsites.sources.inventory import Inventory, load_inventory
-from specsites.commands.move import locate
+from specsites.commands.move import locate, plan_moved, write_mended
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import Pages, Plan, plan_redirects
-from specsites.checks.site_checks import SiteFacts, find_section
+from specsites.redirects.relocate import folder_entry, spec_moved_to, spec_of
+from specsites.checks.site_checks import Placement, SiteFacts, locate_section
 from specsites.sources.sites import SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
 from specsites.urls import page_key, page_url, served_forms
-from specsites.sources.yaml_text import add_entries, retarget
+from specsites.sources.yaml_text import add_entries, redirect_entries, retarget
 
 
 @dataclass(frozen=True)
@@ -52,18 +53,22 @@ class Unplaced:
 class FixReport:
     written: list[Fix] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
+    mended: list[str] = field(default_factory=list)  # what was edited after moves made by hand, as mv would have
 
     @property
     def ok(self) -> bool:
         return not self.unplaced
 
     def lines(self) -> list[str]:
-        out = [f"{'changed' if f.changed else 'added'} under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
+        out = list(self.mended)
+        out += [f"{'changed' if f.changed else 'added'} under `{f.site}:` in redirects.yml:  {f.source}: {f.target}  ({f.reason})" for f in self.written]
         out += [f"cannot place {u.site} {u.url}: {u.why}" for u in self.unplaced]
-        if not self.written and not self.unplaced:
+        if not self.written and not self.unplaced and not self.mended:
             out.append("nothing to fix: every published URL and id has a page or an entry")
         elif self.written:
             out.append(f"wrote {plural(len(self.written), 'entry', 'entries')} to redirects.yml; run {command('build')} and {command('check')}")
+        elif self.mended:
+            out.append(f"mended what the moves made by hand left; run {command('build')} and {command('check')}")
         if self.unplaced:
             out.append(f"{len(self.unplaced)} left for you to decide; add their entries to redirects.yml by hand")
         return out
@@ -85,7 +90,7 @@ def missing_pages(inventory: Inventory, pages: Pages, plan: Plan) -> list[tuple[
 
 def place_ids(inventory: Inventory, pages: Pages, plan: Plan, facts: dict[str, SiteFacts]) -> tuple[list[Fix], list[Unplaced]]:
     """An entry for each published id that its page (or where the page now lands) no
-    longer has, where find_section finds it; the others unplaced."""
+    longer has, where locate_section finds it; the others unplaced."""
     fixes, unplaced = [], []
     for site, urls in sorted(inventory.items()):
         for url, ids in sorted(urls.items()):
@@ -103,24 +108,22 @@ def place_ids(inventory: Inventory, pages: Pages, plan: Plan, facts: dict[str, S
             if page is None:
                 continue
             for anchor in sorted(ids - page.ids - set(forwarded)):
-                found = find_section(on, on_url, anchor, facts)
-                if not found:
+                placed = locate_section(on, on_url, anchor, facts)
+                if placed is None:
                     unplaced.append(Unplaced(site, f"{url}#{anchor}", "no heading on any site has that id or its words; restore the id, or point it at the section that replaced it"))
                     continue
+                found = placed.target
                 target = found if on == site or ":" in found.partition("#")[0] else f"{on}:{found}"
-                fixes.append(Fix(site, f"{url}#{anchor}", target, _section_reason(site, anchor, target, facts)))
+                fixes.append(Fix(site, f"{url}#{anchor}", target, _section_reason(target, placed, anchor)))
     return fixes, unplaced
 
 
-def _section_reason(site: str, anchor: str, target: str, facts: dict[str, SiteFacts]) -> str:
+def _section_reason(target: str, placed: Placement, anchor: str) -> str:
+    """Why the entry goes there; target as written under the site (other sites: `site:/path#id`)."""
     named, colon, rest = target.partition(":")
-    on, where = (named, rest) if colon and named in facts else (site, target)
-    path, _, id_ = where.partition("#")
-    title = next((p.headings.get(id_, "") for p in facts.get(on, {}).values() if served_forms(p.url)[0] == path), "")
-    place = f"{on}:{path}" if on != site else path
-    if id_ == anchor:
-        return f"the id #{anchor} now stands on {place}"
-    return f"the heading '{title}' (#{id_}) on {place} has the words that gave #{anchor}"
+    other = colon and "/" not in named
+    path = (rest if other else target).partition("#")[0]
+    return placed.reason(anchor, f"{named}:{path}" if other else path)
 
 
 # --- git: where a page's source went --------------------------------------------
@@ -131,39 +134,8 @@ def source_candidates(repo: Repository, site: str, key: str) -> list[str]:
     found = [f"{stem}index.md"] if key == "" else [f"{stem}{key}.md", f"{stem}{key}/index.md", f"{stem}{key}/README.md"]
     parts = key.split("/")
     if len(parts) == 2 and parts[0] == "specs":
-        found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")
+        found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")  # the spec's page
     return found
-
-
-def git_rename(root: Path, path: str) -> tuple[str, str] | None:
-    """(where git shows path renamed to, since when) comparing the last commit that
-    had it with the work tree (so commits, staged moves and `git mv` all count)."""
-    try:
-        git("cat-file", "-e", f"HEAD:./{path}", cwd=root)
-        base, since = "HEAD", "in the work tree"
-    except GitError:
-        try:
-            removed = git("rev-list", "-1", "HEAD", "--", path, cwd=root)
-        except GitError:
-            return None
-        if not removed:
-            return None
-        base, since = f"{removed}^", f"in commit {removed[:10]}"
-    try:
-        out = git("diff", "-M", "--relative", "--name-status", "-z", base, cwd=root)
-    except GitError:
-        return None
-    fields = out.split("\0")
-    i = 0
-    while i < len(fields):
-        status = fields[i]
-        if status.startswith(("R", "C")) and i + 2 < len(fields):
-            if fields[i + 1] == path and status.startswith("R"):
-                return fields[i + 2], since
-            i += 3
-        else:
-            i += 2
-    return None
 
 
 def _in_git(root: Path) -> bool:
@@ -173,32 +145,56 @@ def _in_git(root: Path) -> bool:
         return False
 
 
+def relocate_page(repo: Repository, site: str, url: str, pages: Pages) -> Fix | None:
+    """Where git shows the source of a gone URL renamed to: for a URL of a spec whose
+    source was renamed (and that left no page under /specs/<id>/ behind), one folder
+    move for all of its URLs, versions included; else the page its own source became.
+    None when git shows no such rename (or this is no git work tree)."""
+    if not _in_git(repo.root):
+        return None
+    spec = spec_of(url)
+    if spec and not any(k == f"specs/{spec}" or k.startswith(f"specs/{spec}/") for k in pages.get(site, {})):
+        old = f"{site}/{SPECIFICATIONS}/{spec}.md"
+        found = None if (repo.root / old).exists() else git_rename(repo.root, old)
+        place = locate(repo, found[0]) if found else None
+        if found and place is not None and found[0].split("/")[1] == SPECIFICATIONS and page_key(md_to_html(place[1])) in pages.get(place[0], {}):
+            new_spec = place[1].split("/")[1]
+            entry = folder_entry(site, spec, place[0], new_spec)
+            source, _, target = entry.partition(": ")
+            return Fix(site, source, target, f"git shows {old} renamed to {found[0]} {found[1]}; every URL of the spec, its versions included, moves with it")
+    for candidate in source_candidates(repo, site, page_key(url)):
+        if (repo.root / candidate).exists():
+            continue
+        if found := git_rename(repo.root, candidate):
+            new, since = found
+            place = locate(repo, new)
+            if place is None or page_key(md_to_html(place[1])) not in pages.get(place[0], {}):
+                return Fix(site, url, "", f"git shows {candidate} renamed to {new} {since}, which is no page of a site; point it at the page that replaced it")
+            path = served_forms(page_url(md_to_html(place[1])))[0]
+            return Fix(site, url, path if place[0] == site else f"{place[0]}:{path}", f"git shows {candidate} renamed to {new} {since}")
+    return None
+
+
 def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) -> tuple[list[Fix], list[Unplaced]]:
-    fixes, unplaced = [], []
+    """An entry for each gone URL: where git shows its source renamed first, then (a
+    spec's URL) the site that has the spec now; the others unplaced."""
+    fixes: dict[tuple[str, str], Fix] = {}
+    unplaced = []
     in_git = _in_git(repo.root)
     for site, url in missing:
-        if not in_git:
+        fix = relocate_page(repo, site, url, pages)
+        if fix is None and (on := spec_moved_to(site, url, pages)):
+            source, _, target = folder_entry(site, spec_of(url), on).partition(": ")
+            fix = Fix(site, source, target, f"the spec's page /specs/{spec_of(url)}/ is on {on} now; every URL of the spec moves with it")
+        if fix is not None and fix.target:
+            fixes.setdefault((fix.site, fix.source), fix)
+        elif fix is not None:
+            unplaced.append(Unplaced(site, url, fix.reason))
+        elif not in_git:
             unplaced.append(Unplaced(site, url, "no page, and this is not a git work tree to find where it went; point it at the page that replaced it"))
-            continue
-        renamed = None
-        for candidate in source_candidates(repo, site, page_key(url)):
-            if (repo.root / candidate).exists():
-                continue
-            if found := git_rename(repo.root, candidate):
-                renamed = (candidate, *found)
-                break
-        if renamed is None:
+        else:
             unplaced.append(Unplaced(site, url, "no page, and git shows its source neither renamed nor moved (a move made without git shows only once the new file is `git add`ed); point it at the page that replaced it"))
-            continue
-        old, new, since = renamed
-        place = locate(repo, new)
-        if place is None or page_key(md_to_html(place[1])) not in pages.get(place[0], {}):
-            unplaced.append(Unplaced(site, url, f"git shows {old} renamed to {new} {since}, which is no page of a site; point it at the page that replaced it"))
-            continue
-        path = served_forms(page_url(md_to_html(place[1])))[0]
-        target = path if place[0] == site else f"{place[0]}:{path}"
-        fixes.append(Fix(site, url, target, f"git shows {old} renamed to {new} {since}"))
-    return fixes, unplaced
+    return list(fixes.values()), unplaced
 
 
 # --- the command ------------------------------------------------------------------
@@ -242,7 +238,7 @@ def repair_targets(repo: Repository, text: str, pages: Pages) -> tuple[str, list
         if any(r.site == target.site and r.key == page_key(target.path) and not r.anchor and not r.is_folder for r in rules):
             continue  # a chain: the planner flattens it
         placed, _ = place_pages(repo, [(target.site, target.path)], pages)
-        for fix in placed:
+        for fix in (f for f in placed if not f.source.endswith("*")):  # a page's target, not a folder's
             new_site, colon, path = fix.target.partition(":")
             on, new_path = (new_site, path) if colon else (target.site, fix.target)
             written = new_path if on == rule.site else f"{on}:{new_path}"
@@ -253,8 +249,68 @@ def repair_targets(repo: Repository, text: str, pages: Pages) -> tuple[str, list
     return repaired, list(wanted.values())
 
 
+def hand_moves(repo: Repository) -> list[list[tuple[str, str]]]:
+    """Page sources git shows renamed in the work tree (a `git mv` by hand) whose old
+    URL redirects.yml does not send anywhere yet: each page alone, a spec's source
+    with its overview's files."""
+    if not _in_git(repo.root):
+        return []
+    try:
+        fields = git("diff", "-M", "--relative", "--name-status", "-z", "HEAD", cwd=repo.root).split("\0")
+    except GitError:
+        return []
+    renames, i = [], 0
+    while i < len(fields):
+        if fields[i].startswith(("R", "C")) and i + 2 < len(fields):
+            old, new = fields[i + 1], fields[i + 2]
+            if fields[i].startswith("R") and locate(repo, old) and locate(repo, new) and (repo.root / new).is_file() and not (repo.root / old).exists():
+                renames.append((old, new))
+            i += 3
+        else:
+            i += 2
+    path = repo.redirects_file
+    entries = redirect_entries(path.read_text(encoding="utf-8"), path.name) if path.exists() else []
+    redirected = {(e.site, page_key(e.source.partition("#")[0])) for e in entries if "#" not in e.source and not e.source.endswith("*")}
+    folders = {(e.site, page_key(e.source[:-1])) for e in entries if e.source.endswith("/*")}
+
+    def handled(old: str) -> bool:
+        site, rel = locate(repo, old)
+        key = page_key(md_to_html(rel))
+        return (site, key) in redirected or any(site == s and (key == f or key.startswith(f + "/")) for s, f in folders)
+
+    groups: list[list[tuple[str, str]]] = []
+    taken: set[str] = set()
+    for old, new in renames:
+        parts = old.split("/")
+        if parts[1] == SPECIFICATIONS and not handled(old):
+            folder = f"{parts[0]}/docs/specs/{parts[2][:-3]}/"
+            group = [(old, new)] + [(o, n) for o, n in renames if o.startswith(folder)]
+            taken.update(o for o, _ in group)
+            groups.append(group)
+    groups += [[(old, new)] for old, new in renames if old not in taken and not handled(old)]
+    return groups
+
+
+def mend_hand_moves(repo: Repository) -> list[str]:
+    """Make the edits `mv` would have made for each move made by hand; what was done."""
+    lines = []
+    for group in hand_moves(repo):
+        plan = plan_moved(repo, group)
+        if set(plan.texts) <= {repo.redirects_file}:
+            continue  # links and nav already mended: the entries below say why they are written
+        write_mended(repo, plan)
+        rel = lambda p: p.relative_to(repo.root).as_posix()  # noqa: E731
+        edited = ", ".join(rel(p) for p in sorted(plan.texts))
+        lines.append(f"mended after git shows {group[0][0]} renamed to {group[0][1]}" + (f" (and {len(group) - 1} more files)" if len(group) > 1 else "") + f": edited {edited}")
+        lines += [f"  redirects.yml: added under {entry}" for entry in plan.redirects] + [f"  {note}" for note in plan.notes]
+    return lines
+
+
 def fix_redirects(*, root: Path) -> FixReport:
     repo = load_repository(root)
+    mended = mend_hand_moves(repo)  # links, nav and redirects as mv makes them, first: the build below needs them
+    if mended:
+        repo = load_repository(root)  # the navs it edited
     inventory = load_inventory(repo)
     pages = {s.name: site_pages(repo, s) for s in repo.sites}
     path = repo.redirects_file
@@ -269,7 +325,7 @@ def fix_redirects(*, root: Path) -> FixReport:
     id_fixes, unplaced_ids = place_ids(inventory, pages, _plan(repo, with_pages, pages), facts)
     final = _with(with_pages, id_fixes, path.name)
     _plan(repo, final, pages)
-    report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids)
+    report = FixReport(page_fixes + id_fixes, unplaced + unplaced_ids, mended)
     if final != text:
         write_file(repo.root, path, final)
     return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from specsites.machinery.safe_write import make_folders, refuse_unsafe_targets, 
 from specsites.sources.md_links import find_links, relative_link, relative_target
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import plan_redirects
-from specsites.sources.sites import SPECIFICATIONS, Repository, added_sources, md_to_html
+from specsites.sources.sites import SPECIFICATIONS, Repository, added_sources, all_specs_lenient, md_to_html, spec_versions
 from specsites.urls import page_key, page_url, served_forms
 from specsites.sources.yaml_text import Entry, Splice, add_entries, append_nav_pages, apply, nav_pages, redirect_entries, remove_nav_pages, rename_nav_paths, retarget
 
@@ -101,6 +102,16 @@ def plan_move(repo: Repository, old_arg: str, new_arg: str, cwd: Path) -> MovePl
     else:
         plan.moved_files = {old: new}
         pages = [old]
+    spec = _spec_move(repo, old_rel, new_rel)
+    if spec is not None:  # a spec moves whole: its source, its overview folder, its versions' URLs
+        old_folder, new_folder = spec
+        overview, new_overview = repo.root / old_folder, repo.root / new_folder
+        if overview.is_dir():
+            if new_overview.exists():
+                raise SpecSitesError(Problem(new_arg, 0, f"{new_folder} already exists, and the spec's overview folder {old_folder} goes there; move it away first"))
+            files = sorted(p for p in overview.rglob("*") if p.is_file())
+            plan.moved_files.update({p: new_overview / p.relative_to(overview) for p in files})
+            pages += [p for p in files if p.suffix == ".md"]
     moves: dict[Place, Place] = {}
     for page in pages:
         before = locate(repo, page.relative_to(repo.root).as_posix())
@@ -112,12 +123,95 @@ def plan_move(repo: Repository, old_arg: str, new_arg: str, cwd: Path) -> MovePl
         if after is None:
             raise SpecSitesError(Problem(new_arg, 0, "is not where a site's page can be; name a .md file under <site>/docs/ or <site>/specifications/<id>.md"))
         moves[before] = after
-    _plan_edits(repo, plan, moves, old_rel if old.is_dir() else "", new_rel if old.is_dir() else "")
+    if spec is not None:
+        _plan_edits(repo, plan, moves, *spec)
+        _plan_spec_id(plan, old, new, old)
+    else:
+        _plan_edits(repo, plan, moves, old_rel if old.is_dir() else "", new_rel if old.is_dir() else "")
     return plan
 
 
-def _plan_edits(repo: Repository, plan: MovePlan, moves: dict[Place, Place], old_folder: str, new_folder: str) -> None:
+def plan_moved(repo: Repository, renames: list[tuple[str, str]]) -> MovePlan:
+    """The edits a move made by hand (`git mv`) still needs, as `mv` would have made
+    them: renames are (old, new) repository paths of page sources already moved,
+    together (a spec's source with its overview's files). Nothing is moved."""
+    (first_old, first_new), *_ = renames
+    plan = MovePlan(repo.root / first_old, repo.root / first_new)
+    plan.moved_files = {repo.root / old: repo.root / new for old, new in renames}
     sources = site_sources(repo)
+    moves: dict[Place, Place] = {}
+    for old, new in renames:
+        before, after = locate(repo, old), locate(repo, new)
+        if before is None or after is None or after[1] not in sources.get(after[0], {}):
+            continue
+        sources[before[0]][before[1]] = sources[after[0]].pop(after[1])  # as before the move
+        moves[before] = after
+    if not moves:
+        raise SpecSitesError(Problem(first_new, 0, "is no page a site publishes; nothing to mend"))
+    spec = _spec_move(repo, first_old, first_new)
+    if spec is not None:
+        _plan_edits(repo, plan, moves, *spec, sources=sources)
+        _plan_spec_id(plan, plan.old, plan.new, plan.new)
+    else:
+        _plan_edits(repo, plan, moves, "", "", sources=sources)
+    return plan
+
+
+def write_mended(repo: Repository, plan: MovePlan) -> None:
+    """The edits of plan_moved, made all or none (the files are where the hand move put them)."""
+    write_files(repo.root, {path: text for path, (_, text) in plan.texts.items()})
+
+
+def _spec_move(repo: Repository, old_rel: str, new_rel: str) -> tuple[str, str] | None:
+    """For a spec's source moved to another spec source (`<site>/specifications/<id>.md`),
+    the folder of its URLs before and after, as docs folders: every page under
+    /specs/<id>/ (the spec, its overview, its versions) moves with it."""
+    before, after = locate(repo, old_rel), locate(repo, new_rel)
+    if before is None or after is None:
+        return None
+    if not (old_rel.split("/")[1] == SPECIFICATIONS and new_rel.split("/")[1] == SPECIFICATIONS):
+        return None
+    return f"{before[0]}/docs/{before[1].rsplit('/', 1)[0]}", f"{after[0]}/docs/{after[1].rsplit('/', 1)[0]}"
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+_PREVIOUS_IDS = re.compile(r"^previous_ids:[ \t]*\[(.*?)\][ \t]*$", re.MULTILINE)
+
+
+def _plan_spec_id(plan: MovePlan, old: Path, new: Path, current: Path) -> None:
+    """A renamed spec's front matter: `id:` the new file name in capitals, the old id
+    added to `previous_ids:` (its versions keep their tags, and the build finds them).
+    current: where the source is now (old before the move, new after a hand move)."""
+    if old.stem == new.stem:
+        return
+    before, text = plan.texts.get(current, (current.read_text(encoding="utf-8"),) * 2)
+    if not text.startswith("---\n") or "\n---" not in text[3:]:
+        return  # no front matter: the build says what to add
+    end = text.index("\n---", 3)
+    head, rest = text[:end], text[end:]
+    found = _ID_LINE.search(head)
+    if found is None:
+        return
+    old_id, new_id = found.group(1).strip("'\""), new.stem.upper()
+    head = head[:found.start(1)] + new_id + head[found.end(1):]
+    listed = _PREVIOUS_IDS.search(head)
+    if listed is not None:
+        ids = [i.strip() for i in listed.group(1).split(",") if i.strip()]
+        if old_id not in ids:
+            head = head[:listed.start(1)] + ", ".join([*ids, old_id]) + head[listed.end(1):]
+    elif "\nprevious_ids:" not in head:
+        line_end = head.index("\n", found.start()) if "\n" in head[found.start():] else len(head)
+        head = head[:line_end] + f"\nprevious_ids: [{old_id}]" + head[line_end:]
+    else:
+        raise SpecSitesError(Problem(str(old), 0, f"previous_ids: is not written as a [list] on one line; add {old_id} to it by hand, then move the spec"))
+    if (head + rest) != before or current in plan.texts:
+        plan.texts[current] = (before, head + rest)
+    plan.notes.append(f"{new.name}: id: {new_id}, {old_id} added to previous_ids (its versions keep their tags)")
+
+
+def _plan_edits(repo: Repository, plan: MovePlan, moves: dict[Place, Place], old_folder: str, new_folder: str, sources: dict[str, dict[str, Path]] | None = None) -> None:
+    """sources: every page's source as before the move (default: as the files are now)."""
+    sources = sources if sources is not None else site_sources(repo)
     after = {site: dict(pages) for site, pages in sources.items()}
     for (site, rel), (new_site, new_rel) in list(moves.items()):
         path = after[site].pop(rel, None)
@@ -300,18 +394,37 @@ def _plan_redirects(repo: Repository, plan: MovePlan, moves: dict[Place, Place],
     for site, lines in additions.items():
         edited = add_entries(edited, site, lines, path.name)
         plan.redirects += [f"{site}: {old}: {new}" for old, new in lines]
-    _validate(repo, edited, after, path.name)
+    _validate(repo, edited, after, path.name, plan.moved_files)
     if edited != text:
         plan.texts[path] = (text, edited)
 
 
-def _validate(repo: Repository, text: str, after: dict[str, dict[str, Path]], filename: str) -> None:
-    """The new redirects.yml, checked against the pages after the move as a build would."""
+def _validate(repo: Repository, text: str, after: dict[str, dict[str, Path]], filename: str, moved_files: dict[Path, Path]) -> None:
+    """The new redirects.yml, checked against the pages after the move as a build
+    would: its version pages included, under the name each spec has after the move."""
     rules, problems = parse_redirects(text.encode("utf-8"), repo.names, filename)
-    pages = {site: {_key(rel): page_url(md_to_html(rel)) for rel in rels} for site, rels in after.items()}
+    versions = _version_pages_after(repo, after, moved_files)
+    pages = {site: {_key(rel): page_url(md_to_html(rel)) for rel in [*rels, *versions.get(site, [])]} for site, rels in after.items()}
     result = plan_redirects(rules, pages, filename)
     if problems or result.problems:
         raise SpecSitesError([Problem(p.file, p.line, f"{p.message} (in redirects.yml as the move would leave it; nothing was changed)") for p in problems + result.problems])
+
+
+def _version_pages_after(repo: Repository, after: dict[str, dict[str, Path]], moved_files: dict[Path, Path]) -> dict[str, list[str]]:
+    """site -> the docs paths of the version and changes pages it publishes after the
+    move: each spec's versions go where its source goes, under its new file name."""
+    found, _ = spec_versions(repo, all_specs_lenient(repo))
+    was = {new: old for old, new in moved_files.items()}
+    pages: dict[str, list[str]] = {}
+    for site, rels in after.items():
+        for rel, path in rels.items():
+            parts = rel.split("/")
+            if len(parts) != 3 or parts[0] != "specs" or parts[2] != "index.md" or path.parent.name != SPECIFICATIONS:
+                continue
+            for version in found.versions.get(was.get(path, path).stem, []):
+                for page in (version.page, version.changes_page):
+                    pages.setdefault(site, []).append(f"specs/{parts[1]}/" + page.split("/", 2)[2])
+    return pages
 
 
 def in_git_work_tree(root: Path, path: Path) -> bool:
@@ -326,29 +439,42 @@ def write_move(repo: Repository, plan: MovePlan) -> bool:
     """Make the planned move: git mv when git tracks the page, then the edits.
     True when git moved it."""
     edits = {plan.moved_files.get(path, path): text for path, (_, text) in plan.texts.items()}
+    # the files that go with it (a spec's overview folder), each moved as the page itself
+    others = {path: to for path, to in plan.moved_files.items() if path != plan.old and not path.is_relative_to(plan.old)}
     # Nothing moves into or is written through a link (a committed docs/lnk -> /tmp).
-    refuse_unsafe_targets(repo.root, [plan.new, *edits])
-    made = make_folders(repo.root, plan.new.parent)
-    tracked = in_git_work_tree(repo.root, plan.old)
-    if tracked:
-        git("mv", "--", str(plan.old), str(plan.new), cwd=repo.root)
-    else:
-        os.rename(plan.old, plan.new)
+    refuse_unsafe_targets(repo.root, [plan.new, *others.values(), *edits])
+    made: list[Path] = []
+    moved: list[tuple[Path, Path, bool]] = []  # undone in reverse when a later step fails
     try:
+        for old, new in [(plan.old, plan.new), *others.items()]:
+            made += make_folders(repo.root, new.parent)
+            moved.append((old, new, _move_file(repo.root, old, new)))
         write_files(repo.root, edits)
-    except BaseException:  # all or nothing: the page goes back where it was
-        if tracked:
-            git("mv", "--", str(plan.new), str(plan.old), cwd=repo.root)
-        else:
-            os.rename(plan.new, plan.old)
+    except BaseException:  # all or nothing: every file goes back where it was
+        for old, new, tracked in reversed(moved):
+            if tracked:
+                git("mv", "--", str(new), str(old), cwd=repo.root)
+            else:
+                os.rename(new, old)
         for folder in reversed(made):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
         raise
-    folder = plan.old.parent
-    while folder != repo.root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()  # the folder the page leaves, when nothing else is in it
-        folder = folder.parent
+    for left in {plan.old.parent, *(p.parent for p in plan.moved_files)}:
+        folder = left
+        while folder != repo.root and folder.is_relative_to(repo.root) and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # a folder the move left empty
+            folder = folder.parent
+    return moved[0][2]
+
+
+def _move_file(root: Path, old: Path, new: Path) -> bool:
+    """git mv when git tracks it, else a rename; True when git moved it."""
+    tracked = in_git_work_tree(root, old)
+    if tracked:
+        git("mv", "--", str(old), str(new), cwd=root)
+    else:
+        os.rename(old, new)
     return tracked
 
 

@@ -24,8 +24,11 @@ from specsites.commands.build import SiteResult, build_one_site, crash_problem, 
 from specsites.errors import Problem, SpecSitesError
 from specsites.engines.mkdocs_plugin import BuildOptions
 from specsites.redirects.plan import Plan, load_plan
-from specsites.sources.sites import BASE_CONFIG, Repository, Site, base_urls, load_repository, md_to_html, watched_paths
+from specsites.sources.sites import BASE_CONFIG, Repository, Site, base_urls, load_repository, md_to_html, site_pages, watched_paths
+from specsites.checks.shared_facts import facts_file, merge_page_edit, problems_of_site, read_site_facts, write_site_facts
+from specsites.checks.site_checks import LinkRef, SiteFacts
 from specsites.checks.static_host import Answer, answer, send_answer
+from specsites.sources.inventory import load_inventory
 from specsites.machinery.watch import ChangeWatch
 from specsites.machinery.dev_address import DevAddress, answers_host
 from specsites.program import command
@@ -67,6 +70,9 @@ class PreviewSite:
         self._plan: Plan | None = None  # of the last good full build; page edits keep it
         self._needs_full = True  # until a full build succeeds, every rebuild is one
         self._page_state: dict[str, dict] = {}  # titles and metadata of the pages served, for the nav of a page-only rebuild
+        self._facts: SiteFacts = {}  # of the current sources' pages: links and published ids are judged with every site's
+        self._links: list[LinkRef] = []
+        self.failed = False  # the last rebuild failed: another site's change may mend it
 
     def rebuild(self, edited_pages: list[str] | None = None) -> bool:
         """Build afresh and swap, or, given the output files of edited pages only,
@@ -77,6 +83,7 @@ class PreviewSite:
             ok = self._rebuild_pages(edited_pages)
         else:
             ok = self._rebuild_all()
+        self.failed = not ok
         if not ok:
             return False
         with self.changed:
@@ -96,6 +103,8 @@ class PreviewSite:
         with self.serving:
             saved = {rel: (folder / rel).read_bytes() for rel in [*outputs, *_KEEP_ACROSS_PAGE_EDITS] if (folder / rel).is_file()}
             result = build_one_site(str(self.site.config_file), str(folder), self._options(self._plan, self._page_state), dirty=True)
+            if not (result.problems or result.crashed):
+                result.problems = self._across_sites(self._plan, *merge_page_edit(self._facts, self._links, result.facts, result.links))
             failed = bool(result.problems or result.crashed)
             if not failed:
                 self._page_state = result.page_state
@@ -120,6 +129,8 @@ class PreviewSite:
             self._report(SiteResult(self.site.name, 0.0, problems=e.problems))
             return False
         result = build_one_site(str(self.site.config_file), str(new), self._options(plan))
+        if not (result.problems or result.crashed):
+            result.problems = self._across_sites(plan, result.facts, result.links)
         if result.problems or result.crashed:
             self._report(result)
             shutil.rmtree(new, ignore_errors=True)
@@ -137,7 +148,27 @@ class PreviewSite:
         return True
 
     def _options(self, plan: Plan, page_state: dict[str, dict] | None = None) -> BuildOptions:
-        return BuildOptions(base_urls=self.base_urls, plan=plan, bytecode_cache=self._templates, page_state=page_state or {})
+        # Links into our sites and published ids are judged here, with every site's facts.
+        return BuildOptions(base_urls=self.base_urls, plan=plan, bytecode_cache=self._templates, page_state=page_state or {}, defer_site_checks=True)
+
+    def _across_sites(self, plan: Plan, facts: SiteFacts, links: list[LinkRef]) -> list:
+        """What `specsites build` says of links and published ids for this site, judged
+        with the facts the other sites' processes last wrote. Ours are written first,
+        so of two sites built at once at least one sees the other."""
+        self._facts, self._links = facts, links
+        exchange = self.served_at.parent
+        write_site_facts(exchange, self.site.name, facts, links)
+        every_facts, every_links = {self.site.name: facts}, {self.site.name: links}
+        for other in self.repo.names:
+            if other != self.site.name and (shared := read_site_facts(exchange, other)) is not None:
+                every_facts[other], every_links[other] = shared
+        pages = {s.name: site_pages(self.repo, s) for s in self.repo.sites}
+        production = {s.name: s.production_url for s in self.repo.sites}
+        try:
+            inventory = load_inventory(self.repo)
+        except SpecSitesError as e:
+            return e.problems
+        return problems_of_site(self.site.name, every_facts, every_links, pages, plan, production, inventory)
 
     def wait_for_change(self, epoch: int, timeout: float) -> int:
         with self.changed:
@@ -269,26 +300,35 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
         # Taken before the first build: an edit made while it builds, or once it is
         # served but before the watch starts, differs from it and rebuilds.
         watched = [*watched_paths(preview.repo, preview.site), served_at]
-        seen = snapshot(watched)
+        others = _other_sites_facts(preview)
+        seen, seen_others = snapshot(watched), snapshot(others)
         if not preview.rebuild():
             print(f"{site.name}: nothing to serve until the errors above are fixed", file=sys.stderr, flush=True)
         server = _PreviewServer(listening, _handler(preview, address), site.name)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         watch = ChangeWatch(POLL_INTERVAL)
         while True:
-            if not watch.watch(watched) and not watch.wait(timeout=1.0):
+            if not watch.watch(watched + others) and not watch.wait(timeout=1.0):
                 continue
             time.sleep(DEBOUNCE)  # editors save in several writes; let them settle
-            now = snapshot(watched)
+            now, now_others = snapshot(watched), snapshot(others)
             if now != seen:
                 preview.rebuild(edited_page_outputs(preview.site, seen, now))
+            elif now_others != seen_others and preview.failed:
+                preview.rebuild()  # another site's edit may have mended (a link into) this one
+            if now != seen or now_others != seen_others:
                 # a rebuild re-reads the list of sites, which may move what to watch
-                watched = [*watched_paths(preview.repo, preview.site), served_at]
-                seen = now  # (if the list moved, the next look rebuilds once more)
+                watched, others = [*watched_paths(preview.repo, preview.site), served_at], _other_sites_facts(preview)
+                seen, seen_others = now, now_others  # (if the list moved, the next look rebuilds once more)
     finally:
         for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second stop must not cut the clean-up short
             signal.signal(stop_signal, signal.SIG_IGN)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _other_sites_facts(preview: PreviewSite) -> list[Path]:
+    """The files the other sites' processes share their facts in (they may not exist yet)."""
+    return [facts_file(preview.served_at.parent, name) for name in preview.repo.names if name != preview.site.name]
 
 
 def bind_port(port: int, host: str = "127.0.0.1") -> socket.socket:

@@ -51,6 +51,7 @@ class PublishReport:
     check: CheckReport
     sites: list[SitePublish]
     recorded: str = ""  # the commit that added what went live to published-urls.yml
+    not_recorded: str = ""  # why a publish that pushed recorded nothing ("" when it recorded or was a dry run)
 
 
 class PublishRefused(SpecSitesError):
@@ -74,12 +75,17 @@ class PushFailed(Exception):
         super().__init__("\n".join(lines))
 
 
-def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs: list[str] = (), dry_run: bool = False, allow_dirty: bool = False) -> PublishReport:
+def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs: list[str] = (), dry_run: bool = False, allow_dirty: bool = False, record: bool = False) -> PublishReport:
     repo = load_repository(root)
     targets = read_destinations(repo, list(dest_overrides))  # said before building anything
     folders = site_folders(targets, base_urls(repo, list(base_url_pairs)))
+    if record and base_url_pairs:
+        raise SpecSitesError(Problem("--record", 0, "a staging copy (--base-url, --staging-base) is not what readers were given, so it cannot be recorded; drop --record or the staging option"))
+    not_recorded = why_not_recorded(repo.config.destinations, targets, bool(base_url_pairs), record)
     source = read_source(root)
     refuse_unfit_source(source, allow_dirty)
+    if not dry_run and not not_recorded:
+        refuse_without_identity(root)
     # Dates in sitemap.xml (and its .gz) come from the source commit, not the clock, so
     # publishing the same source on another day makes no new commit.
     os.environ.setdefault("SOURCE_DATE_EPOCH", source.time)
@@ -100,9 +106,24 @@ def publish_sites(*, root: Path, dest_overrides: list[str] = (), base_url_pairs:
         recorded = ""
         if not dry_run:
             push_all(prepared)
-            if not base_url_pairs:  # a staging copy is not what readers were given
+            if not not_recorded:
                 recorded = record_published(root, {r.site: {u: set(i) for u, i in r.published.items()} for r in build.results}, source.describe())
-    return PublishReport(build, check, prepared, recorded)
+    return PublishReport(build, check, prepared, recorded, not_recorded)
+
+
+def why_not_recorded(configured: dict[str, RemoteBranch], targets: dict[str, RemoteBranch], staging: bool, record: bool) -> str:
+    """"" when this publish is a release whose URLs published-urls.yml must keep: every
+    site goes to the destination the base mkdocs.yml configures for production (or
+    --record says so); else why nothing will be recorded. A rehearsal recorded would
+    make the check demand URLs that never went live."""
+    if staging:
+        return "a staging copy is not what readers were given"
+    if record:
+        return ""
+    elsewhere = sorted(site for site, destination in targets.items() if configured.get(site) != destination)
+    if not elsewhere:
+        return ""
+    return f"{elsewhere[0]} went to {targets[elsewhere[0]]}, not its production destination in {BASE_CONFIG}; if this was the release, publish again with --record"
 
 
 def page_files(published: dict[str, list[str]]) -> set[str]:
@@ -129,8 +150,23 @@ def record_published(root: Path, published: Inventory, source: str) -> str:
     except GitError:
         return ""
     git("add", "--", INVENTORY, cwd=root)
-    git("commit", "--quiet", "--no-verify", "-m", f"Record what the publish of {source} put live", "--", INVENTORY, cwd=root, env=IDENTITY)
+    # The publisher's own identity: the record is their change to review, not the tool's.
+    git("commit", "--quiet", "--no-verify", "-m", f"Record what the publish of {source} put live", "--", INVENTORY, cwd=root)
     return git("rev-parse", "--short", "HEAD", cwd=root)
+
+
+def refuse_without_identity(root: Path) -> None:
+    """A release is recorded in a commit under the publisher's git identity: without
+    one, say so before anything is built or pushed."""
+    try:
+        git("rev-parse", "--is-inside-work-tree", cwd=root)
+    except GitError:
+        return  # outside git the record is written, not committed
+    try:
+        git("var", "GIT_COMMITTER_IDENT", cwd=root)
+        git("var", "GIT_AUTHOR_IDENT", cwd=root)
+    except GitError:
+        raise PublishRefused(Problem("", 0, "git has no user.name and user.email to record what went live under; set them (git config user.name ..., git config user.email ...) and publish again"))
 
 
 def read_destinations(repo: Repository, overrides: list[str]) -> dict[str, RemoteBranch]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from specsites.errors import Problem
 from specsites.checks.site_checks import line_of_text
-from specsites.sources.sites import Repository, Site, added_sources
+from specsites.sources.sites import SPECIFICATIONS, Repository, Site, added_sources
 
 _BROKEN_LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target (?:'([^']+)' )?is not found among documentation files\.")
 _MISSING_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an anchor '#([^']+)'\.")
@@ -41,8 +41,14 @@ def explain(message: str, repo: Repository, site: Site) -> Problem:
     if match := _BROKEN_LINK.fullmatch(message):
         page, href, target = match.groups()
         target = target or posixpath.normpath(posixpath.join(posixpath.dirname(page), href.partition("#")[0]))
-        near = difflib.get_close_matches(target, _pages(repo, site), n=1)
-        hint = f"did you mean {posixpath.relpath(near[0], posixpath.dirname(page) or '.')}?" if near else "point it at an existing page"
+        renamed = _renamed(repo, site, target)  # git's word before any guess by spelling
+        near = [renamed] if renamed else difflib.get_close_matches(target, _pages(repo, site), n=1)
+        if near and "://" in near[0]:
+            hint = f"git shows the page moved to {near[0]}; link there, or run scripts/check --fix to mend every link to it"
+        elif renamed:
+            hint = f"git shows the page moved: link to {posixpath.relpath(renamed, posixpath.dirname(page) or '.')}, or run scripts/check --fix to mend every link to it"
+        else:
+            hint = f"did you mean {posixpath.relpath(near[0], posixpath.dirname(page) or '.')}?" if near else "point it at an existing page"
         return Problem(*_where(repo, site, page, href), f"the link '{href}' goes to no page; {hint}")
     if match := _MISSING_ANCHOR.fullmatch(message):
         page, href, target, anchor = match.groups()
@@ -58,6 +64,35 @@ def explain(message: str, repo: Repository, site: Site) -> Problem:
         config = site.config_file
         return Problem(f"{site.name}/mkdocs.yml", _line_of(config, match.group(1)), f"nav names {match.group(1)}, which does not exist; create it or fix the nav entry")
     return Problem(site.name, 0, message)
+
+
+def _renamed(repo: Repository, site: Site, target: str) -> str:
+    """Where git shows the source of a docs path of this site renamed to: a docs path
+    of this site, or the production URL of another site's page ("" if git shows none)."""
+    from specsites.machinery.git_utils import git_rename
+
+    parts = target.split("/")
+    spec = len(parts) == 3 and parts[0] == "specs" and parts[2] == "index.md"
+    source = site.folder / SPECIFICATIONS / f"{parts[1]}.md" if spec else site.docs_dir / target
+    if source.exists() or not source.is_relative_to(repo.root):
+        return ""
+    found = git_rename(repo.root, source.relative_to(repo.root).as_posix())
+    if found is None:
+        return ""
+    new = found[0].split("/")
+    if len(new) < 3 or new[0] not in repo.names or not found[0].endswith(".md"):
+        return ""
+    if new[1] == "docs":
+        rel = "/".join(new[2:])
+    elif new[1] == SPECIFICATIONS and len(new) == 3:
+        rel = f"specs/{new[2][:-3]}/index.md"
+    else:
+        return ""
+    if new[0] == site.name:
+        return rel
+    html = rel[:-3] + ".html"
+    url = html[: -len("index.html")] if html == "index.html" or html.endswith("/index.html") else html[:-5]
+    return repo.site(new[0]).production_url + url
 
 
 def _pages(repo: Repository, site: Site) -> list[str]:

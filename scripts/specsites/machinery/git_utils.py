@@ -149,3 +149,34 @@ IDENTITY = {
     "GIT_COMMITTER_NAME": os.environ.get("GIT_COMMITTER_NAME", "specsites"),
     "GIT_COMMITTER_EMAIL": os.environ.get("GIT_COMMITTER_EMAIL", "specsites@carbondataspec.org"),
 }
+
+
+def git_rename(root: Path, path: str) -> tuple[str, str] | None:
+    """(where git shows path renamed to, since when) comparing the last commit that
+    had it with the work tree (so commits, staged moves and `git mv` all count)."""
+    try:
+        git("cat-file", "-e", f"HEAD:./{path}", cwd=root)
+        base, since = "HEAD", "in the work tree"
+    except GitError:
+        try:
+            removed = git("rev-list", "-1", "HEAD", "--", path, cwd=root)
+        except GitError:
+            return None
+        if not removed:
+            return None
+        base, since = f"{removed}^", f"in commit {removed[:10]}"
+    try:
+        out = git("diff", "-M", "--relative", "--name-status", "-z", base, cwd=root)
+    except GitError:
+        return None
+    fields = out.split("\0")
+    i = 0
+    while i < len(fields):
+        status = fields[i]
+        if status.startswith(("R", "C")) and i + 2 < len(fields):
+            if fields[i + 1] == path and status.startswith("R"):
+                return fields[i + 2], since
+            i += 3
+        else:
+            i += 2
+    return None

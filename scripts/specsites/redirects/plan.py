@@ -6,7 +6,6 @@ chains (and says so), refuses cycles and redirects that would hide a page.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import os
 from dataclasses import dataclass, field
@@ -15,8 +14,9 @@ from typing import NamedTuple
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.parsed_cache import cached, keep
 from specsites.redirects.map import Rule, Target, parse_redirects
-from specsites.sources.sites import Repository, site_pages
+from specsites.sources.sites import Repository, renamed_page, site_pages
 from specsites.sources.source_files import read_source
+from specsites.redirects.relocate import nearest_path
 from specsites.urls import file_forms, page_key, served_forms, url_file
 
 Pages = dict[str, dict[str, str]]  # site -> page key -> site-relative URL
@@ -66,7 +66,9 @@ class _Entry:
     written: str  # the old path as written, for messages
 
 
-def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.yml") -> Plan:
+def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.yml", renamed=None) -> Plan:
+    """renamed(site, path): where git shows a gone page's source moved ("" if not),
+    offered before any guess by spelling when a target is no page."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     whole: dict[tuple[str, str], _Entry] = {}
@@ -93,7 +95,7 @@ def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.y
             key = page_key(target.path)
             hop = whole.get((target.site, key))
             if hop is None:
-                return _existing_page(target, anchor, pages, entry.line, problems, filename)
+                return _existing_page(target, anchor, pages, entry.line, problems, filename, renamed)
             if hop is entry and len(trail) == 1:
                 problems.append(Problem(filename, entry.line, f"{entry.written} on {site} redirects to itself; point it at another page"))
                 return None
@@ -150,7 +152,7 @@ def _expand_folder(rule: Rule, pages: Pages, whole: dict[tuple[str, str], _Entry
         whole.setdefault((rule.site, source), _Entry(rule.line, Target(rule.target.site, path, rule.target.anchor), "/" + source))
 
 
-def _existing_page(target: Target, anchor: str, pages: Pages, line: int, problems: list[Problem], filename: str) -> Destination | None:
+def _existing_page(target: Target, anchor: str, pages: Pages, line: int, problems: list[Problem], filename: str, renamed=None) -> Destination | None:
     site_pages = pages[target.site]
     key = page_key(target.path)
     url = site_pages.get(key)
@@ -159,9 +161,10 @@ def _existing_page(target: Target, anchor: str, pages: Pages, line: int, problem
     if url is not None:
         problems.append(Problem(filename, line, f"{target.path} is not a page on {target.site}; did you mean {served_forms(url)[0]}?"))
         return None
+    moved = renamed(target.site, target.path) if renamed else ""
     known = [served_forms(u)[0] for u in site_pages.values()]
-    close = difflib.get_close_matches(target.path, known, n=1)
-    hint = f"did you mean {close[0]}?" if close else "point it at an existing page"
+    close = nearest_path(target.path, known)  # never another spec's
+    hint = f"git shows it moved to {moved}; point the entry there" if moved else f"did you mean {close}?" if close else "point it at an existing page"
     problems.append(Problem(filename, line, f"{target.path} is not a page on {target.site}; {hint}"))
     return None
 
@@ -221,6 +224,8 @@ def load_plan(repo: Repository) -> Plan:
         rules, problems = parse_redirects(data, repo.names, name)
         plan = plan_redirects(rules, pages, name)
         if problems or plan.problems:
+            # said again with git's word on where gone pages went (only now: it costs a git call each)
+            plan = plan_redirects(rules, pages, name, lambda site, path: renamed_page(repo, site, path))
             raise SpecSitesError(problems + plan.problems)
         keep("planned-files", inputs, lambda: PlannedFiles.of(plan))
         return plan

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from specsites.sources.config import BASE_CONFIG, Settings, read_config, read_mkdocs_yml
 from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
-from specsites.machinery.git_utils import GitError, blob_ids, read_blobs, tag_files, tags
+from specsites.machinery.git_utils import GitError, blob_ids, git_rename, read_blobs, tag_files, tags
 from specsites.sources.spec_meta import SpecMeta, front_matter_value, nav_pages, parse_spec_meta
 from specsites.pages.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
 from specsites.urls import page_key, page_url, usable_http_url
@@ -322,3 +322,34 @@ def watched_paths(repo: Repository, site: Site) -> list[Path]:
     """What a site's build reads, to rebuild when it changes: the site's folder, the
     shared docs, the base config and the map, and git's tags (the spec versions)."""
     return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file, *tag_files(repo.root)) if p.exists()]
+
+
+def renamed_page(repo: Repository, site: str, path: str) -> str:
+    """Where git shows the source of site's page at path (a URL path) renamed to, as a
+    redirects.yml target ("/new" on the same site, "other:/new"); "" if git shows no
+    rename, or it is not a page now."""
+    key = page_key(path)
+    parts = key.split("/")
+    folder = repo.root / site
+    candidates = [f"docs/{key}.md", f"docs/{key}/index.md", f"docs/{key}/README.md"] if key else ["docs/index.md"]
+    if len(parts) == 2 and parts[0] == "specs":
+        candidates.append(f"{SPECIFICATIONS}/{parts[1]}.md")
+    for candidate in candidates:
+        if (folder / candidate).exists():
+            continue
+        try:
+            found = git_rename(repo.root, f"{site}/{candidate}")
+        except (GitError, OSError):
+            return ""
+        if found is None:
+            continue
+        new = found[0].split("/")
+        if len(new) < 3 or new[0] not in repo.names or not found[0].endswith(".md"):
+            return ""
+        rel = "/".join(new[2:]) if new[1] == "docs" else f"specs/{new[2][:-3]}/index.md" if new[1] == SPECIFICATIONS and len(new) == 3 else ""
+        if not rel:
+            return ""
+        html = rel[:-3] + ".html"
+        url = "/" + (html[: -len("index.html")] if html == "index.html" or html.endswith("/index.html") else html[:-5])
+        return url if new[0] == site else f"{new[0]}:{url}"
+    return ""
