@@ -220,7 +220,8 @@ def test_publish_records_without_writing_through_a_committed_link(tmp_path: Path
     for remote in remotes.values():
         git("init", "-q", "--bare", str(remote))
 
-    result = run_cli("publish", *(f"--dest={site}={remote}" for site, remote in remotes.items()), root=repo)
+    # --record: a --dest elsewhere than production records nothing unless asked (issue 24)
+    result = run_cli("publish", "--record", *(f"--dest={site}={remote}" for site, remote in remotes.items()), root=repo)
 
     assert result.returncode == 0, result.stderr
     assert outside.read_text() == "the user's own file\n"
