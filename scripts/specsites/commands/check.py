@@ -234,6 +234,9 @@ def _judge_walk(job: _Job, landing: Landing, base_urls: dict[str, str], pages: d
     fragment = landing.url.partition("#")[2]
     page = _short(landing.url.partition("#")[0], base_urls)
     problem = f"lands on {page}, which has no id {fragment!r}"
+    if job.site not in facts or page.partition(":")[0] not in facts:
+        # The live check, with no build of these sources (a fresh clone) to say where the section stands now.
+        return Failure(job.site, shown, f"{problem}; run scripts/build, then check again to be told where that section stands now")
     if _built_page_has(landing.url.partition("#")[0], fragment, base_urls, pages, facts):
         return Failure(job.site, shown, f"{problem}; the sources have it, so this output is not what they build: publish them again")
     found = _find_landed_section(job, landing.url, base_urls, pages, facts)
@@ -334,12 +337,12 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
     out = (out or repo.root / "site").resolve()
     stamp = read_stamp(out)
     offsite = OffSite(repo.redirects_file, repo.names)
-    if live:  # where sections stand now, from a build of the work tree
-        _refuse_stale(repo, out, stamp, {site: stamp.get(site, {}).get("base_url", "") if isinstance(stamp.get(site), dict) else "" for site in urls},
-                      "the live check says where a lost section stands now from a build of these sources")
+    if live:  # where sections stand now, from a build of the work tree when there is one (see _judge_walk)
+        digests = source_digests(repo)
+        fresh = {site: f for site, f in stamped_facts(stamp).items() if not staleness(stamp, site, digests, stamp[site].get("base_url", ""))}
         bases = tuple(urls.values())
         with HttpFetch(internal=lambda url: url.startswith(bases)) as fetch:
-            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, stamped_facts(stamp), workers or default_workers(),
+            return run_check(plan_check(inventory, planned, urls), FetchFollower(fetch, MAX_HOPS), urls, pages, fresh, workers or default_workers(),
                              with_results=with_results, offsite=offsite)
     _refuse_stale(repo, out, stamp, urls)
     static = _StaticCheck(urls, {urls[s.name]: out / s.name for s in repo.sites}, inventory, planned, pages, stamped_facts(stamp), with_results, offsite)
@@ -347,21 +350,18 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
         return static.run(repo.names, processes or os.cpu_count() or 1, part_urls)
 
 
-def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str], needs: str = "") -> None:
+def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
     """The check judges the sources as they are: an output built from other sources
-    (or for other URLs) is refused, saying what to run. `needs` says why a check
-    that does not read the output (the live one) wants it."""
+    (or for other URLs) is refused, saying what to run."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
-        why = f"; {needs}" if needs else ""
-        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there{why}; run scripts/build first"))
+        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run scripts/build first"))
     digests = source_digests(repo)
     for site in repo.names:
         if why := staleness(stamp, site, digests, urls[site]):
             again = "scripts/build" + ("" if out == repo.root / "site" else f" --out {out}")
-            again += "" if not urls[site] or urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
-            so = needs or "so checking it would judge other sources"
-            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, {so}; run {again} first"))
+            again += "" if urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
+            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
 
 
 @dataclass(frozen=True)
