@@ -488,7 +488,7 @@ class _StaticCheck:
             for job in _anchor_jobs(part.site, base.rstrip("/"), url, ids):
                 address = job.start.partition("#")[0]
                 landing = follower.file_landing(base, address, served, job.anchor)
-                without = plain.file_landing(base, address, served, job.anchor) if landing is not None and _lands_on_id(landing) else None
+                without = plain.file_landing(base, address, served, job.anchor) if landing is not None and not landing.external and _lands_on_id(landing) else None
                 if without is not None and not without.external:  # no failure to report
                     counts[0] += 1
                     counts[2] += not _reaches_section(without)
