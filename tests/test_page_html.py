@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from specsites.checks.page_html import parse_page
-from specsites.redirects.data import RedirectData, block_data, read_redirect_data, redirect_block, redirect_tags
+from specsites.redirects.data import RedirectData, read_redirect_data, read_script, redirect_tags
 from specsites.redirects.linker import Linker
 from specsites.redirects.page import render_redirect_page
 from specsites.redirects.plan import Destination, Redirect
@@ -53,7 +53,7 @@ def test_the_check_reads_what_the_writer_wrote(data: RedirectData) -> None:
     # whatever the targets hold; a change to either side alone fails here.
     tags = redirect_tags(data)
     assert read_redirect_data("<head>" + tags + "</head>") == data
-    assert block_data(redirect_block(("<head>" + tags).encode())) == data  # the check reads it undecoded
+    assert read_script("<head>" + tags).target("") == (data.to, "")  # as the page's script takes it
     info = parse_page(f"<html><head><title>x</title>{tags}</head><body></body></html>")
     assert (info.script_to, info.script_anchors) == (data.to, data.anchors)
 
@@ -70,3 +70,40 @@ def test_a_meta_refresh_alone_is_followed() -> None:
     info = parse_page("<html><head><META HTTP-EQUIV='Refresh' CONTENT='5; URL=/there.html'></head><body><h1 id=t>t</h1></body></html>")
     assert info.next_url("") == "/there.html"
     assert info.ids == {"t"}
+
+
+SCRIPT = redirect_tags(RedirectData("/x"))[redirect_tags(RedirectData("/x")).index("</script>") + 9:]
+
+
+@pytest.mark.parametrize("block, fragment, goes, stops", [
+    ('{"anchors": {"a": "/new#b"}, "to": "/x"}', "a", "/new#b", ""),
+    ('{"anchors": {"a": "/new#b"}, "to": "/x"}', "other", "/x", ""),
+    ('{"anchors": {"a": ""}, "to": "/x"}', "a", "/x", ""),  # "" is false: on to d.to
+    ('{"anchors": {}, "to": null}', "", "", ""),  # a page that stays
+    ('{"anchors": {}, "to": 0}', "", "", ""),
+    ('{"anchors": {},, "to": "/x"}', "", "", "not valid JSON"),  # one stray comma
+    ('{"anchors": {}, "to": "/x"', "", "", "not valid JSON"),
+    ('{"anchors": {}, "to": NaN}', "", "", "not valid JSON"),  # Python reads NaN, JSON.parse does not
+    ("null", "", "", "is null"),
+    ('{"to": "/x"}', "", "/x", ""),
+    ('{"to": "/x"}', "a", "", "no anchors map"),  # d.anchors[h] of undefined throws
+    ('{"anchors": {}, "to": "/x"}', "constructor", "", "every script object has"),
+    ('{"anchors": {}, "to": 5}', "", "", "not text"),
+    ('["/x"]', "", "", ""),  # d.to of a list: undefined, so it stays
+])
+def test_the_script_is_read_as_the_browser_runs_it(block: str, fragment: str, goes: str, stops: str) -> None:
+    head = f'<head><script type="application/json" data-specsites-redirect>{block}</script>{SCRIPT}'
+    target, problem = read_script(head).target(fragment)
+    assert target == goes and (stops in problem if stops else problem == ""), (target, problem)
+
+
+def test_a_page_without_its_script_or_block_is_not_sent_on_by_it() -> None:
+    tags = redirect_tags(RedirectData("/x"))
+    block_only = tags[: tags.index("</script>") + 9]
+    assert "missing" in read_script("<head>" + block_only).target("")[1]
+    assert "finds no data block" in read_script("<head>" + SCRIPT).target("")[1]
+    assert read_script("<head><title>t</title>") is None
+    refresh = '<noscript><meta http-equiv="refresh" content="0; url=/x"></noscript>'
+    page = parse_page(f"<html><head>{block_only}{refresh}</head><body></body></html>")
+    assert page.leads("", script=True).stuck.startswith("stays on this redirect page with JavaScript: its redirect script is missing")
+    assert page.leads("a", script=False) == ("/x", True, "")  # the refresh, which drops the #fragment

@@ -91,8 +91,10 @@ class StaticFollower(Follower):
         serves the file rel (as answer() says), with no query: the walk after its
         first hop, which is all land() would say but that hop. Every URL of the same
         folder serving the same file takes the same first step, so this answers for
-        all of them, making no Landing of its own. Judges redirect pages only; None
-        for anything else, and for a walk that fails (land() it to say how)."""
+        all of them, making no Landing of its own. Judges redirect pages only, as
+        this follower's browser takes them (running scripts or not); None for
+        anything else, for a page that leaves no way on, and for a walk that fails
+        (land() it to say how)."""
         # Another site's folder, or another site's base URL without its last slash
         # (which GitHub Pages answers with a 301 there, as _step says), is not
         # served by rel.

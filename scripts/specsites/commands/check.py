@@ -383,10 +383,9 @@ def _fresh_facts(repo, out: Path, stamp: dict) -> dict[str, SiteFacts] | None:
     return stamped_facts(stamp)
 
 
-def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str], needs: str = "") -> None:
+def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
     """The check judges the sources as they are: an output built from other sources
-    (or for other URLs) is refused, saying what to run. `needs` says why a check
-    that does not read the output (the live one) wants it."""
+    (or for other URLs) is refused, saying what to run."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
         why = f"; {needs}" if needs else ""
@@ -524,7 +523,7 @@ class _StaticCheck:
             for job in _anchor_jobs(part.site, base.rstrip("/"), url, ids):
                 address = job.start.partition("#")[0]
                 landing = follower.file_landing(base, address, served, job.anchor)
-                without = plain.file_landing(base, address, served, job.anchor) if landing is not None and _lands_on_id(landing) else None
+                without = plain.file_landing(base, address, served, job.anchor) if landing is not None and not landing.external and _lands_on_id(landing) else None
                 if without is not None and not without.external:  # no failure to report
                     counts[0] += 1
                     counts[2] += not _reaches_section(without)

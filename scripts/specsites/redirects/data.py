@@ -62,26 +62,6 @@ def read_redirect_data(head: str) -> RedirectData | None:
     return _decoded(head[start:end]) if end >= 0 else None
 
 
-_OPEN_BYTES, _CLOSE_BYTES = _OPEN.encode(), _CLOSE.encode()
-
-
-def redirect_block(head: bytes) -> bytes | None:
-    """The data block of a page's head, as read_redirect_data finds it, undecoded: a
-    checker of 100,000 redirect pages, most sharing a few blocks, keys what it
-    learns from one by these bytes (block_data decodes them)."""
-    start = head.find(_OPEN_BYTES)
-    if start < 0:
-        return None
-    start += len(_OPEN_BYTES)
-    end = head.find(_CLOSE_BYTES, start)
-    return head[start:end] if end >= 0 else None
-
-
-def block_data(block: bytes) -> RedirectData | None:
-    """read_redirect_data of the head the block was found in."""
-    return _decoded(block.decode("utf-8", "replace"))
-
-
 # What every object a script makes from JSON has without being given it: looking
 # one of these up in the anchors map finds a function, whose indexOf throws.
 _INHERITED = frozenset({
