@@ -102,10 +102,13 @@ def test_plain_mkdocs_output_is_no_change_to_commit_or_publish(tmp_path: Path) -
     source = copy_sources(tmp_path / "source")
     shutil.copy2(ROOT / ".gitignore", source / ".gitignore")
     commit_all(source)
+    assert run_cli("build", root=source).returncode == 0
     built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-f", f"{WG1}/mkdocs.yml"], cwd=source, capture_output=True, text=True, env=ENV, timeout=300)
     assert built.returncode == 0, built.stderr
     assert (source / WG1 / "site" / "index.html").is_file()  # where MkDocs writes it, as the README says
     assert git("status", "--porcelain", "--untracked-files=all", cwd=source) == ""
+    check = run_cli("check", root=source)  # nor is it a source the check finds changed since the build
+    assert check.returncode == 0 and check.stdout.splitlines()[-1] == "all URLs land", check.stdout + check.stderr
 
     remotes = {site: tmp_path / f"{site}.git" for site in SITES}
     for remote in remotes.values():
