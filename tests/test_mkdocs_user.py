@@ -163,6 +163,20 @@ def test_a_page_left_out_of_the_nav_is_one_line_at_the_nav(repo: Path) -> None:
     assert result.stderr.splitlines() == [f"error: {WG3}/mkdocs.yml:{nav_line}: scope/use-cases.md is in docs/ but not in the nav; add it"]
 
 
+def test_mkdocs_link_and_file_warnings_are_file_line_lines(repo: Path) -> None:
+    page = repo / WG3 / "docs" / "use-cases.md"
+    page.write_text(page.read_text() + "\nSee [the specs](specs) and [the overview](specs/cdsc-wg3-01/overview).\n")
+    line = len(page.read_text().splitlines())
+    (repo / WG3 / "docs" / "README.md").write_text("# Read me\n")
+    result = run_cli("build", root=repo)
+    assert result.returncode == 2
+    assert sorted(result.stderr.splitlines()) == [
+        f"error: {WG3}/docs/README.md:1: README.md and index.md would be the same page, so README.md is left out; rename or delete one of them",
+        f"error: {WG3}/docs/use-cases.md:{line}: the link 'specs' names no page's .md file, so it is not checked and may not land; did you mean specs/index.md?",
+        f"error: {WG3}/docs/use-cases.md:{line}: the link 'specs/cdsc-wg3-01/overview' names no page's .md file, so it is not checked and may not land; did you mean specs/cdsc-wg3-01/overview.md?",
+    ]
+
+
 def test_the_root_mkdocs_yml_built_by_itself_says_to_build_a_sites(repo: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=repo, capture_output=True, text=True, env=ENV, timeout=300)
     assert result.returncode != 0
