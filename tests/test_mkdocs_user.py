@@ -102,10 +102,13 @@ def test_plain_mkdocs_output_is_no_change_to_commit_or_publish(tmp_path: Path) -
     source = copy_sources(tmp_path / "source")
     shutil.copy2(ROOT / ".gitignore", source / ".gitignore")
     commit_all(source)
+    assert run_cli("build", root=source).returncode == 0
     built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-f", f"{WG1}/mkdocs.yml"], cwd=source, capture_output=True, text=True, env=ENV, timeout=300)
     assert built.returncode == 0, built.stderr
     assert (source / WG1 / "site" / "index.html").is_file()  # where MkDocs writes it, as the README says
     assert git("status", "--porcelain", "--untracked-files=all", cwd=source) == ""
+    check = run_cli("check", root=source)  # nor is it a source the check finds changed since the build
+    assert check.returncode == 0 and check.stdout.splitlines()[-1] == "all URLs land", check.stdout + check.stderr
 
     remotes = {site: tmp_path / f"{site}.git" for site in SITES}
     for remote in remotes.values():
@@ -158,6 +161,20 @@ def test_a_page_left_out_of_the_nav_is_one_line_at_the_nav(repo: Path) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     nav_line = (repo / WG3 / "mkdocs.yml").read_text().splitlines().index("nav:") + 1
     assert result.stderr.splitlines() == [f"error: {WG3}/mkdocs.yml:{nav_line}: scope/use-cases.md is in docs/ but not in the nav; add it"]
+
+
+def test_mkdocs_link_and_file_warnings_are_file_line_lines(repo: Path) -> None:
+    page = repo / WG3 / "docs" / "use-cases.md"
+    page.write_text(page.read_text() + "\nSee [the specs](specs) and [the overview](specs/cdsc-wg3-01/overview).\n")
+    line = len(page.read_text().splitlines())
+    (repo / WG3 / "docs" / "README.md").write_text("# Read me\n")
+    result = run_cli("build", root=repo)
+    assert result.returncode == 2
+    assert sorted(result.stderr.splitlines()) == [
+        f"error: {WG3}/docs/README.md:1: README.md and index.md would be the same page, so README.md is left out; rename or delete one of them",
+        f"error: {WG3}/docs/use-cases.md:{line}: the link 'specs' names no page's .md file, so it is not checked and may not land; did you mean specs/index.md?",
+        f"error: {WG3}/docs/use-cases.md:{line}: the link 'specs/cdsc-wg3-01/overview' names no page's .md file, so it is not checked and may not land; did you mean specs/cdsc-wg3-01/overview.md?",
+    ]
 
 
 def test_the_root_mkdocs_yml_built_by_itself_says_to_build_a_sites(repo: Path) -> None:

@@ -34,8 +34,9 @@ def source_digests(repo: Repository) -> dict[str, str]:
     for path in (repo.root / BASE_CONFIG, repo.redirects_file, repo.root / INVENTORY):
         if path.is_file():
             digests[path.relative_to(repo.root).as_posix()] = _digest(path)
+    outputs = {site.plain_output for site in repo.sites}  # a plain mkdocs build's, not a source
     for folder in (repo.shared_docs, *(site.folder for site in repo.sites)):
-        for file in _walk(folder):
+        for file in _walk(folder, outputs):
             digests[file.relative_to(repo.root).as_posix()] = _digest(file)
     # Versions come from git tags, which no file shows: a moved or deleted tag is a change too.
     from specsites.sources.sites import all_specs_lenient, spec_versions
@@ -50,10 +51,10 @@ def source_digests(repo: Repository) -> dict[str, str]:
     return digests
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, skip: set[Path] = frozenset()) -> list[Path]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__" and Path(dirpath) / d not in skip)
         found.extend(Path(dirpath) / name for name in sorted(filenames) if not name.startswith("."))
     return found
 

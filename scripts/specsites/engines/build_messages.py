@@ -13,7 +13,9 @@ from specsites.errors import Problem
 from specsites.checks.site_checks import line_of_text
 from specsites.sources.sites import SPECIFICATIONS, Repository, Site, added_sources
 
-_BROKEN_LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target (?:'([^']+)' )?is not found among documentation files\.")
+_BROKEN_LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target (?:'([^']+)' )?is not found among documentation files\.(?: Did you mean '[^']+'\?)?")
+# A link with no file extension (`specs`, `overview`): MkDocs cannot tell which page it means.
+_UNRECOGNIZED_LINK = re.compile(r"Doc file '([^']+)' contains an unrecognized relative link '([^']+)', it was left as is\.(?: Did you mean '([^']+)'\?)?")
 _MISSING_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an anchor '#([^']+)'\.")
 _SAME_PAGE_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '(#[^']*)', but there is no such anchor on this page\.(?: .*)?")
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -22,6 +24,7 @@ _HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 # MkDocs' one warning for every page left out of the nav, a line per page after it.
 _NOT_IN_NAV_HEAD = "The following pages exist in the docs directory, but are not included in the \"nav\" configuration:"
 _NOT_IN_NAV = re.compile(r"The page '(.+)' exists in the docs directory, but is not included in the \"nav\" configuration\.")
+_CONFLICT = re.compile(r"Excluding '(.+)' from the site because it conflicts with '(.+)'\.")
 _NAV_MISSING = re.compile(r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.")
 
 
@@ -50,6 +53,10 @@ def explain(message: str, repo: Repository, site: Site) -> Problem:
         else:
             hint = f"did you mean {posixpath.relpath(near[0], posixpath.dirname(page) or '.')}?" if near else "point it at an existing page"
         return Problem(*_where(repo, site, page, href), f"the link '{href}' goes to no page; {hint}")
+    if match := _UNRECOGNIZED_LINK.fullmatch(message):
+        page, href, suggested = match.groups()
+        hint = f"did you mean {suggested}?" if suggested else "link to the page's .md file"
+        return Problem(*_where(repo, site, page, href), f"the link '{href}' names no page's .md file, so it is not checked and may not land; {hint}")
     if match := _MISSING_ANCHOR.fullmatch(message):
         page, href, target, anchor = match.groups()
         return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of {target}; use one of its heading ids, or add {{#{anchor}}} to a heading")
@@ -60,6 +67,9 @@ def explain(message: str, repo: Repository, site: Site) -> Problem:
         return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of this page; {hint}")
     if match := _NOT_IN_NAV.fullmatch(message):
         return Problem(f"{site.name}/mkdocs.yml", _line_of_key(site.config_file, "nav:"), f"{match.group(1)} is in docs/ but not in the nav; add it")
+    if match := _CONFLICT.fullmatch(message):
+        left_out, kept = match.groups()
+        return Problem(_where(repo, site, left_out, "")[0], 1, f"{left_out} and {kept} would be the same page, so {left_out} is left out; rename or delete one of them")
     if match := _NAV_MISSING.fullmatch(message):
         config = site.config_file
         return Problem(f"{site.name}/mkdocs.yml", _line_of(config, match.group(1)), f"nav names {match.group(1)}, which does not exist; create it or fix the nav entry")

@@ -47,6 +47,12 @@ class Site:
         return self.folder / SPECIFICATIONS
 
     @property
+    def plain_output(self) -> Path:
+        """Where a plain `mkdocs build -f <site>/mkdocs.yml` writes (MkDocs' default
+        site_dir; .gitignore ignores it): output, never a source."""
+        return self.folder / "site"
+
+    @property
     def production_host(self) -> str:
         return urlsplit(self.production_url).hostname or ""
 
