@@ -224,6 +224,7 @@ def test_a_spec_with_versions_moved_to_another_site_by_mv_keeps_every_url(tmp_pa
     dry = run_cli("mv", source, target, "--dry-run", root=root)
     assert dry.returncode == 0, dry.stderr
     assert "+  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*" in dry.stdout.splitlines()
+    assert "rename wg1-connectivity/docs/specs/cdsc-wg1-01/overview.md -> wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md" in dry.stdout.splitlines()
     assert "+++ b/wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md" in dry.stdout.splitlines()
     assert git("status", "--porcelain", cwd=root) == ""
 
