@@ -224,6 +224,7 @@ def test_a_spec_with_versions_moved_to_another_site_by_mv_keeps_every_url(tmp_pa
     dry = run_cli("mv", source, target, "--dry-run", root=root)
     assert dry.returncode == 0, dry.stderr
     assert "+  /specs/cdsc-wg1-01/*: wg3-customer-data:/specs/cdsc-wg1-01/*" in dry.stdout.splitlines()
+    assert "rename wg1-connectivity/docs/specs/cdsc-wg1-01/overview.md -> wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md" in dry.stdout.splitlines()
     assert "+++ b/wg3-customer-data/docs/specs/cdsc-wg1-01/overview.md" in dry.stdout.splitlines()
     assert git("status", "--porcelain", cwd=root) == ""
 
@@ -280,6 +281,11 @@ def test_check_fix_mends_a_page_moved_by_hand_as_mv_would(tmp_path: Path) -> Non
     commit_all(root)
     (root / "wg3-customer-data/docs/about").mkdir()
     git("mv", "wg3-customer-data/docs/use-cases.md", "wg3-customer-data/docs/about/use-cases.md", cwd=root)
+    build = run_cli("build", root=root)
+    assert build.returncode == 2
+    assert any(line.startswith("error: wg3-customer-data/docs/index.md:") and line.endswith(
+        "the link 'use-cases.md' goes to no page; git shows the page moved: link to about/use-cases.md, or run scripts/check --fix to mend every link to it")
+        for line in build.stderr.splitlines()), build.stderr
     fix = run_cli("check", "--fix", root=root)
     assert fix.returncode == 0, fix.stdout + fix.stderr
     assert fix.stdout.splitlines() == [

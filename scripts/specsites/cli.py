@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=0, help="concurrent requests with --live (default: 4 per core, at most 16)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (shape: README, 'Checking')")
     check.add_argument("--all", action="store_true", help="with --json, also list every URL followed and where it landed")
-    check.add_argument("--fix", action="store_true", help="write into redirects.yml the entries git renames and moved headings justify; list the rest")
+    check.add_argument("--fix", action="store_true", help="mend links, nav and redirects after pages moved with git mv, as mv would; write into redirects.yml the entries git renames and moved headings justify; list the rest")
 
     move = _subcommand(
         commands, "mv", "move a page or folder; update links, nav and redirects.yml",

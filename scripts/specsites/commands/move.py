@@ -482,6 +482,7 @@ def describe(repo: Repository, plan: MovePlan, diff: bool) -> list[str]:
     """What the move does: a unified diff of every edit (diff), or one line each."""
     rel = lambda p: p.relative_to(repo.root).as_posix()  # noqa: E731
     lines = [f"rename {rel(plan.old)} -> {rel(plan.new)}"]
+    lines += [f"rename {rel(path)} -> {rel(to)}" for path, to in sorted(plan.moved_files.items()) if path != plan.old and not path.is_relative_to(plan.old)]
     for path, (before, after) in sorted(plan.texts.items()):
         now = plan.moved_files.get(path, path)
         if diff:
