@@ -33,9 +33,10 @@ from specsites.urls import page_key, page_url, served_forms, url_file
 from specsites.sources.sites import Repository, added_sources, all_specs, load_repository, shared_assets, site_pages, watched_paths
 from specsites.pages.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 from specsites.machinery.git_utils import last_changed
-from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, nav_with_specs, other_drafts, parse_spec_meta, spec_heading, specs_table
+from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, nav_with_specs, other_drafts, parse_spec_meta, specs_table
 from specsites.sources.sites import SpecVersions, md_to_html, spec_versions
-from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_header, version_list, version_page_markdown
+from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_page_markdown
+from specsites.pages.spec_header import publisher_of, spec_page_top
 from specsites.engines import nav_cache
 from specsites.pages import version_cache
 from specsites.sources.inventory import Inventory, load_inventory
@@ -171,6 +172,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         if problems:
             raise PluginProblems(problems)
         config.nav = nav_with_specs(config.nav, [s for s in self.specs if s.site == site.name])
+        self.publisher = publisher_of(urls[site.name], dict(config.extra), config.repo_url)
         # The banner script compares the browser's host with this one (overrides/main.html).
         config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
         snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -259,10 +261,9 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             previous = (versions[index - 1], self._version_body(versions[index - 1])[1]) if index else None
             return changes_page_markdown(spec, version, previous, self._version_body(version)[1], base)
         front, body = self._version_body(version)
-        others = absolute_links(other_drafts(spec, self.specs, production), spec.page, base)
-        lists = version_list(spec, base, version, versions) + "\n" + others
+        lists = absolute_links(other_drafts(spec, self.specs, production), spec.page, base)
         meta = _meta_at(self.versions.texts[version.blob], front, spec, version)
-        return version_page_markdown(meta, spec, version, versions, body, base, lists)
+        return version_page_markdown(meta, spec, version, versions, body, self.publisher, lists)
 
     def _version_body(self, version: Version) -> tuple[str, str]:
         """A version's front matter and body, its relative links made absolute URLs of
@@ -306,7 +307,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         assert self.versions is not None
         versions = self.versions.versions.get(spec.slug, [])
         base = self.linker.base_urls[self.site_name]
-        parts = [spec_heading(spec), version_header(spec, base, None, versions, last_changed(self.repo.root, rel) or spec.date)]
+        parts = [spec_page_top(spec, self.publisher, None, versions, last_changed(self.repo.root, rel) or spec.date)]
         if self.config.source_url:
             page.edit_url = self.config.source_url + rel
             parts.append(f'<p class="specsites-source">Source: <a href="{html.escape(page.edit_url)}">{html.escape(rel)}</a></p>\n')
@@ -314,8 +315,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             summary = " A plain-language summary is available in the [overview](overview.md)." if spec.has_overview else ""
             parts.append(f'!!! warning "Draft"\n    This is a working draft. It may change in incompatible ways before it is published as a final specification.{summary}\n')
         production = self.production_urls
-        lists = version_list(spec, base, None, versions) + "\n" + other_drafts(spec, self.specs, production)
-        body = markdown.replace(OTHER_DRAFTS_MARKER, lists)
+        body = markdown.replace(OTHER_DRAFTS_MARKER, other_drafts(spec, self.specs, production))
         return "\n".join(parts) + "\n" + body
 
     def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
