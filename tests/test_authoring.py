@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from conftest import ENV, ROOT, SITES, commit_all, git, run_cli, tree_snapshot, readme_recipe
+from conftest import ENV, ROOT, SITES, commit_all, git, header_field, run_cli, tree_snapshot, readme_recipe
 from test_preview import Preview
 
 
@@ -32,9 +32,9 @@ def test_a_new_spec_appears_everywhere_from_its_metadata_alone(repo: Path) -> No
     spec = page(repo, "wg1-connectivity", "specs/cdsc-wg1-04/index.html")
     assert "<title>CDSC-WG1-04 Profile Management - CDSC Connectivity Working Group</title>" in spec
     assert '<h1 id="cdsc-wg1-04">CDSC-WG1-04: Profile Management' in spec
-    assert "<strong>Status:</strong> Draft" in spec
-    assert "<strong>Latest version:</strong> <a href=\"https://connectivity.carbondataspec.org/specs/cdsc-wg1-04/\">" in spec
-    assert "<strong>Working group:</strong> CDSC-WG1 Connectivity" in spec
+    assert header_field(spec, "Status") == '<a href="#sotd">Draft</a>'
+    assert header_field(spec, "Editor's draft").startswith('<a href="https://connectivity.carbondataspec.org/specs/cdsc-wg1-04/">')
+    assert header_field(spec, "Working group") == "CDSC-WG1 Connectivity"
     # the nav of every page, and both tables
     for path in ("index.html", "specs/index.html", "use-cases.html"):
         assert 'href="' in page(repo, "wg1-connectivity", path) and "CDSC-WG1-04 Profile Management" in page(repo, "wg1-connectivity", path)
@@ -54,25 +54,24 @@ def test_metadata_edits_change_every_copy(repo: Path) -> None:
     assert "CDSC-WG1-02: Client Enrolment" in home and "Candidate" in home
     assert "CDSC-WG1-02: Client Enrolment" in page(repo, "wg3-customer-data", "specs/cdsc-wg3-01/index.html")
     spec = page(repo, "wg1-connectivity", "specs/cdsc-wg1-02/index.html")
-    assert "<strong>Status:</strong> Candidate" in spec and 'class="admonition warning"' not in spec  # no draft warning
+    assert header_field(spec, "Status") == '<a href="#sotd">Candidate</a>' and "is a candidate specification" in spec and 'class="admonition warning"' not in spec  # no draft warning
 
 
 def test_last_updated_comes_from_git_and_is_stable_without_it(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
-    assert "<strong>Last updated:</strong> 2024-06-27" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
+    assert "Editor's draft, last updated 2024-06-27:" in header_field(page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html"), "This version")
     commit_all(repo, "x", env={**ENV, "GIT_AUTHOR_DATE": "2025-03-04T12:00:00Z", "GIT_COMMITTER_DATE": "2025-03-04T12:00:00Z"})
     assert run_cli("build", root=repo).returncode == 0
-    assert "<strong>Last updated:</strong> 2025-03-04" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
+    assert "Editor's draft, last updated 2025-03-04:" in header_field(page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html"), "This version")
 
 
 def test_a_staging_copy_names_itself_as_the_latest_version(repo: Path) -> None:
     assert run_cli("build", "--staging-base", "https://editor.github.io/preview", root=repo).returncode == 0
     spec = page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
-    latest = re.search(r"<strong>Latest version:</strong> (<a [^>]*>[^<]*</a>)", spec)
     copy = "https://editor.github.io/preview/wg1-connectivity/specs/cdsc-wg1-01/"
-    assert latest and latest.group(1) == f'<a href="{copy}">{copy}</a>'
+    assert header_field(spec, "Editor's draft") == f'<a href="{copy}">{copy}</a>'
     # production stays only where it is meant to: the banner's "published site" link
-    assert all("latest" not in line.lower() for line in spec.splitlines() if "https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/" in line)
+    assert all("draft" not in line.lower() for line in spec.splitlines() if "https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/" in line)
 
 
 def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Path, tmp_path: Path) -> None:
