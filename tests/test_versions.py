@@ -189,9 +189,12 @@ def test_the_changes_page_lists_each_changed_section(versioned: Path) -> None:
     assert "Sections added: none" in summary
     assert re.search(r'Sections removed \(1\): <a href="[^"]*2024-01-10/#old-notes">1.3 Old notes</a>', summary)
     assert re.search(r'Sections changed \(1\): <a href="[^"]*2024-06-27/#goals">1.1 Goals</a>', summary)
-    goals = changes.split('id="changed-goals"', 1)[1].split("</pre>", 1)[0]
-    assert '<del class="specsites-diff-line">- - Keep the document <mark>short.</mark></del>' in goals
-    assert "<ins class=\"specsites-diff-line\">+ - Keep the document <mark>small, static and readable by a person.</mark></ins>" in goals
+    # the rendered text, words marked where they changed: no Markdown, no line markers
+    goals = changes.split('id="changed-goals"', 1)[1].split("</div>", 1)[0]
+    assert "<li>Keep the document <del>short</del><ins>small, static and readable by a person</ins>.</li>" in goals
+    assert "`" not in goals and "\n+ " not in goals and "\n- " not in goals
+    removed = changes.split('id="removed-old-notes"', 1)[1].split("</div>", 1)[0]
+    assert "<p><del>This section was dropped before the 2024-06-27 version.</del>" in removed and 'id="goals"' not in removed
     first = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-01-10/changes.html")
     assert "is the first published version" in first
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from specsites.sources.spec_meta import Editor, SpecMeta
 from specsites.pages.spec_header import Publisher, citation_bibtex, front_sections, header_html, version_selector
-from specsites.pages.version_diff import compare, line_diff_html, sections
+from specsites.pages.version_diff import changes_markdown, compare, rendered_diff, section_renderer, sections
 from specsites.pages.versions import Version, absolute_links, parse_tags, resolve_versions, split_source
 
 META = SpecMeta(site="wg1-connectivity", slug="cdsc-wg1-01", id="CDSC-WG1-01", title="Server Metadata", status="Draft",
@@ -72,6 +72,29 @@ def test_sections_match_by_id_and_ignore_headings_in_code() -> None:
     assert [(b.title, a.title) for b, a in changes.changed] == [("A", "A, renamed")]
 
 
+RENDER = section_renderer(["tables", "attr_list", "md_in_html", "admonition", "pymdownx.superfences"], {})
+
+
+def test_a_renamed_section_is_recognised_by_its_words() -> None:
+    words = "A client fetches the metadata document over HTTPS and caches it for the time the server allows.\n"
+    before = f"## 3. Fetching {{#fetching}}\n{words}\n## 4. Old {{#old}}\ngone\n"
+    after = f"## 3. Retrieval {{#retrieval}}\n{words.replace('HTTPS', 'HTTPS only')}\n## 5. New {{#new}}\nsomething else entirely\n"
+    changes = compare(before, after)
+    assert [(b.id, a.id) for b, a in changes.changed] == [("fetching", "retrieval")]
+    assert [s.id for s in changes.added] == ["new"] and [s.id for s in changes.removed] == ["old"]
+    page = changes_markdown("X", "2024-01-01", "2024-02-01", changes, {"before": "https://s/v1/", "after": "https://s/v2/"}, RENDER)
+    assert "Renamed from “3. Fetching” (its id was #fetching, now #retrieval)." in page
+    assert "HTTPS <ins>only</ins> and caches" in page
+
+
+def test_the_rendered_diff_marks_words_inside_the_rendered_text() -> None:
+    before, after = RENDER("- one\n- two `code`\n- three\n"), RENDER("- one\n- two `other`\n- four\n- five\n")
+    out = rendered_diff(before, after)
+    assert "<li>two <code><del>code</del><ins>other</ins></code></li>" in out
+    assert "<ins>five</ins>" in out and "<del>three</del>" in out and out.count("<ul>") == 1
+
+
 def test_diff_text_is_escaped() -> None:
-    out = line_diff_html("x <script>alert(1)</script>", "y <script>alert(2)</script>")
-    assert "<script>" not in out and "&lt;script&gt;" in out
+    changes = compare("## A {#a}\nx &lt;script&gt;alert(1)&lt;/script&gt;\n", "## A {#a}\ny &lt;script&gt;alert(2)&lt;/script&gt;\n")
+    page = changes_markdown("<T>", "d1", "d2", changes, {"before": "https://s/\"1", "after": "https://s/2"}, RENDER)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;T&gt;" in page and 'href="https://s/&quot;1' in page

@@ -37,6 +37,7 @@ from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER,
 from specsites.sources.sites import SpecVersions, md_to_html, spec_versions
 from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_page_markdown
 from specsites.pages.spec_header import publisher_of, spec_page_top
+from specsites.pages.version_diff import section_renderer
 from specsites.engines import nav_cache
 from specsites.pages import version_cache
 from specsites.sources.inventory import Inventory, load_inventory
@@ -177,6 +178,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         config.extra["specsites"] = {"production_host": site.production_host, "site": site.name}
         snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
         snippets["base_path"] = [str(self.repo.shared_docs / "snippets")]
+        self.render_section = section_renderer(config.markdown_extensions, config.mdx_configs)
         self._readers_config(config)
         return config
 
@@ -259,7 +261,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         version = versions[index]
         if kind == "changes":
             previous = (versions[index - 1], self._version_body(versions[index - 1])[1]) if index else None
-            return changes_page_markdown(spec, version, previous, self._version_body(version)[1], base)
+            return changes_page_markdown(spec, version, previous, self._version_body(version)[1], base, self.render_section)
         front, body = self._version_body(version)
         lists = absolute_links(other_drafts(spec, self.specs, production), spec.page, base)
         meta = _meta_at(self.versions.texts[version.blob], front, spec, version)

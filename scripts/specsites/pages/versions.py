@@ -218,8 +218,9 @@ def version_page_markdown(meta: SpecMeta, latest: SpecMeta, this: Version, versi
     return "\n".join(parts) + "\n" + body.replace(OTHER_DRAFTS_MARKER, lists)
 
 
-def changes_page_markdown(meta: SpecMeta, this: Version, previous: tuple[Version, str] | None, body: str, site_url: str) -> str:
-    """The page listing what changed since the previous version, section by section."""
+def changes_page_markdown(meta: SpecMeta, this: Version, previous: tuple[Version, str] | None, body: str, site_url: str, render) -> str:
+    """The page listing what changed since the previous version, section by section
+    (render: a section's Markdown to HTML, version_diff.section_renderer)."""
     from specsites.pages.version_diff import changes_markdown, compare, first_version_markdown
 
     front = _front(f"Changes in {meta.name} ({this.date})")
@@ -227,4 +228,4 @@ def changes_page_markdown(meta: SpecMeta, this: Version, previous: tuple[Version
         return front + first_version_markdown(meta.name, this.date, site_url + this.url)
     before, before_body = previous
     links = {"before": site_url + before.url, "after": site_url + this.url}
-    return front + changes_markdown(meta.name, before.date, this.date, compare(before_body, body), links)
+    return front + changes_markdown(meta.name, before.date, this.date, compare(before_body, body), links, render)
