@@ -63,3 +63,14 @@ def test_redirect_page_escapes_the_destination_title() -> None:
     assert "<script>alert(1)" not in page
     assert "<title>Moved: &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</title>" in page
     assert page.count("<script") == 2  # only the redirect data block and its script
+
+
+def test_an_alias_page_does_not_say_moved_and_a_move_to_another_group_names_it() -> None:
+    """Issue 26: `/x` for the page `/x/` is the same page; a page on another site says whose."""
+    linker = Linker("a", {"a": "https://a.example/", "b": "https://b.example/"})
+    alias = render_redirect_page(Redirect("a", "specs/x", 0, Destination("a", "specs/x/"), files=("specs/x.html",)), linker, "X Spec")
+    assert "moved" not in alias.lower() and "<title>X Spec</title>" in alias and "<h1>X Spec</h1>" in alias
+    across = render_redirect_page(Redirect("a", "old", 3, Destination("b", "new/"), files=("old.html",)), linker, "New", "B & Co Group")
+    assert "<h1>This page moved to the B &amp; Co Group site</h1>" in across and "on the site of the B &amp; Co Group" in across
+    within = render_redirect_page(Redirect("a", "old", 3, Destination("a", "new/"), files=("old.html",)), linker, "New", "A Group")
+    assert "<h1>This page has moved</h1>" in within and "A Group" not in within

@@ -449,7 +449,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         site = self.repo.site(self.site_name)
         redirects = self.plan.redirects.get(self.site_name, [])
         with collector_paused():  # one page for all of a redirect's files: targets are not relative
-            redirect_pages = redirect_page_files(redirects, self.linker, self._destination_title)
+            redirect_pages = redirect_page_files(redirects, self.linker, self._destination_title, {n: label.title for n, label in self.labels.items()})
         others = {
             **server_rule_files(redirects, self.linker),
             ".nojekyll": "",
