@@ -118,7 +118,7 @@ def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title
         "nav:\n"
         "  - Home: index.md\n"
         "  - Specifications:\n"
-        "      - specs/index.md\n"
+        "      - All specifications: specs/index.md\n"
         "      - Design Principles: specs/design-principles.md\n"
         "  - Join (LFESS): lfess.md\n"
     )
