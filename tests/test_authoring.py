@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import ENV, ROOT, SITES, commit_all, git, header_field, run_cli, tree_snapshot, readme_recipe
 from test_preview import Preview
+from specsites.commands.scaffold import COLORS
 
 
 def run_recipe(title: str, root: Path) -> None:
@@ -79,6 +80,15 @@ def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Pa
     assert "wg2-power-systems" in (repo / "mkdocs.yml").read_text()
     home = page(repo, "wg2-power-systems", "index.html")
     assert "CDSC-WG2-01: Grid Topology" in home
+    # issue 26: recognisable (its short name, colour and mark), listed by its number on every site
+    config = (repo / "wg2-power-systems" / "mkdocs.yml").read_text()
+    assert 'short_name: "WG2 Power Systems"' in config and "primary: orange" in config
+    mark = (repo / "wg2-power-systems" / "docs" / "assets" / "wg2-power-systems-mark.svg").read_text()
+    assert "<title>CDSC WG2 Power Systems</title>" in mark and ">2</text>" in mark
+    assert 'data-md-color-primary="orange"' in home and 'src="assets/wg2-power-systems-mark.svg"' in home
+    for site in [*SITES, "wg2-power-systems"]:
+        switcher = re.findall(r'title="CDSC ([^"]+) Working Group"[^>]*>([^<]+)</a>', page(repo, site, "index.html"))
+        assert [short for _, short in switcher] == ["WG1 Connectivity", "WG2 Power Systems", "WG3 Customer Data"], site
     assert (repo / "site" / "wg2-power-systems" / "CNAME").read_text() == "powersystems.carbondataspec.org\n"
 
     # serve: only the new site, on a port the OS picks
@@ -115,7 +125,9 @@ def test_a_site_folder_not_listed_is_an_error(repo: Path) -> None:
     ]
 
 
-def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path) -> None:
+def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path, tmp_path: Path) -> None:
+    hostile_svg = tmp_path / "mark.svg"
+    hostile_svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>')
     before = tree_snapshot(repo)
     cases = [
         (["new", "spec", "wg9", "CDSC-WG9-01", "X"], "error: SITE: unknown site 'wg9'; use one of: wg1-connectivity, wg3-customer-data"),
@@ -125,6 +137,12 @@ def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path) -> None:
         (["new", "site", "../outside", "--host", "x.example.org", "--title", "X"], "error: FOLDER: '../outside' is not a site folder name; use lower-case letters, digits and -, like wg2-power-systems"),
         (["new", "site", "wg2", "--host", "connectivity.carbondataspec.org", "--title", "X"], "error: --host: connectivity.carbondataspec.org is already another site's domain; give each site its own"),
         (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--remote", "--upload-pack=touch /tmp/x"], "error: --remote: '--upload-pack=touch /tmp/x' is not a remote; give an https:// or ssh:// URL or a path"),
+        # issue 26: what makes the site recognisable, validated
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--color", "teal"], "error: --color: teal is another working group's colour already; pick another, like deep purple"),
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--color", "chartreuse"], "error: --color: 'chartreuse' is not one of Material's colours; use one of: " + ", ".join(COLORS)),
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--short-name", "<i>WG2</i>"], "error: --short-name: the short name '<i>WG2</i>' must be one line of plain text without < > \" \\ ` { } [ ] | #; like \"WG2 Power Systems\""),
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--logo", str(repo / "mkdocs.yml")], f"error: --logo: '{repo / 'mkdocs.yml'}' is not an .svg file; give the path of the working group's mark as SVG"),
+        (["new", "site", "wg2", "--host", "x.example.org", "--title", "X", "--logo", str(hostile_svg)], f"error: --logo: {hostile_svg} holds a script, an event handler or an entity; give a plain SVG drawing"),
     ]
     for args, expected in cases:
         result = run_cli(*args, root=repo)
