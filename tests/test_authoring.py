@@ -81,6 +81,8 @@ def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Pa
     home = page(repo, "wg2-power-systems", "index.html")
     assert "CDSC-WG2-01: Grid Topology" in home
     # issue 26: recognisable (its short name, colour and mark), listed by its number on every site
+    sites = re.search(r"sites:\n((?:\s+- \S+\n)+)", (repo / "mkdocs.yml").read_text()).group(1).split()
+    assert [s for s in sites if s != "-"] == ["wg1-connectivity", "wg2-power-systems", "wg3-customer-data"]
     config = (repo / "wg2-power-systems" / "mkdocs.yml").read_text()
     assert 'short_name: "WG2 Power Systems"' in config and "primary: orange" in config
     mark = (repo / "wg2-power-systems" / "docs" / "assets" / "wg2-power-systems-mark.svg").read_text()
