@@ -39,7 +39,7 @@ def _words(redirect: Redirect, linker: Linker, name: str, link: str, site_title:
     form of its URL (nothing moved); a move to another site names that site."""
     assert redirect.to is not None
     if redirect.is_alias:
-        return name, name, f'<p>This page\'s address is <a href="{link}">{name}</a>.</p>\n'
+        return name, name, f'<p>Opening this page at its address: <a href="{link}">{name}</a>.</p>\n'
     if redirect.to.site and redirect.to.site != linker.site:
         group = html.escape(site_title or redirect.to.site)
         return (f"Moved: {name}", f"This page moved to the {group} site",
