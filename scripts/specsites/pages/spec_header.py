@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from specsites.pages.versions import Version
-from specsites.sources.spec_meta import SpecMeta
+from specsites.sources.spec_meta import SpecMeta, spec_heading
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,6 @@ def living_url(meta: SpecMeta, site_url: str) -> str:
 
 def feedback_url(meta: SpecMeta, publisher: Publisher) -> str:
     return meta.issues or publisher.repository_issues
-
-
-def spec_title(meta: SpecMeta, this: Version | None) -> str:
-    """The H1's words: a dated version carries its date."""
-    return f"{meta.id}: {meta.title}" + (f" ({this.date} version)" if this else "")
 
 
 def _current(meta: SpecMeta, this: Version | None, versions: list[Version]) -> Version | None:
@@ -218,9 +213,8 @@ def spec_page_top(meta: SpecMeta, publisher: Publisher, this: Version | None, ve
     """What stands above a spec's text, on its page and on each dated version: the
     title (dated on a version), the version selector, a superseded version's banner,
     the header, the abstract and the status of this document."""
-    title = re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", spec_title(meta, this))
     return "\n".join([
-        f"# {title} {{#{meta.slug}}}\n",
+        spec_heading(meta, this.date if this else ""),
         version_selector(meta, publisher.site_url, this, versions),
         banner,
         header_html(meta, publisher, this, versions, last_updated),

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from specsites.errors import Problem
-from specsites.sources.spec_meta import SpecMeta, _md, split_front_matter
+from specsites.sources.spec_meta import SpecMeta, split_front_matter
 
 TAG_PREFIX = "cdsc-"
 _TAG = re.compile(r"(cdsc-wg[0-9]+-[0-9]+)/([0-9]{4}-[0-9]{2}-[0-9]{2})")
@@ -158,17 +158,6 @@ def absolute_links(markdown: str, page: str, site_url: str) -> str:
 
     markdown = _LINK.sub(lambda m: m.group(1) + absolute(m.group(2)) + m.group(3), markdown)
     return _REF.sub(lambda m: m.group(1) + absolute(m.group(2)), markdown)
-
-
-def version_list(meta: SpecMeta, site_url: str, this: Version | None, versions: list[Version]) -> str:
-    """Every published version of the spec, newest first, as a Markdown list."""
-    if not versions:
-        return "No dated version of this specification is published yet.\n"
-    items = [f"- [Latest version]({site_url}specs/{meta.slug}/) ({_md(meta.status)}, {meta.date})"]
-    for version in reversed(versions):
-        mark = " (this version)" if version == this else ""
-        items.append(f"- [{version.date}]({site_url}{version.url}){mark}: [changes]({site_url}{version.changes_url})")
-    return "Published versions of this specification:\n\n" + "\n".join(items) + "\n"
 
 
 LATEST_IDS = "@@specsites-latest-ids@@"  # filled once the latest page's ids are known

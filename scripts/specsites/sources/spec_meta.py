@@ -230,9 +230,11 @@ def _field(name: str, node: yaml.Node, slug: str) -> tuple[object, str]:
     return value, ""
 
 
-def spec_heading(meta: SpecMeta) -> str:
-    """The page's first heading, its id the slug (linked since the site began)."""
-    return f"# {meta.id}: {_md(meta.title)} {{#{meta.slug}}}\n"
+def spec_heading(meta: SpecMeta, date: str = "") -> str:
+    """The page's first heading, its id the slug (linked since the site began); a
+    dated version's carries its date."""
+    dated = f" ({date} version)" if date else ""
+    return f"# {meta.id}: {_md(meta.title)}{dated} {{#{meta.slug}}}\n"
 
 
 def specs_table(specs: list[SpecMeta], from_page: str) -> str:
