@@ -112,8 +112,9 @@ def header_html(meta: SpecMeta, publisher: Publisher, this: Version | None, vers
         rows.append(("Feedback", _e(meta.feedback)))
     if publisher.license:
         rows.append(("License", _e(publisher.license)))
+    rows.append(("Cite as", cite_html(meta, publisher, current, this is None)))
     body = "\n".join(f"<dt>{label}</dt>\n<dd>{value}</dd>" for label, value in rows)
-    return f'<dl class="specsites-spec-header">\n{body}\n</dl>\n' + cite_html(meta, publisher, current, this is None)
+    return f'<dl class="specsites-spec-header">\n{body}\n</dl>\n'
 
 
 def citation_text(meta: SpecMeta, publisher: Publisher, current: Version | None, draft: bool) -> str:
@@ -153,11 +154,12 @@ def citation_bibtex(meta: SpecMeta, publisher: Publisher, current: Version | Non
 
 
 def cite_html(meta: SpecMeta, publisher: Publisher, current: Version | None, draft: bool) -> str:
+    """The reference in plain text, always shown (and printed), and in BibTeX on request."""
     return (
-        '<details class="specsites-cite">\n<summary>Cite as</summary>\n'
-        f'<p class="specsites-cite-text">{_e(citation_text(meta, publisher, current, draft))}</p>\n'
-        f'<pre class="specsites-cite-bibtex"><code>{_e(citation_bibtex(meta, publisher, current, draft))}</code></pre>\n'
-        "</details>\n"
+        f'<span class="specsites-cite-text">{_e(citation_text(meta, publisher, current, draft))}</span>'
+        '<details class="specsites-cite"><summary>BibTeX</summary>'
+        f'<pre class="specsites-cite-bibtex"><code>{_e(citation_bibtex(meta, publisher, current, draft))}</code></pre>'
+        "</details>"
     )
 
 
