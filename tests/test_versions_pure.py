@@ -49,7 +49,8 @@ def test_the_latest_page_names_its_version_and_the_one_before() -> None:
     assert f'<dt>Previous version</dt>\n<dd><a href="{SITE}specs/cdsc-wg1-01/2024-01-10/">2024-01-10</a>' in latest and "Next version" not in latest
     assert "Editor's draft, last updated 2026-11-29" in latest
     draft = header_html(SpecMeta(**{**META.__dict__, "date": "2025-01-01"}), PUBLISHER, None, versions)
-    assert "not yet published" not in draft and "Cite a dated version." in draft
+    assert "not yet published" not in draft and "Its text is newer than the latest dated version." in draft
+    assert "No dated version is published yet." in header_html(META, PUBLISHER, None, [])
     assert f"{SITE}specs/cdsc-wg1-01/2024-06-27/" in draft  # the latest published version still named
 
 

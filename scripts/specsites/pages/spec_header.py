@@ -88,8 +88,11 @@ def header_html(meta: SpecMeta, publisher: Publisher, this: Version | None, vers
         rows.append(("This version", f"{_a(base + this.url)} ({_e(this.date)})"))
     else:
         updated = f", last updated {_e(last_updated)}" if last_updated else ""
-        rows.append(("This version", f"Editor's draft{updated}: the working text, which may change at any time."
-                     + (f" Its text of {_e(current.date)} is published as a dated version: {_a(base + current.url)}" if current else " Cite a dated version.")))
+        if current:
+            dated = f" Its text of {_e(current.date)} is published as a dated version: {_a(base + current.url)}"
+        else:
+            dated = " Its text is newer than the latest dated version." if versions else " No dated version is published yet."
+        rows.append(("This version", f"Editor's draft{updated}: the working text, which may change at any time.{dated}"))
     rows.append(("Latest published version", f"{_a(base + latest.url)} ({_e(latest.date)})" if latest else "none yet: no dated version is published"))
     rows.append(("Editor's draft", _a(living_url(meta, base))))
     if previous is not None:
