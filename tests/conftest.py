@@ -1,6 +1,8 @@
 """Shared fixtures: a copy of the repository's sources, real builds, real servers."""
 from __future__ import annotations
 
+import re
+
 import atexit
 import os
 import random
@@ -243,3 +245,11 @@ def chromium():
         def launch(extra: list[str] = ()):
             return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra))
         yield launch
+
+
+def header_field(html: str, name: str) -> str:
+    """One field's value in a spec page's standards header (pages/spec_header.py)."""
+    header = re.search(r'<dl class="specsites-spec-header">(.*?)</dl>', html, re.DOTALL)
+    assert header, "no spec header"
+    found = re.search(r"<dt>" + re.escape(name) + r"</dt>\n<dd>(.*?)</dd>", header.group(1), re.DOTALL)
+    return found.group(1) if found else ""

@@ -203,7 +203,8 @@ def test_building_one_site_leaves_the_others_in_place(repo: Path) -> None:
     page.write_text(page.read_text().replace("# ", "# Only-wg1-marker ", 1))
     result = run_cli("build", "--site", "wg1-connectivity", root=repo)
     assert result.returncode == 0, result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines()[:-1]] == ["wg1-connectivity"]
+    # (the lines after the sites' own: the total, and ids not yet recorded in published-urls.yml)
+    assert [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(("built ", "not yet published"))] == ["wg1-connectivity"]
     assert "Only-wg1-marker" in (repo / "site" / "wg1-connectivity" / "use-cases.html").read_text()
     assert tree_snapshot(repo / "site" / "wg3-customer-data") == wg3_before
 
@@ -231,7 +232,7 @@ def test_a_foreign_output_folder_is_not_replaced(repo: Path, tmp_path: Path) -> 
 def test_a_site_named_twice_is_built_once(repo: Path) -> None:
     result = run_cli("build", "--site", "wg3-customer-data", "--site", "wg3-customer-data", root=repo)
     assert result.returncode == 0, result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines()[:-1]] == ["wg3-customer-data"]
+    assert [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(("built ", "not yet published"))] == ["wg3-customer-data"]
 
 
 @pytest.mark.parametrize("url", ['https://e.example/"><script>', "https://e.example/a b", "ftp://e.example/", "https://"])

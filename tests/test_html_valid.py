@@ -1,5 +1,6 @@
 """Issue 14: the Nu Html Checker finds no error in the HTML our code makes: redirect
-pages, 404 pages, and the switcher, banner and footer on every page."""
+pages, 404 pages, and the switcher, banner and footer on every page; issue 26: on a
+build with version tags, so the dated versions and their changes pages are checked too."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SITES
+from conftest import ENV, SITES, copy_sources, run_cli
+from test_versions import make_history
 
 # Errors in Material for MkDocs' own templates (header toggles and nav labels), not
 # in ours: left out by the markup they are found in, which our templates never write.
@@ -42,14 +44,29 @@ def _ours(message: dict) -> bool:
     return not any(text in message.get("message", "") and markup in message.get("extract", "") for text, markup in MATERIAL_OWN)
 
 
-def test_generated_html_has_no_error(built: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def built_with_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both sites, with dated versions of three specs (test_versions' history)."""
+    root = copy_sources(tmp_path_factory.mktemp("html") / "repo")
+    make_history(root)
+    result = run_cli("build", root=root, env={**ENV, "SPECSITES_CACHE_DIR": str(root.parent / "cache")})
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+def test_generated_html_has_no_error(built_with_versions: Path, tmp_path: Path) -> None:
+    built = built_with_versions
     files = sorted(p for site in SITES for p in (built / site).rglob("*.html"))
     redirect_pages = [p for p in files if 'rel="canonical"' in p.read_text() and "md-header" not in p.read_text()]
     assert len(redirect_pages) >= 10 and len(files) > len(redirect_pages) + 10
+    versions = [p for p in files if "specsites-versions" in p.read_text() and "/20" in p.as_posix()]
+    assert any(p.name == "changes.html" for p in files) and len(versions) >= 3
     # A page with a stray end tag, checked in the same run: the checker does report.
     bad = tmp_path / "bad.html"
     bad.write_text('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title></head><body></div></body></html>')
     errors = [m for m in _errors([*files, bad]) if _ours(m)]
     assert [m for m in errors if m["url"].endswith("/bad.html")]
-    ours = [f"{m['url']}:{m.get('lastLine')}: {m['message']} [{m.get('extract', '').strip()}]" for m in errors if not m["url"].endswith("/bad.html")]
+    # test_versions' old text keeps the flaw it was tagged with (an id used twice): its content, not our code.
+    ours = [f"{m['url']}:{m.get('lastLine')}: {m['message']} [{m.get('extract', '').strip()}]" for m in errors
+            if not m["url"].endswith("/bad.html") and not ('<span id="goals">' in m.get("extract", "") and "/2024-01-10/" in m["url"])]
     assert ours == []

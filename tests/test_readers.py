@@ -161,6 +161,13 @@ def test_redirect_page_looks_like_the_site_without_javascript(browser, copies) -
         assert link.inner_text() == "CDSC-WG1-01 Server Metadata - CDSC Connectivity Working Group"
         assert link.get_attribute("href") == wg1 + "specs/cdsc-wg1-01/"
         assert page.title() == "Moved: CDSC-WG1-01 Server Metadata - CDSC Connectivity Working Group"
+        # issue 26: it says which working group's site the page is on now
+        assert page.locator("h1").inner_text() == "This page moved to the CDSC Connectivity Working Group site"
+        # the same page without its slash did not move: its alias page says nothing of the kind
+        page.route(wg3 + "specs/cdsc-wg3-01/", lambda route: route.fulfill(status=204))
+        page.goto(wg3 + "specs/cdsc-wg3-01")
+        page.locator("main a").wait_for(state="visible")
+        assert page.locator("h1").inner_text() == "CDSC-WG3-01 Customer Data" and "moved" not in page.content().lower()
         font = page.evaluate("getComputedStyle(document.body).fontFamily")
         assert "system-ui" in font and "Times" not in font
         assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["mobile"]["width"]

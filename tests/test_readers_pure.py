@@ -63,3 +63,27 @@ def test_redirect_page_escapes_the_destination_title() -> None:
     assert "<script>alert(1)" not in page
     assert "<title>Moved: &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</title>" in page
     assert page.count("<script") == 2  # only the redirect data block and its script
+
+
+def test_an_alias_page_does_not_say_moved_and_a_move_to_another_group_names_it() -> None:
+    """Issue 26: `/x` for the page `/x/` is the same page; a page on another site says whose."""
+    linker = Linker("a", {"a": "https://a.example/", "b": "https://b.example/"})
+    alias = render_redirect_page(Redirect("a", "specs/x", 0, Destination("a", "specs/x/"), files=("specs/x.html",)), linker, "X Spec")
+    assert "moved" not in alias.lower() and "<title>X Spec</title>" in alias and "<h1>X Spec</h1>" in alias
+    across = render_redirect_page(Redirect("a", "old", 3, Destination("b", "new/"), files=("old.html",)), linker, "New", "B & Co Group")
+    assert "<h1>This page moved to the B &amp; Co Group site</h1>" in across and "on the site of the B &amp; Co Group" in across
+    within = render_redirect_page(Redirect("a", "old", 3, Destination("a", "new/"), files=("old.html",)), linker, "New", "A Group")
+    assert "<h1>This page has moved</h1>" in within and "A Group" not in within
+
+
+def test_the_switcher_lists_working_groups_by_their_number(repo: Path) -> None:
+    """Issue 26: wg10 after wg2, whatever order the base mkdocs.yml lists them in."""
+    for folder in ("wg10-ten", "wg2-two"):
+        (repo / folder / "docs").mkdir(parents=True)
+        (repo / folder / "mkdocs.yml").write_text(f"INHERIT: ../mkdocs.yml\nsite_name: {folder}\nsite_url: https://{folder}.example/\n")
+    base = repo / "mkdocs.yml"
+    base.write_text(base.read_text().replace("        - wg1-connectivity\n        - wg3-customer-data\n",
+                                             "        - wg10-ten\n        - wg3-customer-data\n        - wg2-two\n        - wg1-connectivity\n"))
+    repository = load_repository(repo)
+    entries = switcher_entries(repository, site_labels(repository), Linker("wg1-connectivity", {s.name: s.production_url for s in repository.sites}))
+    assert [e["name"] for e in entries] == ["wg1-connectivity", "wg2-two", "wg3-customer-data", "wg10-ten"]

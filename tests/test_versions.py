@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SITES, copy_sources, edit, git, run_cli, readme_recipe
+from conftest import ENV, SITES, copy_sources, edit, git, header_field, run_cli, readme_recipe
 from http_follow import ResolvingFetch, follow
 from specsites.checks.http_fetch import HttpFetch
 from github_pages import GitHubPagesServer
@@ -80,10 +80,6 @@ def page(root: Path, site: str, path: str) -> str:
     return (root / "site" / site / path).read_text()
 
 
-def header(html: str) -> str:
-    return re.search(r'<div class="specsites-spec-header">(.*?)</div>', html, re.DOTALL).group(1)
-
-
 def test_each_version_is_published_at_its_url_with_its_own_text(versioned: Path) -> None:
     first = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-01-10/index.html")
     second = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/index.html")
@@ -98,7 +94,7 @@ def test_each_version_is_published_at_its_url_with_its_own_text(versioned: Path)
     # a source from before front matter: today's metadata, the tag's date, one title
     legacy = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-02/2023-12-01/index.html")
     assert "In December 2023, before a third-party application" in legacy
-    assert legacy.count("<h1") == 1 and "<strong>This version:</strong>" in legacy and "2023-12-01</a>" in header(legacy)
+    assert legacy.count("<h1") == 1 and "2023-12-01/</a> (2023-12-01)" in header_field(legacy, "This version")
     # a relative link of the old text still reaches the page it named
     assert f'href="{WG1}specs/cdsc-wg1-02/"' in first
     # the renamed spec's version, under its name now
@@ -108,25 +104,35 @@ def test_each_version_is_published_at_its_url_with_its_own_text(versioned: Path)
 
 def test_version_links_between_versions(versioned: Path) -> None:
     base = WG1 + "specs/cdsc-wg1-01/"
-    first = header(page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-01-10/index.html"))
-    second = header(page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/index.html"))
-    latest = header(page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/index.html"))
-    assert f'<strong>This version:</strong> <a href="{base}2024-01-10/">2024-01-10</a>' in first
-    assert f'<strong>Latest version:</strong> <a href="{base}">' in first
-    assert f'<strong>Next version:</strong> <a href="{base}2024-06-27/">2024-06-27</a>' in first
-    assert "Previous version" not in first
-    assert f'<strong>Previous version:</strong> <a href="{base}2024-01-10/">2024-01-10</a> (<a href="{base}2024-06-27/changes">changes since</a>)' in second
-    assert "Next version" not in second
-    # the latest text is the 2024-06-27 version
-    assert f'<strong>This version:</strong> <a href="{base}2024-06-27/">2024-06-27</a>' in latest
-    assert f'<strong>Previous version:</strong> <a href="{base}2024-01-10/">2024-01-10</a>' in latest
-    # the version list, in the "Other drafts" section of each
-    for path, own in (("specs/cdsc-wg1-01/index.html", None), ("specs/cdsc-wg1-01/2024-01-10/index.html", "2024-01-10")):
-        section = page(versioned, "wg1-connectivity", path).split('id="other-drafts"', 1)[1]
-        listed = re.findall(r'<a href="' + re.escape(base) + r'(\d{4}-\d\d-\d\d)/">', section)
-        assert listed == ["2024-06-27", "2024-01-10"], path
-        assert (f"2024-01-10</a> (this version)" in section) == (own == "2024-01-10")
-        assert "CDSC-WG3-01: Customer Data" in section  # the other specs still listed
+    first = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-01-10/index.html")
+    second = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/index.html")
+    latest = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
+    assert header_field(first, "This version") == f'<a href="{base}2024-01-10/">{base}2024-01-10/</a> (2024-01-10)'
+    assert header_field(first, "Latest published version") == f'<a href="{base}2024-06-27/">{base}2024-06-27/</a> (2024-06-27)'
+    assert header_field(first, "Editor's draft") == f'<a href="{base}">{base}</a>'
+    assert header_field(first, "Next version") == f'<a href="{base}2024-06-27/">2024-06-27</a>'
+    assert header_field(first, "Previous version") == ""
+    assert header_field(second, "Previous version") == f'<a href="{base}2024-01-10/">2024-01-10</a> (<a href="{base}2024-06-27/changes">changes since</a>)'
+    assert header_field(second, "Next version") == ""
+    # the living text is the editor's draft; its date is the 2024-06-27 version's
+    assert header_field(latest, "This version").startswith("Editor's draft") and f'<a href="{base}2024-06-27/">' in header_field(latest, "This version")
+    assert header_field(latest, "Previous version").startswith(f'<a href="{base}2024-01-10/">2024-01-10</a>')
+    # the history in every header, newest first; the version selector by the title
+    for html, own in ((latest, None), (first, "2024-01-10"), (second, "2024-06-27")):
+        history = header_field(html, "Version history")
+        assert re.findall(r'<a href="' + re.escape(base) + r'(\d{4}-\d\d-\d\d)/">', history) == ["2024-06-27", "2024-01-10"]
+        assert ("(this version)" in history) == (own is not None)
+        selector = re.search(r'<details class="specsites-versions">(.*?)</details>', html, re.DOTALL).group(1)
+        assert re.findall(r'<a href="([^"]*)"', selector) == [base, base + "2024-06-27/", base + "2024-01-10/"]
+        current = re.search(r'<a href="([^"]*)" aria-current="page">', selector).group(1)
+        assert current == (base + own + "/" if own else base)
+        # "Other drafts" lists the other specs only
+        section = html.split('id="other-drafts"', 1)[1]
+        assert "CDSC-WG3-01: Customer Data" in section and f'href="{base}2024-01-10/"' not in section.split("</article>")[0]
+    # dated titles: the H1 and the browser's title carry the date
+    assert '<h1 id="cdsc-wg1-01">CDSC-WG1-01: Server Metadata (2024-01-10 version)' in first
+    assert "<title>CDSC-WG1-01 Server Metadata (2024-06-27) - " in second and "(2024-06-27 version)" in second
+    assert '<h1 id="cdsc-wg1-01">CDSC-WG1-01: Server Metadata<a' in latest
 
 
 def test_an_old_version_says_a_newer_one_exists_and_links_the_same_section(versioned: Path) -> None:
@@ -183,9 +189,12 @@ def test_the_changes_page_lists_each_changed_section(versioned: Path) -> None:
     assert "Sections added: none" in summary
     assert re.search(r'Sections removed \(1\): <a href="[^"]*2024-01-10/#old-notes">1.3 Old notes</a>', summary)
     assert re.search(r'Sections changed \(1\): <a href="[^"]*2024-06-27/#goals">1.1 Goals</a>', summary)
-    goals = changes.split('id="changed-goals"', 1)[1].split("</pre>", 1)[0]
-    assert '<del class="specsites-diff-line">- - Keep the document <mark>short.</mark></del>' in goals
-    assert "<ins class=\"specsites-diff-line\">+ - Keep the document <mark>small, static and readable by a person.</mark></ins>" in goals
+    # the rendered text, words marked where they changed: no Markdown, no line markers
+    goals = changes.split('id="changed-goals"', 1)[1].split("</div>", 1)[0]
+    assert "<li>Keep the document <del>short</del><ins>small, static and readable by a person</ins>.</li>" in goals
+    assert "`" not in goals and "\n+ " not in goals and "\n- " not in goals
+    removed = changes.split('id="removed-old-notes"', 1)[1].split("</div>", 1)[0]
+    assert "<p><del>This section was dropped before the 2024-06-27 version.</del>" in removed and 'id="goals"' not in removed
     first = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-01-10/changes.html")
     assert "is the first published version" in first
 
@@ -268,7 +277,7 @@ def test_the_preview_publishes_a_version_when_it_is_tagged(tmp_path: Path) -> No
     preview = Preview(root, tmp_path)
     try:
         preview.wait_for(lambda: "Server Metadata" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/"), "the first build")
-        assert "No dated version of this specification is published yet." in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
+        assert "none yet: no dated version is published" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")
         git("tag", "cdsc-wg1-01/2024-06-27", cwd=root)
         preview.wait_for(lambda: "Keep the document small" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/"), "the tagged version")
         assert "2024-06-27/changes" in preview.get("wg1-connectivity", "specs/cdsc-wg1-01/")

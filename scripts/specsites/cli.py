@@ -129,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     new_site.add_argument("--title", required=True, help='its name, like "CDSC Power Systems Working Group"')
     new_site.add_argument("--remote", default="", help=f"where {command('publish')} commits it (a git remote); else pass --dest when publishing")
     new_site.add_argument("--branch", default="gh-pages", help="the branch at --remote (default: gh-pages)")
+    new_site.add_argument("--short-name", default="", help='what the switcher shows, like "WG2 Power Systems" (default: from FOLDER)')
+    new_site.add_argument("--color", default="", help="its colour in the header, one of Material's (default: the first no other site uses)")
+    new_site.add_argument("--logo", type=Path, default=None, help="its mark, an SVG file (default: a ring with the group's number)")
 
     serve = _subcommand(
         commands, "serve", "preview every site locally, rebuilding on edits",
@@ -258,7 +261,8 @@ def _new(args: argparse.Namespace) -> int:
         scaffold = plan_spec(repo, args.site, args.id, args.title, today=today())
     else:
         base_text = (repo.root / BASE_CONFIG).read_text(encoding="utf-8")
-        scaffold = plan_site(repo, base_text, args.folder, host=args.host, title=args.title, remote=args.remote, branch=args.branch)
+        scaffold = plan_site(repo, base_text, args.folder, host=args.host, title=args.title, remote=args.remote, branch=args.branch,
+                             short_name=args.short_name, color=args.color, logo=args.logo)
     for rel in write_scaffold(repo.root, scaffold):
         print(f"{'changed' if rel == BASE_CONFIG else 'created'} {rel}")
     return EXIT_OK

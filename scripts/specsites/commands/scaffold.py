@@ -18,6 +18,7 @@ from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
 from specsites.machinery.safe_write import refuse_unsafe_targets, write_files
 from specsites.sources.config import BASE_CONFIG, read_mkdocs_yml
 from specsites.sources.destinations import branch_problem, configured_remote_problem
+from specsites.pages.readers import site_order
 from specsites.sources.sites import Repository, site_specs
 
 _SPEC_ID = re.compile(r"CDSC-WG([0-9]+)-[0-9]+")
@@ -92,10 +93,85 @@ def _site_title(repo: Repository, site_name: str) -> str:
     return re.sub(r"^CDSC |\s*Working Group$", "", name)
 
 
-def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title: str, remote: str = "", branch: str = "gh-pages") -> Scaffold:
-    """A site's mkdocs.yml, home and specs pages, and its entry (and destination) in
-    the base mkdocs.yml."""
+# Material's primary colours, in the order a new site is offered the first one no
+# other site uses (each working group recognisable by its colour in the header).
+COLORS = ("deep purple", "orange", "blue", "pink", "brown", "cyan", "red", "light green", "blue grey", "purple",
+          "deep orange", "light blue", "amber", "lime", "indigo", "teal", "green", "grey", "yellow", "black", "white")
+_WG_NUMBER = re.compile(r"wg([0-9]+)(?:-|$)")
+_LOGO_LIMIT = 100_000
+
+
+def default_short_name(folder: str) -> str:
+    """"wg2-power-systems" -> "WG2 Power Systems": what the switcher shows."""
+    words = folder.split("-")
+    return " ".join(w.upper() if _WG_NUMBER.fullmatch(w) else w.capitalize() for w in words)
+
+
+def used_colors(repo: Repository) -> set[str]:
+    used = set()
+    for site in repo.sites:
+        config, _ = read_mkdocs_yml(site.config_file, f"{site.name}/mkdocs.yml")
+        theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
+        palette = theme.get("palette") if isinstance(theme.get("palette"), dict) else {}
+        if isinstance(palette.get("primary"), str):
+            used.add(palette["primary"])
+    return used
+
+
+def default_mark(short_name: str, number: str) -> str:
+    """A plain mark for a new site: a ring with its working group's number."""
+    label = number or short_name[:1].upper()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">\n'
+        f"  <title>CDSC {_xml(short_name)}</title>\n"
+        '  <circle cx="32" cy="32" r="28" fill="none" stroke="#ffffff" stroke-width="4"/>\n'
+        f'  <text x="32" y="42" text-anchor="middle" font-family="system-ui, sans-serif" font-size="28" font-weight="700" fill="#ffffff">{_xml(label)}</text>\n'
+        "</svg>\n"
+    )
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _logo_problems(path: Path) -> tuple[str, list[Problem]]:
+    """The logo's SVG text, or why it cannot be the site's mark (it is served as a
+    file of the site, so nothing in it may run)."""
+    shown = str(path)
+    if path.suffix.lower() != ".svg" or not path.is_file():
+        return "", [Problem("--logo", 0, f"{shown!r} is not an .svg file; give the path of the working group's mark as SVG")]
+    data = path.read_bytes()[: _LOGO_LIMIT + 1]
+    if len(data) > _LOGO_LIMIT:
+        return "", [Problem("--logo", 0, f"{shown} is larger than {_LOGO_LIMIT // 1000} kB; give a simpler mark")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "", [Problem("--logo", 0, f"{shown} is not UTF-8 text; save the SVG as UTF-8")]
+    if "<svg" not in text:
+        return "", [Problem("--logo", 0, f"{shown} holds no <svg> element; give an SVG image")]
+    if re.search(r"<script|<foreignObject|\son[a-z]+\s*=|javascript:|<!ENTITY", text, re.IGNORECASE):
+        return "", [Problem("--logo", 0, f"{shown} holds a script, an event handler or an entity; give a plain SVG drawing")]
+    return text, []
+
+
+def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title: str, remote: str = "", branch: str = "gh-pages",
+              short_name: str = "", color: str = "", logo: Path | None = None) -> Scaffold:
+    """A site's mkdocs.yml (with its colour, mark and short name), home and specs
+    pages, its mark, and its entry (and destination) in the base mkdocs.yml."""
     problems: list[Problem] = []
+    short_name = short_name or default_short_name(folder)
+    problems += _one_line(short_name, "the short name", "--short-name", '"WG2 Power Systems"')
+    if len(short_name) > 30:
+        problems.append(Problem("--short-name", 0, f"{short_name!r} is longer than 30 characters; the switcher shows it beside every other group's, like WG2 Power Systems"))
+    used = used_colors(repo)
+    color = color or next((c for c in COLORS if c not in used), COLORS[0])
+    if color not in COLORS:
+        problems.append(Problem("--color", 0, f"{color!r} is not one of Material's colours; use one of: {', '.join(COLORS)}"))
+    elif color in used:
+        problems.append(Problem("--color", 0, f"{color} is another working group's colour already; pick another, like {next((c for c in COLORS if c not in used), COLORS[0])}"))
+    number = _WG_NUMBER.match(folder).group(1) if _WG_NUMBER.match(folder) else ""
+    mark, logo_problems = _logo_problems(logo) if logo is not None else (default_mark(short_name, number), [])
+    problems += logo_problems
     if not _FOLDER.fullmatch(folder):
         problems.append(Problem("FOLDER", 0, f"{folder!r} is not a site folder name; use lower-case letters, digits and -, like wg2-power-systems"))
     elif (repo.root / folder).exists():
@@ -119,10 +195,19 @@ def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title
         f"site_name: {_quoted(title)}\n"
         f"site_url: https://{host}/\n"
         'edit_uri: ""\n\n'
+        "# This working group's look within the consortium's (the base mkdocs.yml): its\n"
+        "# colour and mark in the header, its short name in every site's switcher.\n"
+        "theme:\n"
+        f"  logo: assets/{folder}-mark.svg\n"
+        "  palette:\n"
+        f"    primary: {color}\n"
+        f"    accent: {color if color not in ('black', 'white', 'grey', 'blue grey', 'brown') else 'indigo'}\n"
+        "extra:\n"
+        f"  short_name: {_quoted(short_name)}\n\n"
         "nav:\n"
         "  - Home: index.md\n"
         "  - Specifications:\n"
-        "      - specs/index.md\n"
+        "      - All specifications: specs/index.md\n"
         "      - Design Principles: specs/design-principles.md\n"
         "  - Join (LFESS): lfess.md\n"
     )
@@ -141,7 +226,10 @@ def plan_site(repo: Repository, base_text: str, folder: str, *, host: str, title
         "## Moved specifications {#moved-specifications}\n\n"
         "<!-- specsites:moved-specs -->\n"
     )
-    return Scaffold({f"{folder}/mkdocs.yml": config, f"{folder}/docs/index.md": home, f"{folder}/docs/specs/index.md": specs}, base)
+    return Scaffold({
+        f"{folder}/mkdocs.yml": config, f"{folder}/docs/index.md": home, f"{folder}/docs/specs/index.md": specs,
+        f"{folder}/docs/assets/{folder}-mark.svg": mark,
+    }, base)
 
 
 def _with_site(text: str, folder: str, remote: str, branch: str) -> str | Problem:
@@ -153,7 +241,9 @@ def _with_site(text: str, folder: str, remote: str, branch: str) -> str | Proble
         return Problem(BASE_CONFIG, 0, "no `sites:` list under the specsites plugin; list the site folders there")
     last = _block_end(lines, sites_at)
     item = re.match(r"\s*", lines[last]).group(0) if last != sites_at else " " * (_indent(lines[sites_at]) + 2)
-    lines.insert(last + 1, f"{item}- {folder}\n")
+    # in the order of the working groups' numbers: before the first site with a higher one
+    later = [i for i in range(sites_at + 1, last + 1) if (m := re.match(r"\s*-\s*(\S+)", lines[i])) and site_order(m.group(1)) > site_order(folder)]
+    lines.insert(later[0] if later else last + 1, f"{item}- {folder}\n")
     if remote:
         dest_at = _key_line(lines, "destinations")
         if dest_at is None:

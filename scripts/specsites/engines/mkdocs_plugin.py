@@ -39,7 +39,7 @@ from specsites.sources.source_files import vet_paths
 from specsites.sources.sites import Repository, added_sources, load_repository, shared_assets, watched_paths
 from specsites.sources.spec_meta import SpecMeta, nav_with_specs
 from specsites.stages import finish
-from specsites.stages.site_context import SiteContext, open_site, plan_site
+from specsites.stages.site_context import SiteContext, open_site, plan_site, with_page_config
 from specsites.urls import page_url, served_forms
 
 PLUGIN_LOGGER = "mkdocs.plugins.specsites"
@@ -151,6 +151,8 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
         config.extra["specsites"] = reader_extra(self.repo, context.site, context.labels, context.linker)
         snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
         snippets["base_path"] = [str(self.repo.shared_docs / "snippets")]
+        # What the spec pages take from the engine's configuration (pages/spec_header.py).
+        with_page_config(context, dict(config.extra), config.repo_url, config.markdown_extensions, config.mdx_configs)
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -225,7 +227,7 @@ class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
             spec = spec_pages.spec_of_page(context.specs, self.site_name, page.file.src_uri)
             assert spec is not None
             rel = source.relative_to(context.repo.root).as_posix()
-            made = spec_pages.spec_page(markdown, spec, context.specs, context.versions.versions.get(spec.slug, []), context.base_url,
+            made = spec_pages.spec_page(markdown, spec, context.specs, context.versions.versions.get(spec.slug, []), context.publisher,
                                         context.production_urls, rel, last_changed(context.repo.root, rel), self.config.source_url)
             markdown, page.meta["title"] = made.markdown, made.title
             if made.edit_url:

@@ -42,8 +42,16 @@ def site_labels(repo: Repository) -> dict[str, SiteLabel]:
     return labels
 
 
+def site_order(folder: str) -> tuple[int, str]:
+    """Working groups by their number (wg2 before wg10), whatever order the base
+    mkdocs.yml lists them in; folders without a number last."""
+    match = re.match(r"wg([0-9]+)(?:-|$)", folder)
+    return (int(match.group(1)) if match else 1_000_000, folder)
+
+
 def switcher_entries(repo: Repository, labels: dict[str, SiteLabel], linker: Linker) -> list[dict[str, str | bool]]:
-    """The sites in the base mkdocs.yml's order, each linked at the copy this build serves."""
+    """The sites in the order of their working groups' numbers, each linked at the
+    copy this build serves."""
     return [
         {
             "name": site.name,
@@ -53,7 +61,7 @@ def switcher_entries(repo: Repository, labels: dict[str, SiteLabel], linker: Lin
             "specs": linker.base_urls[site.name] + "specs/",
             "current": site.name == linker.site,
         }
-        for site in repo.sites
+        for site in sorted(repo.sites, key=lambda s: site_order(s.name))
     ]
 
 

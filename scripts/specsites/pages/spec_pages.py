@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from specsites.pages.moved_specs import MOVED_SPECS_MARKER, moved_specs_html
 from specsites.pages.readers import SiteLabel
-from specsites.pages.versions import Version, version_header, version_list
+from specsites.pages.spec_header import Publisher, spec_page_top
+from specsites.pages.versions import Version
 from specsites.redirects.linker import Linker
 from specsites.redirects.plan import Plan
 from specsites.sources.sites import Repository
-from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, other_drafts, spec_heading, specs_table
+from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER, SpecMeta, other_drafts, specs_table
 
 DRAFT_NOTICE = "This is a working draft. It may change in incompatible ways before it is published as a final specification."
 
@@ -32,12 +33,13 @@ def spec_of_page(specs: list[SpecMeta], site: str, docs_path: str) -> SpecMeta |
     return next((s for s in specs if s.site == site and s.page == docs_path), None)
 
 
-def spec_page(markdown: str, spec: SpecMeta, specs: list[SpecMeta], versions: list[Version], base_url: str,
+def spec_page(markdown: str, spec: SpecMeta, specs: list[SpecMeta], versions: list[Version], publisher: Publisher,
               production_urls: dict[str, str], source: str, last_changed: str, source_url: str | None) -> SpecPage:
-    """A spec's page from its source's Markdown: heading, version header (dated
-    last_changed), a link to the source (source: its path in the repository), the
-    draft notice, and the version list and other drafts where the source marks them."""
-    parts = [spec_heading(spec), version_header(spec, base_url, None, versions, last_changed or spec.date)]
+    """A spec's page from its source's Markdown: its title, version selector and
+    standards header (spec_header.py; last updated: last_changed), a link to the
+    source (source: its path in the repository), the draft notice, and the other
+    drafts where the source marks them."""
+    parts = [spec_page_top(spec, publisher, None, versions, last_changed or spec.date)]
     edit_url = None
     if source_url:
         edit_url = source_url + source
@@ -45,8 +47,7 @@ def spec_page(markdown: str, spec: SpecMeta, specs: list[SpecMeta], versions: li
     if spec.status == "Draft":
         summary = " A plain-language summary is available in the [overview](overview.md)." if spec.has_overview else ""
         parts.append(f'!!! warning "Draft"\n    {DRAFT_NOTICE}{summary}\n')
-    lists = version_list(spec, base_url, None, versions) + "\n" + other_drafts(spec, specs, production_urls)
-    body = markdown.replace(OTHER_DRAFTS_MARKER, lists)
+    body = markdown.replace(OTHER_DRAFTS_MARKER, other_drafts(spec, specs, production_urls))
     return SpecPage("\n".join(parts) + "\n" + body, spec.name, edit_url)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from specsites.checks.site_checks import PageFacts
 from specsites.pages import version_cache
-from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_list, version_page_markdown
+from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_page_markdown
 from specsites.sources.sites import Repository, SpecVersions, md_to_html
 from specsites.sources.spec_meta import SpecMeta, other_drafts, parse_spec_meta
 from specsites.stages.site_context import SiteContext
@@ -67,12 +67,13 @@ def version_markdown(context: SiteContext, spec: SpecMeta, versions: list[Versio
     version = versions[index]
     if kind == "changes":
         previous = (versions[index - 1], _version_body(context, versions[index - 1])[1]) if index else None
-        return changes_page_markdown(spec, version, previous, _version_body(context, version)[1], base)
+        assert context.render_section is not None, "with_page_config first"
+        return changes_page_markdown(spec, version, previous, _version_body(context, version)[1], base, context.render_section)
     front, body = _version_body(context, version)
-    others = absolute_links(other_drafts(spec, context.specs, context.production_urls), spec.page, base)
-    lists = version_list(spec, base, version, versions) + "\n" + others
+    lists = absolute_links(other_drafts(spec, context.specs, context.production_urls), spec.page, base)
     meta = _meta_at(context.versions.texts[version.blob], front, spec, version)
-    return version_page_markdown(meta, spec, version, versions, body, base, lists)
+    assert context.publisher is not None, "with_page_config first"
+    return version_page_markdown(meta, spec, version, versions, body, context.publisher, lists)
 
 
 def _version_body(context: SiteContext, version: Version) -> tuple[str, str]:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from specsites.errors import Problem
-from specsites.sources.spec_meta import SpecMeta, _md, split_front_matter
+from specsites.sources.spec_meta import SpecMeta, split_front_matter
 
 TAG_PREFIX = "cdsc-"
 _TAG = re.compile(r"(cdsc-wg[0-9]+-[0-9]+)/([0-9]{4}-[0-9]{2}-[0-9]{2})")
@@ -160,41 +160,6 @@ def absolute_links(markdown: str, page: str, site_url: str) -> str:
     return _REF.sub(lambda m: m.group(1) + absolute(m.group(2)), markdown)
 
 
-def version_header(meta: SpecMeta, site_url: str, this: Version | None, versions: list[Version], last_updated: str = "") -> str:
-    """The status block of a spec page: the latest text (this None) or a version."""
-    latest = f"{site_url}specs/{meta.slug}/"
-    dated = {v.date: v for v in versions}
-    current = this or dated.get(meta.date)
-    index = versions.index(current) if current in versions else len(versions)
-    previous = versions[index - 1] if index > 0 else None
-    following = versions[index + 1] if this is not None and index + 1 < len(versions) else None
-    this_line = f"[{meta.date}]({site_url}{current.url})" if current else f"{meta.date} (not yet published as a version)"
-    lines = [
-        f"**Status:** {_md(meta.status)}",
-        f"**Working group:** {_md(meta.working_group)}",
-        *([f"**Previous identifier:** {', '.join(meta.previous_ids)}"] if meta.previous_ids else []),
-        f"**Editors:** {_md(', '.join(meta.editors))}",
-        f"**This version:** {this_line}",
-        f"**Latest version:** <{latest}>",
-        *([f"**Previous version:** [{previous.date}]({site_url}{previous.url}) ([changes since]({site_url}{current.changes_url}))" if current else f"**Previous version:** [{previous.date}]({site_url}{previous.url})"] if previous else []),
-        *([f"**Next version:** [{following.date}]({site_url}{following.url})"] if following else []),
-        *([f"**Last updated:** {last_updated}"] if last_updated else []),
-        *([f"**Feedback:** {_md(meta.feedback)}"] if meta.feedback else []),
-    ]
-    return '<div class="specsites-spec-header" markdown>\n' + "<br>\n".join(lines) + "\n</div>\n"
-
-
-def version_list(meta: SpecMeta, site_url: str, this: Version | None, versions: list[Version]) -> str:
-    """Every published version of the spec, newest first, as a Markdown list."""
-    if not versions:
-        return "No dated version of this specification is published yet.\n"
-    items = [f"- [Latest version]({site_url}specs/{meta.slug}/) ({_md(meta.status)}, {meta.date})"]
-    for version in reversed(versions):
-        mark = " (this version)" if version == this else ""
-        items.append(f"- [{version.date}]({site_url}{version.url}){mark}: [changes]({site_url}{version.changes_url})")
-    return "Published versions of this specification:\n\n" + "\n".join(items) + "\n"
-
-
 LATEST_IDS = "@@specsites-latest-ids@@"  # filled once the latest page's ids are known
 
 
@@ -204,8 +169,8 @@ def old_version_banner(meta: SpecMeta, this: Version, site_url: str, latest_date
     latest = f"{site_url}specs/{meta.slug}/"
     return (
         f'<div class="admonition warning specsites-old-version" data-latest-ids="{LATEST_IDS}">\n'
-        f'<p class="admonition-title">An old version</p>\n'
-        f"<p>This is the {this.date} version of {html.escape(meta.id)}. A newer version exists: "
+        f'<p class="admonition-title">Superseded version</p>\n'
+        f"<p>This is the {this.date} version of {html.escape(meta.id)}, superseded by a newer version: "
         f'<a class="specsites-latest-link" href="{latest}">the latest version</a> ({latest_date}).</p>\n'
         "</div>\n"
         "<script>(function(){var b=document.currentScript.previousElementSibling,"
@@ -223,26 +188,28 @@ def _front(title: str) -> str:
     return "---\n" + yaml.safe_dump({"title": title, "search": {"exclude": True}, "specsites_version": True}, allow_unicode=True) + "---\n"
 
 
-def version_page_markdown(meta: SpecMeta, latest: SpecMeta, this: Version, versions: list[Version], body: str, site_url: str, lists: str) -> str:
-    """The page of one version: its title, banner (when a newer text exists), header,
-    and the source's body as it was at the tag (links made absolute by the caller).
+def version_page_markdown(meta: SpecMeta, latest: SpecMeta, this: Version, versions: list[Version], body: str, publisher, lists: str) -> str:
+    """The page of one version: its dated title, selector, banner (when a newer text
+    exists), header, and the source's body as it was at the tag (links made absolute
+    by the caller).
 
     meta: the spec as the tagged source describes it; latest: as it is now.
-    lists: the "Other drafts" Markdown (versions and other specs) for the marker.
+    publisher: spec_header.Publisher; lists: the "Other drafts" Markdown for the marker.
     """
-    from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, spec_heading
+    from specsites.pages.spec_header import spec_page_top
+    from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER
 
-    parts = [_front(f"{meta.name} ({this.date})"), spec_heading(meta)]
-    if this.date != latest.date:
-        parts.append(old_version_banner(meta, this, site_url, latest.date))
-    parts.append(version_header(meta, site_url, this, versions))
+    newest = versions[-1]
+    banner = old_version_banner(meta, this, publisher.site_url, newest.date) if this != newest else ""
+    parts = [_front(f"{meta.name} ({this.date})"), spec_page_top(meta, publisher, this, versions, banner=banner)]
     if meta.status == "Draft":
         parts.append('!!! warning "Draft"\n    This version is a working draft. Later versions may change it in incompatible ways.\n')
     return "\n".join(parts) + "\n" + body.replace(OTHER_DRAFTS_MARKER, lists)
 
 
-def changes_page_markdown(meta: SpecMeta, this: Version, previous: tuple[Version, str] | None, body: str, site_url: str) -> str:
-    """The page listing what changed since the previous version, section by section."""
+def changes_page_markdown(meta: SpecMeta, this: Version, previous: tuple[Version, str] | None, body: str, site_url: str, render) -> str:
+    """The page listing what changed since the previous version, section by section
+    (render: a section's Markdown to HTML, version_diff.section_renderer)."""
     from specsites.pages.version_diff import changes_markdown, compare, first_version_markdown
 
     front = _front(f"Changes in {meta.name} ({this.date})")
@@ -250,4 +217,4 @@ def changes_page_markdown(meta: SpecMeta, this: Version, previous: tuple[Version
         return front + first_version_markdown(meta.name, this.date, site_url + this.url)
     before, before_body = previous
     links = {"before": site_url + before.url, "after": site_url + this.url}
-    return front + changes_markdown(meta.name, before.date, this.date, compare(before_body, body), links)
+    return front + changes_markdown(meta.name, before.date, this.date, compare(before_body, body), links, render)

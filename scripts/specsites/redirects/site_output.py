@@ -25,10 +25,11 @@ def with_anchor_script(output: str, redirect: Redirect | None, linker: Linker) -
     return output.replace("</head>", anchor_script(redirect, linker) + "</head>", 1)
 
 
-def redirect_pages(redirects: list[Redirect], linker: Linker, title_of: Callable[[Redirect], str]) -> dict[str, str]:
-    """Every redirect page of a site, by output path."""
+def redirect_pages(redirects: list[Redirect], linker: Linker, title_of: Callable[[Redirect], str], site_titles: dict[str, str] | None = None) -> dict[str, str]:
+    """Every redirect page of a site, by output path (site_titles: each site's name, for
+    a page that moved to another working group's site)."""
     with collector_paused():  # one page for all of a redirect's files: targets are not relative
-        return redirect_page_files(redirects, linker, title_of)
+        return redirect_page_files(redirects, linker, title_of, site_titles)
 
 
 def host_rules(redirects: list[Redirect], linker: Linker) -> dict[str, str]:

@@ -9,10 +9,15 @@ Pure: parsing (with line numbers for errors) and Markdown made from the metadata
     title: Server Metadata
     status: Draft
     working_group: CDSC-WG1 Connectivity
-    editors: [CDSC-WG1 specification editors]
+    editors:                      # people: a name, and optionally an affiliation
+      - name: Jane Doe
+        affiliation: Example Energy
     date: 2024-06-27              # of this version
+    abstract: >                   # optional: what it is, in a paragraph or two
+      This specification defines ...
     previous_ids: [CDSC-WG1-03]   # optional: identifiers it had before
-    feedback: GitHub issues ...   # optional
+    issues: https://github.com/...  # optional: where feedback goes (default: the site's repository's issues)
+    feedback: ...                 # optional: a line on how to give feedback, shown with the link
     ---
 """
 from __future__ import annotations
@@ -36,6 +41,15 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
 
 
 @dataclass(frozen=True)
+class Editor:
+    name: str
+    affiliation: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+
+@dataclass(frozen=True)
 class SpecMeta:
     site: str
     slug: str  # the source's file name without .md: "cdsc-wg1-01"; published at /specs/<slug>/
@@ -43,11 +57,13 @@ class SpecMeta:
     title: str
     status: str
     working_group: str
-    editors: tuple[str, ...]
+    editors: tuple[Editor, ...]
     date: str
     previous_ids: tuple[str, ...] = ()
     feedback: str = ""
     has_overview: bool = False
+    abstract: str = ""
+    issues: str = ""  # an https:// URL where feedback goes; "" for the site's repository's issues
 
     @property
     def name(self) -> str:
@@ -64,7 +80,8 @@ class SpecMeta:
         return f"specs/{self.slug}/overview.md"
 
 
-_FIELDS = {"id", "title", "status", "working_group", "editors", "date", "previous_ids", "feedback"}
+_FIELDS = {"id", "title", "status", "working_group", "editors", "date", "previous_ids", "feedback", "abstract", "issues"}
+_EDITOR_FIELDS = ("name", "affiliation")
 _REQUIRED = ("id", "title", "status", "working_group", "editors", "date")
 
 
@@ -120,7 +137,11 @@ def parse_spec_meta(text: str, display: str, site: str, slug: str, has_overview:
     values: dict[str, object] = {}
     for name, node in fields.items():
         line = node.start_mark.line + 1
-        value, problem = _field(name, node, slug)
+        if name == "editors":
+            value, problem, at = _editors(node)
+            line = at or line
+        else:
+            value, problem = _field(name, node, slug)
         if problem:
             problems.append(Problem(display, line, problem))
         else:
@@ -136,19 +157,54 @@ def _hint(name: str, slug: str) -> str:
         "title": "like title: Server Metadata",
         "status": f"one of: {', '.join(STATUSES)}",
         "working_group": "like working_group: CDSC-WG1 Connectivity",
-        "editors": "like editors: [Jane Doe, John Roe]",
+        "editors": "a list of people, like editors: [{name: Jane Doe, affiliation: Example Energy}]",
         "date": "the date of this version, like date: 2024-06-27",
     }[name]
 
 
+def _editors(node: yaml.Node) -> tuple[tuple[Editor, ...] | None, str, int]:
+    """The editors: each a name (the old plain form) or `name:` with an optional
+    `affiliation:`; or what is wrong, with the line it is on (0: the field's)."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else None
+    example = "like editors: [{name: Jane Doe, affiliation: Example Energy}]"
+    if not items:
+        return None, f"editors must be a list of people, {example}", 0
+    editors = []
+    for item in items:
+        line = item.start_mark.line + 1
+        if is_str(item) and item.value.strip():
+            fields = {"name": item.value.strip()}
+        elif isinstance(item, yaml.MappingNode):
+            fields = {}
+            for key, value in item.value:
+                line = key.start_mark.line + 1
+                if not is_str(key) or key.value not in _EDITOR_FIELDS:
+                    return None, f"an editor has the unknown field {str(key.value)!r}; use name and affiliation", line
+                if not is_str(value) or not value.value.strip() or "\n" in value.value.strip():
+                    return None, f"an editor's {key.value} must be one line of text", line
+                fields[key.value] = value.value.strip()
+            if "name" not in fields:
+                return None, f"an editor has no name; give each `name:` (and `affiliation:`), {example}", item.start_mark.line + 1
+        else:
+            return None, f"each editor is a name or `name:` and `affiliation:`, {example}", line
+        if any(c in v for v in fields.values() for c in "<>"):
+            return None, "an editor's name or affiliation holds < or >; write plain text", line
+        editors.append(Editor(**fields))
+    return tuple(editors), "", 0
+
+
 def _field(name: str, node: yaml.Node, slug: str) -> tuple[object, str]:
     """A field's value, or what is wrong with it."""
-    if name in ("editors", "previous_ids"):
+    if name == "abstract":
+        if not is_str(node) or not node.value.strip():
+            return None, "abstract must be text, like abstract: This specification defines ..."
+        return node.value.strip(), ""
+    if name == "previous_ids":
         items = node.value if isinstance(node, yaml.SequenceNode) else [node]
         if not items or not all(is_str(i) and i.value.strip() for i in items):
-            return None, f"{name} must be a list of names, like {name}: [{'Jane Doe, John Roe' if name == 'editors' else 'CDSC-WG1-03'}]"
+            return None, f"{name} must be a list of ids, like {name}: [CDSC-WG1-03]"
         values = tuple(i.value.strip() for i in items)
-        if name == "previous_ids" and (bad := [v for v in values if not _ID.fullmatch(v)]):
+        if (bad := [v for v in values if not _ID.fullmatch(v)]):
             return None, f"{bad[0]!r} is not a specification id; write ids like CDSC-WG1-03"
         return values, ""
     if not isinstance(node, yaml.ScalarNode) or not node.value.strip():
@@ -169,12 +225,16 @@ def _field(name: str, node: yaml.Node, slug: str) -> tuple[object, str]:
             return None, f"date {value!r} is not a date; write it as YYYY-MM-DD, like date: 2024-06-27"
     if any(c in value for c in "<>\n"):
         return None, f"{name} holds < > or a line break; write plain text"
+    if name == "issues" and not re.fullmatch(r"https://[^\s\"'<>]+", value):
+        return None, f"issues {value!r} is not an https:// URL; give the address where readers file issues, like issues: https://github.com/carbon-data-specification/Connectivity/issues"
     return value, ""
 
 
-def spec_heading(meta: SpecMeta) -> str:
-    """The page's first heading, its id the slug (linked since the site began)."""
-    return f"# {meta.id}: {_md(meta.title)} {{#{meta.slug}}}\n"
+def spec_heading(meta: SpecMeta, date: str = "") -> str:
+    """The page's first heading, its id the slug (linked since the site began); a
+    dated version's carries its date."""
+    dated = f" ({date} version)" if date else ""
+    return f"# {meta.id}: {_md(meta.title)}{dated} {{#{meta.slug}}}\n"
 
 
 def specs_table(specs: list[SpecMeta], from_page: str) -> str:

@@ -17,7 +17,8 @@ def finish_files(context: SiteContext) -> tuple[dict[str, str], dict[str, str]]:
     """The redirect pages, and the other files written besides the pages."""
     assert context.plan is not None
     redirects = context.plan.redirects.get(context.name, [])
-    pages = redirect_pages(redirects, context.linker, lambda r: destination_title(r, context.name, context.titles, context.labels))
+    pages = redirect_pages(redirects, context.linker, lambda r: destination_title(r, context.name, context.titles, context.labels),
+                           {name: label.title for name, label in context.labels.items()})
     others = {
         **host_rules(redirects, context.linker),
         ".nojekyll": "",

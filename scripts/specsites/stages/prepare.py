@@ -22,7 +22,7 @@ from specsites.pages.readers import reader_extra
 from specsites.sources.config import PLUGIN, read_mkdocs_yml
 from specsites.sources.sites import added_sources, md_to_html, shared_assets
 from specsites.sources.spec_meta import nav_with_specs, split_front_matter
-from specsites.stages.site_context import SiteContext
+from specsites.stages.site_context import SiteContext, with_page_config
 
 DOCS, OUTPUT, OVERRIDES = "docs", "site", "overrides"  # inside the prepared folder
 
@@ -103,6 +103,11 @@ def prepare_site(context: SiteContext, folder: Path, overrides: Path | None) -> 
     overrides: the theme override folder to copy in (None: the theme as it is)."""
     assert context.plan is not None
     repo, site = context.repo, context.site
+    config = merged_config(site.config_file, repo.root)
+    extensions, extension_configs = _extension_names(config.get("markdown_extensions") or [])
+    if "pymdownx.snippets" in extension_configs:
+        extension_configs["pymdownx.snippets"]["base_path"] = [str(repo.shared_docs / "snippets")]
+    with_page_config(context, dict(config.get("extra") or {}), config.get("repo_url"), extensions, extension_configs)
     docs = folder / DOCS
     shutil.copytree(site.docs_dir, docs)
     if overrides is not None:
@@ -126,7 +131,7 @@ def prepare_site(context: SiteContext, folder: Path, overrides: Path | None) -> 
         if rel in spec_sources:
             spec = spec_pages.spec_of_page(context.specs, site.name, rel)
             assert spec is not None
-            made = spec_pages.spec_page(body, spec, context.specs, context.versions.versions.get(spec.slug, []), context.base_url,
+            made = spec_pages.spec_page(body, spec, context.specs, context.versions.versions.get(spec.slug, []), context.publisher,
                                         context.production_urls, shown, last_changed(repo.root, shown), repo.config.source_url)
             front, body = {**front, "title": made.title}, made.markdown
         body = spec_pages.with_specs_table(body, context.own_specs, rel)
@@ -142,6 +147,20 @@ def prepare_site(context: SiteContext, folder: Path, overrides: Path | None) -> 
     overrides_name = OVERRIDES if overrides is not None else None
     prepared.config_file.write_text(yaml.safe_dump(resolved_config(context, overrides_name), allow_unicode=True, sort_keys=False), encoding="utf-8")
     return prepared
+
+
+def _extension_names(entries: list) -> tuple[list[str], dict]:
+    """mkdocs.yml's markdown_extensions (names, or one-key mappings to options) as
+    MkDocs hands them to Markdown: the names, and the options by name."""
+    names, options = [], {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            for name, value in entry.items():
+                names.append(name)
+                options[name] = dict(value or {})
+        else:
+            names.append(str(entry))
+    return names, options
 
 
 def _split_front(text: str) -> tuple[dict, str]:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from specsites.errors import Problem, SpecSitesError
 from specsites.pages.readers import SiteLabel, page_titles, site_labels
+from specsites.pages.spec_header import Publisher, publisher_of
+from specsites.pages.version_diff import section_renderer
 from specsites.redirects.linker import Linker
 from specsites.redirects.plan import Plan, Redirect, load_plan
 from specsites.sources.inventory import Inventory, load_inventory
@@ -35,6 +38,10 @@ class SiteContext:
     titles: dict[str, dict[str, str]] = field(default_factory=dict)  # site -> page key -> title
     # Pages that stay but had sections moved out, by output file: they get an anchor script.
     section_redirects: dict[str, Redirect] = field(default_factory=dict)
+    # From the engine's configuration (with_page_config): who publishes the specs, and
+    # a section's Markdown rendered with the site's extensions (for changes pages).
+    publisher: Publisher | None = None
+    render_section: Callable[[str], str] | None = None
 
     @property
     def name(self) -> str:
@@ -92,4 +99,12 @@ def plan_site(context: SiteContext, plan: Plan | None = None, inventory: Invento
     own = site_pages(context.repo, context.site)
     context.section_redirects = {url_file(own[r.key]): r for r in context.plan.moved(context.name) if r.to is None}
     context.titles = {s.name: page_titles(context.repo, s.name) for s in context.repo.sites}
+    return context
+
+
+def with_page_config(context: SiteContext, extra: dict, repo_url: str | None, extensions: list[str], extension_configs: dict) -> SiteContext:
+    """Set what spec and version pages read from the site's configuration: its
+    `extra:` (consortium, license), its repository, its Markdown extensions."""
+    context.publisher = publisher_of(context.base_url, extra, repo_url)
+    context.render_section = section_renderer(extensions, extension_configs)
     return context
