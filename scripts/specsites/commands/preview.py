@@ -257,9 +257,10 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
             now = snapshot(watched)
             if now != seen:
                 preview.rebuild(edited_page_outputs(preview.site, seen, now))
-                # a rebuild re-reads the list of sites, which may move what to watch
-                watched = [*watched_paths(preview.repo, preview.site), served_at]
-                seen = now  # (if the list moved, the next look rebuilds once more)
+                seen = now  # (if what to watch moved, the next look rebuilds once more)
+            # a rebuild re-reads the list of sites, and a folder read may have appeared
+            # (a first spec): what to watch may have moved
+            watched = [*watched_paths(preview.repo, preview.site), served_at]
     finally:
         for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second stop must not cut the clean-up short
             signal.signal(stop_signal, signal.SIG_IGN)
