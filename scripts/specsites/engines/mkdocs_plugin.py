@@ -37,6 +37,7 @@ from specsites.sources.spec_meta import OTHER_DRAFTS_MARKER, SPECS_TABLE_MARKER,
 from specsites.sources.sites import SpecVersions, md_to_html, spec_versions
 from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_header, version_list, version_page_markdown
 from specsites.engines import nav_cache
+from specsites.engines.page_reuse import PageReuse
 from specsites.pages import version_cache
 from specsites.sources.inventory import Inventory, load_inventory
 from specsites.checks.page_html import id_values
@@ -85,6 +86,9 @@ class BuildOptions:
     # The site's last output, whose unchanged redirect folders the caller moves into
     # this one instead of having them written (redirect_folders.py); None: write all.
     previous: PreviousOutput | None = None
+    # The pages the previous build recorded, whose rendering this one may take over
+    # (page_reuse.py; specsites build only); None: render every page.
+    page_reuse: PageReuse | None = None
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):
