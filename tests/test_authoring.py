@@ -6,6 +6,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ENV, ROOT, SITES, commit_all, git, run_cli, tree_snapshot, readme_recipe
 from test_preview import Preview
 
@@ -57,6 +59,7 @@ def test_metadata_edits_change_every_copy(repo: Path) -> None:
     assert "<strong>Status:</strong> Candidate" in spec and 'class="admonition warning"' not in spec  # no draft warning
 
 
+@pytest.mark.slow  # several builds
 def test_last_updated_comes_from_git_and_is_stable_without_it(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
     assert "<strong>Last updated:</strong> 2024-06-27" in page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html")
@@ -75,6 +78,7 @@ def test_a_staging_copy_names_itself_as_the_latest_version(repo: Path) -> None:
     assert all("latest" not in line.lower() for line in spec.splitlines() if "https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/" in line)
 
 
+@pytest.mark.slow  # several builds
 def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Path, tmp_path: Path) -> None:
     run_recipe("Add a site", repo)  # new site, a spec in it, build, check
     assert "wg2-power-systems" in (repo / "mkdocs.yml").read_text()
@@ -116,6 +120,7 @@ def test_a_site_folder_not_listed_is_an_error(repo: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # several builds
 def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path) -> None:
     before = tree_snapshot(repo)
     cases = [

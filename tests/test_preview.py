@@ -22,6 +22,8 @@ from http_follow import follow
 from specsites.checks.http_fetch import HttpFetch
 from specsites.checks.page_html import parse_page
 
+pytestmark = pytest.mark.slow  # a preview server each, rebuilt on edits
+
 
 class Preview:
     """A preview server in a subprocess (`specsites serve --port 0`, each site on a port
