@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class PageReuse:
     record: dict[str, dict] = field(default_factory=dict)  # this build's, src_uri -> record
     reused_markdown: int = 0  # pages whose Markdown was not rendered again
     reused_pages: int = 0  # pages whose output file was taken over
+    inside: dict[str, bool] = field(default_factory=dict)  # previous output's folders: inside it?
 
     def as_json(self) -> dict:
         """This build's record: the pages recorded whole (a page whose state could not
@@ -109,17 +111,30 @@ def _read_json(path: Path) -> dict:
 
 
 def take_page_file(reuse: PageReuse, dest_uri: str, site_dir: Path) -> bool:
-    """Copy a page's previous output file into the new output; False when it is not
-    there as a plain file inside the previous output (then the page is rendered)."""
+    """Put a page's previous output file into the new output; False when it is not
+    there as a plain file inside the previous output (then the page is rendered).
+
+    A hard link where the file system allows (the previous output is removed once the
+    new one is in place, and no build writes into a file it did not create), else a
+    copy."""
     if reuse.previous_folder is None:
         return False
-    source = reuse.previous_folder / dest_uri
+    source = os.path.join(reuse.previous_folder, dest_uri)
+    folder = os.path.dirname(source)
+    inside = reuse.inside.get(folder)
+    if inside is None:  # each folder's real place once: a folder made a symlink must not lead out
+        root = os.path.realpath(reuse.previous_folder)
+        real = os.path.realpath(folder)
+        inside = reuse.inside[folder] = real == root or real.startswith(root + os.sep)
     try:
-        if source.is_symlink() or not source.is_file() or not source.resolve().is_relative_to(reuse.previous_folder.resolve()):
+        if not inside or not stat.S_ISREG(os.lstat(source).st_mode):
             return False
-        target = site_dir / dest_uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        target = os.path.join(site_dir, dest_uri)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            shutil.copyfile(source, target, follow_symlinks=False)
     except OSError:
         return False
     return True
