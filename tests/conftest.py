@@ -150,15 +150,43 @@ def engine_ports(count: int = 1) -> int:
 
 
 # Filled by the host-engine tests: "host  kind  N requested  N landed  N got a 301",
-# printed at the end of the run (issue 12 asks for these numbers).
+# printed at the end of the run (issue 12 asks for these numbers). Each test's lines
+# travel in its report (user_properties), so they reach the summary from any
+# pytest-xdist worker.
 HOST_TALLIES: list[str] = []
+_TALLY = "host tally"
+_REPORTED_TALLIES: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _report_host_tallies(request: pytest.FixtureRequest) -> Iterator[None]:
+    start = len(HOST_TALLIES)
+    yield
+    request.node.user_properties.extend((_TALLY, line) for line in HOST_TALLIES[start:])
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        _REPORTED_TALLIES.extend(value for name, value in report.user_properties if name == _TALLY)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if HOST_TALLIES:
+    if _REPORTED_TALLIES:
         terminalreporter.section("old and canonical URLs through each host's engine")
-        for line in HOST_TALLIES:
+        for line in _REPORTED_TALLIES:
             terminalreporter.write_line(line)
+
+
+# Issue 28: the quick tier (`scripts/test --quick`, `-m "not slow"`) leaves out what
+# needs a browser, a host's engine, nginx, Java or pip, soaks, fuzzes or builds many
+# times. A test that uses the browser is slow wherever it stands.
+SLOW_FIXTURES = {"chromium"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def readme_recipe(title: str) -> list[list[str]]:

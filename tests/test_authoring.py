@@ -6,6 +6,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ENV, ROOT, SITES, commit_all, git, header_field, run_cli, tree_snapshot, readme_recipe
 from test_preview import Preview
 from specsites.commands.scaffold import COLORS
@@ -58,6 +60,7 @@ def test_metadata_edits_change_every_copy(repo: Path) -> None:
     assert header_field(spec, "Status") == '<a href="#sotd">Candidate</a>' and "is a candidate specification" in spec and 'class="admonition warning"' not in spec  # no draft warning
 
 
+@pytest.mark.slow  # several builds
 def test_last_updated_comes_from_git_and_is_stable_without_it(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
     assert "Editor's draft, last updated 2024-06-27:" in header_field(page(repo, "wg1-connectivity", "specs/cdsc-wg1-01/index.html"), "This version")
@@ -75,6 +78,7 @@ def test_a_staging_copy_names_itself_as_the_latest_version(repo: Path) -> None:
     assert all("draft" not in line.lower() for line in spec.splitlines() if "https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/" in line)
 
 
+@pytest.mark.slow  # several builds
 def test_a_new_site_builds_checks_serves_and_publishes_after_the_recipe(repo: Path, tmp_path: Path) -> None:
     run_recipe("Add a site", repo)  # new site, a spec in it, build, check
     assert "wg2-power-systems" in (repo / "mkdocs.yml").read_text()
@@ -127,6 +131,7 @@ def test_a_site_folder_not_listed_is_an_error(repo: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # several builds
 def test_scaffold_refuses_bad_input_and_writes_nothing(repo: Path, tmp_path: Path) -> None:
     hostile_svg = tmp_path / "mark.svg"
     hostile_svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>')

@@ -127,6 +127,7 @@ def test_build_prints_a_line_per_site_and_the_total(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # several builds
 def test_a_broken_link_fails_and_leaves_the_previous_output_untouched(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
     before = tree_snapshot(repo / "site")
@@ -177,6 +178,7 @@ def test_plain_mkdocs_builds_a_site_with_the_same_redirects(repo: Path, built: P
         assert (out / name).read_text() == (built / site / name).read_text(), name
 
 
+@pytest.mark.slow  # several builds
 def test_two_builds_at_once_never_leave_a_mixed_site(repo: Path) -> None:
     """Builds into the same output are serialised by a lock on its parent folder; each
     swaps in complete. Two real processes, each building for different base URLs."""
@@ -196,6 +198,7 @@ def test_two_builds_at_once_never_leave_a_mixed_site(repo: Path) -> None:
     assert not [p.name for p in repo.iterdir() if p.name.startswith(".site")]
 
 
+@pytest.mark.slow  # several builds
 def test_building_one_site_leaves_the_others_in_place(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
     wg3_before = tree_snapshot(repo / "site" / "wg3-customer-data")
@@ -218,6 +221,7 @@ def test_an_output_folder_holding_the_sources_is_refused(repo: Path, out: str) -
     assert tree_snapshot(repo) == before
 
 
+@pytest.mark.slow  # several builds
 def test_a_foreign_output_folder_is_not_replaced(repo: Path, tmp_path: Path) -> None:
     foreign = tmp_path / "somebody-elses"
     foreign.mkdir()

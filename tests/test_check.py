@@ -73,6 +73,7 @@ def _remove_page(repo: Path, name: str) -> None:
     config.write_text(config.read_text().replace(f"  - {name}: {name}.md\n", ""))
 
 
+@pytest.mark.slow  # several builds
 def test_removed_page_without_redirect_fails_naming_the_url_and_the_fix(repo: Path) -> None:
     _add_page(repo, "glossary", "# Glossary\n\n## Terms {#terms}\n")
     assert run_cli("build", root=repo).returncode == 0
@@ -127,6 +128,7 @@ def test_id_missing_from_the_output_but_in_the_sources_says_to_publish(built: Pa
     }]
 
 
+@pytest.mark.slow  # several builds
 def test_renamed_published_id_fails_the_build_with_the_fix_then_passes_with_it(repo: Path) -> None:
     page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
     page.write_text(page.read_text().replace("{#not-in-scope}", "{#out-of-scope}"))
@@ -203,6 +205,7 @@ def local_build(tmp_path_factory: pytest.TempPathFactory):
         server.__exit__()
 
 
+@pytest.mark.slow  # several builds
 def test_live_check_agrees_with_the_static_check_case_by_case(local_build) -> None:
     root, pairs = local_build
     static_code, static = check_json(*[f"--base-url={p}" for p in pairs], root=root)

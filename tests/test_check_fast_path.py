@@ -25,6 +25,7 @@ def _damaged_copy(built: Path, tmp_path: Path) -> tuple[Path, Path, list]:
     return root, site, load_plan(load_repository(root)).moved("wg3-customer-data")
 
 
+@pytest.mark.slow  # several builds
 def test_a_moved_page_in_a_linked_folder_is_judged_as_the_listing_sees_it(built: Path, tmp_path: Path) -> None:
     # The folder of a moved page's redirect page replaced by a link to a copy of it
     # outside the output: the listing does not go through links to folders, so the
@@ -97,6 +98,7 @@ def test_chains_of_redirect_pages_are_judged_as_the_plain_walk_does(built: Path,
     assert _split_check(root, with_results=False) == {k: v for k, v in expected.items() if k != "results"}
 
 
+@pytest.mark.slow  # several builds
 @pytest.mark.parametrize("seed", range(6))
 def test_redirect_pages_damaged_at_random_are_judged_as_the_plain_walk_does(built: Path, tmp_path: Path, seed: int) -> None:
     # Targets of every kind the walk tells apart: paths from the root (to redirect

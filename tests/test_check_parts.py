@@ -14,6 +14,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import pytest
+
 from conftest import ENV, copy_sources, refresh_page
 from specsites.commands.check import MAX_HOPS, orphaned_redirect_pages, plan_check, run_check
 from specsites.sources.inventory import load_inventory
@@ -61,6 +63,7 @@ def _every_job_followed(root: Path) -> dict:
     return {"ok": not failures, "sites": shape["sites"], "failures": failures, "results": shape["results"]}
 
 
+@pytest.mark.slow  # several builds
 def test_a_split_check_reports_what_following_every_job_does(built: Path, tmp_path: Path) -> None:
     root = copy_sources(tmp_path / "repo")
     shutil.copytree(built, root / "site")

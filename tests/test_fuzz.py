@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import posixpath
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,8 @@ from specsites.redirects.plan import plan_redirects
 from test_redirect_plan import LINKER, PAGES, SITES, _Tags
 from specsites.redirects.data import RedirectData, read_redirect_data
 from specsites.redirects.page import render_redirect_page
+
+pytestmark = pytest.mark.slow  # property-based fuzzing
 
 EXAMPLES = int(os.environ.get("SPECSITES_FUZZ_EXAMPLES", "300"))
 

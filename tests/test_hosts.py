@@ -24,6 +24,8 @@ import pytest
 from conftest import HOST_TALLIES, ROOT, SITES, GitHubPagesServer, built_by, engine_ports
 from host_urls import Case, canonical_cases, old_url_cases, walk
 
+pytestmark = pytest.mark.slow  # each host's own server (wrangler, netlify dev)
+
 ENGINES = Path(os.environ.get("SPECSITES_HOST_ENGINES", ROOT / ".cache" / "host-engines"))
 BIN = ENGINES / "node_modules" / ".bin"
 # No newer than the workerd that wrangler bundles supports (offline it cannot fetch a newer one).

@@ -14,6 +14,8 @@ import pytest
 from conftest import ENV, SITES, copy_sources, run_cli
 from test_versions import make_history
 
+pytestmark = pytest.mark.slow  # the Nu Html Checker (Java)
+
 # Errors in Material for MkDocs' own templates (header toggles and nav labels), not
 # in ours: left out by the markup they are found in, which our templates never write.
 MATERIAL_OWN = (

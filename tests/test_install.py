@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ENV, ROOT, copy_sources
+
+pytestmark = pytest.mark.slow  # pip installs
 
 
 def specsites(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

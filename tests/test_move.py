@@ -31,6 +31,7 @@ def mv(root: Path, old: str, new: str, *more: str) -> subprocess.CompletedProces
 
 # --- mv ---------------------------------------------------------------------------
 
+@pytest.mark.slow  # several builds
 def test_move_within_a_site_twice_and_back_keeps_every_link_and_url(repo: Path) -> None:
     redirects = (repo / "redirects.yml").read_text()
     mv(repo, USE_CASES, f"{WG3}/docs/about/use-cases.md")
@@ -54,6 +55,7 @@ def test_move_within_a_site_twice_and_back_keeps_every_link_and_url(repo: Path) 
     assert_builds_and_checks(repo)
 
 
+@pytest.mark.slow  # several builds
 def test_move_across_sites_rewrites_links_as_production_urls(repo: Path) -> None:
     result = mv(repo, USE_CASES, f"{WG1}/docs/customer-use-cases.md")
     text = (repo / "redirects.yml").read_text()
@@ -65,6 +67,7 @@ def test_move_across_sites_rewrites_links_as_production_urls(repo: Path) -> None
     assert_builds_and_checks(repo)
 
 
+@pytest.mark.slow  # several builds
 def test_move_a_spec_to_another_site_moves_its_source_and_overview_folder(repo: Path) -> None:
     """CDSC-WG1-02 goes to the Customer Data site: one command moves its source and its
     overview's folder, and one folder move keeps every URL under /specs/cdsc-wg1-02/."""
@@ -81,6 +84,7 @@ def test_move_a_spec_to_another_site_moves_its_source_and_overview_folder(repo: 
     assert_builds_and_checks(repo)
 
 
+@pytest.mark.slow  # several builds
 def test_move_a_folder_within_a_site(repo: Path) -> None:
     # a picture in the folder, shown by a page that stays
     (repo / WG1 / "docs/specs/cdsc-wg1-01/diagram.svg").write_bytes((repo / "docs/assets/logo.svg").read_bytes())
@@ -143,6 +147,7 @@ def test_bad_moves_say_one_line_and_touch_nothing(repo: Path, args: list[str], m
 SPEC = f"{WG1}/specifications/cdsc-wg1-01.md"
 
 
+@pytest.mark.slow  # several builds
 def test_fix_after_a_heading_rename_points_the_old_id_at_the_heading(repo: Path) -> None:
     edit(repo / SPEC, "### 1.1 Goals {#goals}", "### 1.1 Goals {#aims}")  # the build now fails (test_permanence)
     fix = run_cli("check", "--fix", root=repo)
@@ -154,6 +159,7 @@ def test_fix_after_a_heading_rename_points_the_old_id_at_the_heading(repo: Path)
     assert "nothing to fix" in again.stdout
 
 
+@pytest.mark.slow  # several builds
 def test_fix_after_a_section_moves_to_another_site(repo: Path) -> None:
     """The same id now on a page of the other site is where old links should go."""
     source = repo / WG3 / "docs/use-cases.md"
@@ -167,6 +173,7 @@ def test_fix_after_a_section_moves_to_another_site(repo: Path) -> None:
     assert_builds_and_checks(repo)
 
 
+@pytest.mark.slow  # several builds
 def test_fix_after_git_mv_writes_the_rename_and_repairs_a_second_one(repo: Path) -> None:
     commit_all(repo)
     # a maintainer moves the page by hand, fixing nav and links, but no redirect
@@ -234,6 +241,7 @@ def readme_commands(section: str) -> list[str]:
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
+@pytest.mark.slow  # several builds
 def test_readme_move_a_page_recipe_works_as_written(repo: Path) -> None:
     commands = readme_commands("Move a page")
     assert [shlex.split(c)[0] for c in commands] == ["scripts/mv", "scripts/build", "scripts/check"]

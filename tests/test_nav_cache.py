@@ -24,6 +24,8 @@ from specsites.engines import nav_cache
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import consortium  # noqa: E402  (the benchmark's generator of synthetic sites)
 
+pytestmark = pytest.mark.slow  # the same site built several ways, compared
+
 SITE = "wg1-synthetic"
 MATERIAL_NAV_ITEM = Path(__import__("material").__file__).parent / "templates" / "partials" / "nav-item.html"
 

@@ -22,6 +22,8 @@ from conftest import HOST_TALLIES, SITES, built_by, engine_ports
 from host_urls import canonical_cases, old_url_cases, walk
 from test_redirects_http import FORMS, MOVES
 
+pytestmark = pytest.mark.slow  # Debian's nginx
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 

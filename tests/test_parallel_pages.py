@@ -20,6 +20,8 @@ from conftest import ENV, ROOT, tree_snapshot
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import consortium  # noqa: E402  (the benchmark's generator of synthetic sites)
 
+pytestmark = pytest.mark.slow  # the same site built several ways, compared
+
 SITE = "wg1-synthetic"
 PAGES = 63  # every worker gets dozens of pages, over MIN_PAGES
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ENV, SITES, commit_all, copy_sources, edit, git, run_cli
 
 SPEC = Path("wg1-connectivity/specifications/cdsc-wg1-01.md")
@@ -16,6 +18,7 @@ SPEC = Path("wg1-connectivity/specifications/cdsc-wg1-01.md")
 
 # --- 1. the inventory is what went live ---------------------------------------
 
+@pytest.mark.slow  # several builds
 def test_renaming_an_id_back_and_forth_locally_creates_no_demand(repo: Path) -> None:
     inventory = (repo / "published-urls.yml").read_bytes()
     edit(repo / SPEC, "{#goals}", "{#aims}")
@@ -48,6 +51,7 @@ def test_build_says_what_is_not_yet_published(repo: Path) -> None:
     assert _unpublished_ids(build.stdout, "wg1-connectivity") == _unpublished_ids(before.stdout, "wg1-connectivity") + 1
 
 
+@pytest.mark.slow  # several builds
 def test_publish_records_what_went_live_in_its_own_commit_and_staging_does_not(tmp_path: Path) -> None:
     root = copy_sources(tmp_path / "source")
     edit(root / SPEC, "### 1.2 Non-goals {#non-goals}", "### 1.2 Non-goals {#non-goals}\n\n### 1.3 Trial {#trial}")
@@ -77,6 +81,7 @@ def test_publish_records_what_went_live_in_its_own_commit_and_staging_does_not(t
 
 # --- 2. the check never judges stale output -----------------------------------
 
+@pytest.mark.slow  # several builds
 def test_check_refuses_output_built_from_other_sources(repo: Path) -> None:
     assert run_cli("build", root=repo).returncode == 0
     edit(repo / "wg3-customer-data" / "docs" / "use-cases.md", "{#not-in-scope}", "{#out-of-scope}")
@@ -90,6 +95,7 @@ def test_check_refuses_output_built_from_other_sources(repo: Path) -> None:
     assert run_cli("check", root=repo).returncode == 0  # the same sources again: not stale
 
 
+@pytest.mark.slow  # several builds
 def test_check_refuses_output_built_for_other_urls(repo: Path) -> None:
     assert run_cli("build", "--staging-base", "https://editor.github.io/preview", root=repo).returncode == 0
     result = run_cli("check", root=repo)
@@ -101,6 +107,7 @@ def test_check_refuses_output_built_for_other_urls(repo: Path) -> None:
 
 # --- 4. output a web server's unprivileged workers can read -------------------
 
+@pytest.mark.slow  # several builds
 def test_output_is_readable_by_everyone_the_umask_allows(repo: Path) -> None:
     old = os.umask(0o022)
     try:
@@ -143,6 +150,7 @@ def test_links_into_our_sites_are_checked_like_links_inside_one(repo: Path) -> N
     assert not (repo / "site").exists()  # nothing half-written
 
 
+@pytest.mark.slow  # several builds
 def test_a_near_miss_anchor_is_suggested(repo: Path) -> None:
     page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
     page.write_text(page.read_text() + "\nSee [the scopes](https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/#scope).\n")
@@ -150,6 +158,7 @@ def test_a_near_miss_anchor_is_suggested(repo: Path) -> None:
     assert result.returncode == 2 and result.stderr.strip().endswith("on wg1-connectivity; did you mean #scopes?")
 
 
+@pytest.mark.slow  # several builds
 def test_cross_site_links_point_at_the_copy_in_staging(repo: Path) -> None:
     page = repo / "wg3-customer-data" / "docs" / "use-cases.md"
     page.write_text(page.read_text() + "\nSee [the scopes](https://connectivity.carbondataspec.org/specs/cdsc-wg1-01/#scopes).\n")
@@ -169,6 +178,7 @@ def test_plain_mkdocs_build_of_one_site_checks_its_links_into_other_sites(repo: 
 
 # --- 6. ids checked where they are written ------------------------------------
 
+@pytest.mark.slow  # several builds
 def test_duplicate_and_unclosed_ids_fail_the_build_with_their_lines(repo: Path) -> None:
     spec = repo / SPEC
     edit(spec, "### 3.3 Changes {#changes}", "### 3.3 Changes {#transport}")

@@ -22,6 +22,8 @@ import pytest
 from conftest import SITES
 from test_preview import Preview
 
+pytestmark = pytest.mark.slow  # a soak: 2,000 requests while 20 edits land
+
 REQUESTS = int(os.environ.get("SPECSITES_SOAK_REQUESTS", "2000"))
 EDITS = int(os.environ.get("SPECSITES_SOAK_EDITS", "20"))
 CLIENTS = 4

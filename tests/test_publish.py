@@ -14,6 +14,8 @@ import yaml
 from conftest import ROOT, SITES, GitHubPagesServer, commit_all, copy_sources, git, run_cli
 from specsites.checks.page_html import parse_page
 
+pytestmark = pytest.mark.slow  # build, check and push to git repositories
+
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:

@@ -19,6 +19,8 @@ from specsites.errors import SpecSitesError
 from specsites.machinery.output_files import reuse_leftovers, take_reused
 from specsites.redirects.folders import RedirectFiles, Reuse, occupied_folders, plan_reuse, redirect_files
 
+pytestmark = pytest.mark.slow  # several builds each, compared
+
 
 def test_a_redirect_folder_is_the_highest_folder_nothing_else_is_in() -> None:
     page, other = "<p>to a</p>", "<p>to b</p>"

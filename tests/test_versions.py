@@ -80,6 +80,7 @@ def page(root: Path, site: str, path: str) -> str:
     return (root / "site" / site / path).read_text()
 
 
+@pytest.mark.slow  # several builds
 def test_each_version_is_published_at_its_url_with_its_own_text(versioned: Path) -> None:
     first = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-01-10/index.html")
     second = page(versioned, "wg1-connectivity", "specs/cdsc-wg1-01/2024-06-27/index.html")
@@ -199,6 +200,7 @@ def test_the_changes_page_lists_each_changed_section(versioned: Path) -> None:
     assert "is the first published version" in first
 
 
+@pytest.mark.slow  # several builds
 def test_a_warm_build_writes_the_same_versions(versioned: Path, tmp_path: Path) -> None:
     """The second build takes every version page from the cache: the same bytes."""
     out = tmp_path / "again"
@@ -211,6 +213,7 @@ def test_a_warm_build_writes_the_same_versions(versioned: Path, tmp_path: Path) 
     assert "2024-01-10" not in (cold / "wg1-connectivity/sitemap.xml").read_text()
 
 
+@pytest.mark.slow  # several builds
 def test_publish_a_version_then_the_check_guards_its_url(tmp_path: Path) -> None:
     """The README's recipe on a fresh repository, a real publish (to local
     repositories) recording the version, then the tag gone: the check fails."""
@@ -267,6 +270,7 @@ def test_bad_version_tags_are_refused_one_line_each(versioned: Path, tmp_path: P
     assert not (clone / "site").exists()
 
 
+@pytest.mark.slow  # several builds
 def test_the_preview_publishes_a_version_when_it_is_tagged(tmp_path: Path) -> None:
     from test_preview import Preview
 

@@ -229,7 +229,8 @@ def _build(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     for result in report.results:
         s = result.stats
-        print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s")
+        kept = f"  {s['reused_pages']} unchanged pages taken over" if s.get("reused_pages") else ""
+        print(f"{result.site:<20} {s['pages']:>4} pages  {s['redirects']:>5} redirects  {s['aliases']:>4} URL aliases  {result.seconds:5.2f} s{kept}")
     print(f"built {len(report.results)} sites into {report.out} in {report.seconds:.2f} s")
     new = {site: counts for site, counts in report.unrecorded.items() if any(counts)}
     if new:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from specsites.errors import BuildFailed, Problem, SpecSitesError, raise_if_any, unknown_site
 from specsites.engines import parallel_pages
+from specsites.engines.page_reuse import forget_records, load_reuse, site_keys, write_records
 from specsites.machinery.forked import map_forked
 from specsites.sources.inventory import load_inventory, unrecorded
 from specsites.machinery.output_files import reuse_leftovers, take_reused
@@ -43,6 +44,7 @@ class SiteResult:
     page_state: dict[str, dict] = field(default_factory=dict)  # docs path -> title and meta, for dirty rebuilds
     redirect_files: RedirectFiles = field(default_factory=RedirectFiles)  # for the next build to reuse (redirect_folders.py)
     reuse: Reuse = field(default_factory=Reuse)  # what to take from the previous output
+    page_record: dict = field(default_factory=dict)  # what the next build may take over (page_reuse.py)
 
 
 @dataclass
@@ -106,7 +108,7 @@ def build_one_site(config_file: str, site_dir: str, options: BuildOptions | None
         plugin.configure(options or BuildOptions())
         config.plugins.on_startup(command="build", dirty=dirty)  # as MkDocs' command line does
         try:
-            if page_workers > 1 and not dirty:
+            if (page_workers > 1 or plugin.options.page_reuse is not None) and not dirty:
                 parallel_pages.build(config, workers=page_workers)
             else:
                 build(config, dirty=dirty)
@@ -114,6 +116,9 @@ def build_one_site(config_file: str, site_dir: str, options: BuildOptions | None
             config.plugins.on_shutdown()
         result.stats, result.published, result.page_state = plugin.stats, plugin.published, plugin.page_state
         result.redirect_files, result.reuse = plugin.redirect_files, plugin.reuse
+        if (page_reuse := plugin.options.page_reuse) is not None:
+            result.page_record = page_reuse.as_json()
+            result.stats.update(reused_markdown=page_reuse.reused_markdown, reused_pages=page_reuse.reused_pages)
         if dirty:  # not strict: the warnings did not stop it
             result.problems = _problems(site, plugin, collected)
     except (Abort, ConfigurationError, PluginError) as e:
@@ -256,14 +261,17 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         try:
             options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
             previous = previous_outputs(out, [s.name for s in sites])
+            keys = site_keys(repo, digests, urls, specs)
+            reuse = {s.name: load_reuse(out, s.name, keys[s.name]) for s in sites}
             pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
             if engine == "zensical":
                 results = map_forked(lambda s: build_one_site_zensical(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name])), sites)
             else:
-                results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name]), page_workers=pages), sites)
+                results = map_forked(lambda s: build_one_site(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name], page_reuse=reuse[s.name]), page_workers=pages), sites)
             raise_if_failed(results, _site_problems(repo, results, plan, inventory))
             if only:  # no record may vouch for folders moved out below, should this stop halfway
                 forget_redirect_folders(out, only)
+            forget_records(out, [s.name for s in sites])  # nor for pages replaced below
             _take_reused(out, staging, results)
             _swap_in(staging, out, [s.name for s in sites] if only else None)
             for result in results:  # a whole build's staging folder is the output now
@@ -271,6 +279,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
                     shutil.rmtree(leftover, ignore_errors=True)
             write_stamp(out, digests, urls, {r.site: r.facts for r in results})
             record_redirect_folders(out, {r.site: r.redirect_files for r in results})
+            write_records(out, {r.site: r.page_record for r in results})
         finally:
             if staging.exists():
                 shutil.rmtree(staging)

@@ -317,9 +317,10 @@ def _serve_one(repo: Repository, site: Site, listening: socket.socket, served_at
             elif now_others != seen_others and preview.failed:
                 preview.rebuild()  # another site's edit may have mended (a link into) this one
             if now != seen or now_others != seen_others:
-                # a rebuild re-reads the list of sites, which may move what to watch
-                watched, others = [*watched_paths(preview.repo, preview.site), served_at], _other_sites_facts(preview)
-                seen, seen_others = now, now_others  # (if the list moved, the next look rebuilds once more)
+                seen, seen_others = now, now_others  # (if what to watch moved, the next look rebuilds once more)
+            # a rebuild re-reads the list of sites, and a folder read may have appeared
+            # (a first spec): what to watch may have moved
+            watched, others = [*watched_paths(preview.repo, preview.site), served_at], _other_sites_facts(preview)
     finally:
         for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second stop must not cut the clean-up short
             signal.signal(stop_signal, signal.SIG_IGN)

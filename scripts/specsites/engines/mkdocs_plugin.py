@@ -27,6 +27,7 @@ from specsites.engines import nav_cache, plain_mkdocs
 from specsites.errors import Problem, SpecSitesError
 from specsites.machinery.git_utils import last_changed
 from specsites.machinery.output_files import write_generated_files
+from specsites.engines.page_reuse import PageReuse
 from specsites.pages import spec_pages, version_pages
 from specsites.pages.copy_links import links_to_copies
 from specsites.pages.readers import reader_extra
@@ -82,6 +83,9 @@ class BuildOptions:
     # The site's last output, whose unchanged redirect folders the caller moves into
     # this one instead of having them written (redirect_folders.py); None: write all.
     previous: PreviousOutput | None = None
+    # The pages the previous build recorded, whose rendering this one may take over
+    # (page_reuse.py; specsites build only); None: render every page.
+    page_reuse: PageReuse | None = None
 
 
 class SpecSitesPlugin(BasePlugin[SpecSitesConfig]):

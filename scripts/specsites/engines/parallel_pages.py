@@ -31,8 +31,11 @@ import pickle
 import threading
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any, Callable
 
+from specsites.engines import page_reuse
+from specsites.engines.page_reuse import PageReuse
 from specsites.machinery.forked import map_forked
 
 MKDOCS_VERSION = "1.6."  # the minor version whose build() this mirrors
@@ -61,10 +64,16 @@ def build(config, *, workers: int = 0) -> dict[int, int]:
     from mkdocs.commands import build as mkdocs_build
 
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or not mkdocs.__version__.startswith(MKDOCS_VERSION) or _unknown_plugins(config):
+    if not mkdocs.__version__.startswith(MKDOCS_VERSION) or _unknown_plugins(config) or (workers <= 1 and _page_reuse(config) is None):
         mkdocs_build.build(config)
         return {}
     return _Build(config, workers).run()
+
+
+def _page_reuse(config) -> PageReuse | None:
+    """What our plugin was handed of the previous build (specsites build only)."""
+    plugin = config.plugins.get("specsites")
+    return getattr(getattr(plugin, "options", None), "page_reuse", None)
 
 
 def _unknown_plugins(config) -> list[str]:
@@ -115,7 +124,15 @@ class _Build:
             self.pages = [file.page for file in doc_files]
             if len(self.pages) < MIN_PAGES:
                 self.workers = 1
-            self._gather(self._forked(lambda page: mk._populate_page(page, config, files)), with_state=True)
+            reuse = self.reuse = _page_reuse(config)
+            populate = lambda page: mk._populate_page(page, config, files)  # noqa: E731
+            if reuse is None:
+                self._gather(self.pages, self._forked(populate, self.pages), with_state=True)
+            else:
+                todo = [page for page in self.pages if not self._restore_markdown(page)]
+                records = self._forked(populate, todo, capture=True)
+                self._gather(todo, records, with_state=True)
+                self._record_markdown(todo, records)
             env = config.plugins.on_env(env, config=config, files=files)
             files.copy_static_files(inclusion=InclusionLevel.is_included)
             for template in config.theme.static_templates:
@@ -123,7 +140,15 @@ class _Build:
             for template in config.extra_templates:
                 mk._build_extra_template(template, files, config, nav)
             build_page = lambda page: mk._build_page(page, config, doc_files, nav, env, excluded=page.file.inclusion.is_excluded())  # noqa: E731
-            self._gather(self._forked(build_page, meanwhile=lambda: self._while_pages_render(config)), with_state=False)
+            meanwhile = lambda: self._while_pages_render(config)  # noqa: E731
+            if reuse is None:
+                self._gather(self.pages, self._forked(build_page, self.pages, meanwhile=meanwhile), with_state=False)
+            else:
+                nav_key = page_reuse.navigation_key(self.pages)
+                todo = [page for page in self.pages if not self._take_page(page, nav_key)]
+                records = self._forked(build_page, todo, meanwhile=meanwhile, capture=True)
+                self._gather(todo, records, with_state=False)
+                self._record_pages(todo, records, nav_key)
             for page in self.pages:
                 page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
             config.plugins.on_post_build(config=config)
@@ -139,6 +164,86 @@ class _Build:
             logger.removeHandler(counter)
         return self.rendered
 
+    # --- page_reuse: what the previous build rendered, taken instead of rendering ---
+
+    def _restore_markdown(self, page) -> bool:
+        """The page's rendered Markdown and our plugin's records for it, from the
+        previous build when its Markdown key is the same; False: render it."""
+        reuse = self.reuse
+        key = page_reuse.markdown_key(reuse, page) if self._reusable(page) else None
+        entry = {"md": key, "dest": page.file.dest_uri}
+        reuse.record[page.file.src_uri] = entry
+        previous = reuse.previous.get(page.file.src_uri)
+        if key is None or not isinstance(previous, dict) or previous.get("md") != key:
+            return False
+        try:
+            state = page_reuse.decode(previous["state"])
+            plugin = page_reuse.decode_specsites(previous["specsites_md"])
+        except (KeyError, TypeError, ValueError, page_reuse.NotRecordable):
+            return False
+        _restore_state(page, state, self.files)
+        _SpecSitesGatherer.merge(self.config.plugins["specsites"], plugin)
+        entry.update(state=previous["state"], specsites_md=previous["specsites_md"])
+        reuse.reused_markdown += 1
+        return True
+
+    def _reusable(self, page) -> bool:
+        plugin = self.config.plugins["specsites"]
+        return not page.file.inclusion.is_excluded() and page.file.src_uri not in getattr(plugin, "version_pages", {})
+
+    def _record_markdown(self, pages: list, records: list[PageRecord | None] | None) -> None:
+        for page, record in zip(pages, records or []):
+            entry = self.reuse.record[page.file.src_uri]
+            if record is None or entry["md"] is None:
+                continue
+            try:
+                specsites = record.plugin.get("specsites", {})
+                if specsites.get("warnings"):
+                    raise page_reuse.NotRecordable("warnings")
+                entry.update(state=page_reuse.encode(record.state), specsites_md=page_reuse.encode_specsites(specsites))
+            except page_reuse.NotRecordable:
+                entry["md"] = None  # rendered again next time
+
+    def _take_page(self, page, nav_key: str) -> bool:
+        """The page's output file and its records from the previous build when its
+        page key is the same; False: render it."""
+        reuse = self.reuse
+        entry = reuse.record[page.file.src_uri]
+        if entry["md"] is None or "state" not in entry:
+            return False
+        entry["page"] = key = page_reuse.digest(entry["md"], nav_key)
+        previous = reuse.previous.get(page.file.src_uri)
+        if not isinstance(previous, dict) or previous.get("page") != key or previous.get("dest") != page.file.dest_uri:
+            return False
+        try:
+            search = previous["search"]
+            plugin = page_reuse.decode_specsites(previous["specsites_page"])
+        except (KeyError, TypeError, ValueError, page_reuse.NotRecordable):
+            return False
+        if not isinstance(search, list) or not page_reuse.take_page_file(reuse, page.file.dest_uri, Path(self.config.site_dir)):
+            return False
+        _SpecSitesGatherer.merge(self.config.plugins["specsites"], plugin)
+        entry.update(search=search, specsites_page=previous["specsites_page"])
+        reuse.reused_pages += 1
+        return True
+
+    def _record_pages(self, pages: list, records: list[PageRecord | None] | None, nav_key: str) -> None:
+        """Record the pages rendered now, and put the search entries in page order
+        (the pages taken over gave theirs first)."""
+        reuse = self.reuse
+        for page, record in zip(pages, records or []):
+            entry = reuse.record[page.file.src_uri]
+            if record is None:
+                continue
+            entry["search"] = list(record.plugin.get("material/search", []))
+            try:
+                entry["specsites_page"] = page_reuse.encode_specsites(record.plugin.get("specsites", {}))
+            except page_reuse.NotRecordable:
+                entry.pop("page", None)
+        search = next((p for p in self.config.plugins.values() if _gatherer(p) is _SearchGatherer), None)
+        if search is not None and search.config.enabled:
+            search.search_index.entries[:] = [item for page in self.pages for item in reuse.record[page.file.src_uri].get("search", [])]
+
     def _while_pages_render(self, config) -> None:
         """The parent's time while the workers write the pages: for a plugin's work
         that needs no page, which would otherwise wait for them (our plugin's redirect
@@ -147,40 +252,46 @@ class _Build:
             if hasattr(plugin, "while_pages_render"):
                 plugin.while_pages_render(config)
 
-    def _forked(self, task: Callable[[Any], None], meanwhile: Callable[[], None] | None = None) -> list[PageRecord | None] | None:
+    def _forked(self, task: Callable[[Any], None], pages: list, meanwhile: Callable[[], None] | None = None, *, capture: bool = False) -> list[PageRecord | None] | None:
         """task(page) for every page, on the workers (page i on worker i mod n, so each
-        gets pages from every part of the site); records in page order."""
-        shares = list(range(min(self.workers, len(self.pages))))
+        gets pages from every part of the site); records in page order. Run here
+        instead (one worker, or other threads), records only when asked to capture
+        them (for page_reuse): the plugins have recorded the pages here already."""
+        shares = list(range(min(self.workers, len(pages))))
         step = len(shares)
         if step <= 1 or threading.active_count() > 1:
             # Here, as MkDocs does (map_forked would also run here when this process
             # has other threads, and the plugins would record the pages twice).
-            for page in self.pages:
+            if capture:
+                return _run_share(self.config, pages, task)
+            for page in pages:
                 task(page)
             return None
-        by_share = map_forked(lambda share: _run_share(self.config, self.pages[share::step], task), shares, processes=step, meanwhile=meanwhile)
-        records: list[PageRecord | None] = [None] * len(self.pages)
+        by_share = map_forked(lambda share: _run_share(self.config, pages[share::step], task), shares, processes=step, meanwhile=meanwhile)
+        records: list[PageRecord | None] = [None] * len(pages)
         for share, results in zip(shares, by_share):
             for offset, record in enumerate(results):
                 records[share + offset * step] = record
         return records
 
-    def _gather(self, records: list[PageRecord | None] | None, *, with_state: bool) -> None:
+    def _gather(self, pages: list, records: list[PageRecord | None] | None, *, with_state: bool) -> None:
         """Replay each page's log lines and records in page order; raise a page's error
-        where a sequential build would have stopped."""
+        where a sequential build would have stopped. A page rendered here (captured
+        for page_reuse) has its state and the plugins' records here already."""
         if records is None:
             return  # rendered here: nothing to gather
         gatherers = {name: _gatherer(plugin) for name, plugin in self.config.plugins.items()}
-        for page, record in zip(self.pages, records):
+        for page, record in zip(pages, records):
             if record is None:  # its worker stopped at an earlier page's error
                 continue
             for name, level, message in record.logs:
                 logging.getLogger(name).log(level, message)
             if record.error is not None:
                 raise record.error
-            if with_state:
+            merge = record.pid != os.getpid()
+            if with_state and merge:
                 _restore_state(page, record.state, self.files)
-            for name, data in record.plugin.items():
+            for name, data in record.plugin.items() if merge else ():
                 gatherers[name].merge(self.config.plugins[name], data)
             if not with_state and record.pid:
                 self.rendered[record.pid] = self.rendered.get(record.pid, 0) + 1

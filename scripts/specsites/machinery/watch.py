@@ -39,16 +39,18 @@ class ChangeWatch:
     def __init__(self, poll_interval: float) -> None:
         self._poll_interval = poll_interval
         self._woken = threading.Event()
-        self._paths: list[Path] = []
+        self._paths: list[tuple[Path, bool]] = []  # each path, and whether it was a folder
         self._observer = None
 
     def watch(self, paths: list[Path]) -> bool:
-        """Watch these paths from now on. True when that started a new watch (what
-        changed before it started is not seen: compare a snapshot now)."""
-        if paths == self._paths and self._observer is not None:
+        """Watch these paths from now on (a path that does not exist yet: through its
+        folder, until it does). True when that started a new watch (what changed
+        before it started is not seen: compare a snapshot now)."""
+        kinds = [(path, path.is_dir()) for path in paths]
+        if kinds == self._paths and self._observer is not None:
             return False
         self.close()
-        self._paths = list(paths)
+        self._paths = kinds
         native = Observer()
         try:
             self._observer = self._start(native)
@@ -59,8 +61,8 @@ class ChangeWatch:
 
     def _start(self, observer):
         files_by_folder: dict[Path, set[str]] = {}
-        for path in self._paths:
-            if path.is_dir():
+        for path, is_dir in self._paths:
+            if is_dir:
                 observer.schedule(_Wake(set(), self._woken), str(path), recursive=True)
             elif path.parent.is_dir():
                 files_by_folder.setdefault(path.parent, set()).add(str(path))

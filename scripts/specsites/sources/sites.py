@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from specsites.sources.config import BASE_CONFIG, Settings, read_config, read_mkdocs_yml
 from specsites.errors import Problem, SpecSitesError, raise_if_any, unknown_site
+from specsites.sources.inventory import FILENAME as INVENTORY
 from specsites.machinery.git_utils import GitError, blob_ids, git_rename, read_blobs, tag_files, tags
 from specsites.sources.spec_meta import SpecMeta, front_matter_value, nav_pages, parse_spec_meta
 from specsites.pages.versions import Version, date_problem, parse_tags, resolve_versions, source_candidates
@@ -325,9 +326,42 @@ def base_urls(repo: Repository, pairs: list[str] = (), source: str = "--base-url
 
 
 def watched_paths(repo: Repository, site: Site) -> list[Path]:
-    """What a site's build reads, to rebuild when it changes: the site's folder, the
-    shared docs, the base config and the map, and git's tags (the spec versions)."""
-    return [p for p in (site.folder, repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file, *tag_files(repo.root)) if p.exists()]
+    """What a site's build reads, to rebuild when it changes, and nothing else: the
+    site's mkdocs.yml, pages and spec sources; the shared docs (pages, snippets, theme
+    overrides, assets); the base config, the map and the inventory; a theme folder a
+    config names elsewhere in the repository; git's tags (the spec versions).
+
+    Paths that do not exist yet are listed too (a site's first spec creates its
+    specifications/): the watch sees them appear. Anything else in the tree, such as
+    the site/ a plain `mkdocs build` writes into the site's folder, a tool's cache or
+    a stray file, is not read by the build and rebuilds nothing.
+    """
+    paths = [
+        site.config_file, site.docs_dir, site.specifications_dir,
+        repo.shared_docs, repo.root / BASE_CONFIG, repo.redirects_file, repo.root / INVENTORY,
+        *theme_folders(repo, site), *tag_files(repo.root),
+    ]
+    return list(dict.fromkeys(paths))
+
+
+def theme_folders(repo: Repository, site: Site) -> list[Path]:
+    """The theme override folders (custom_dir) the site's and the base config name,
+    inside the repository and outside the folders watched anyway."""
+    found = []
+    for config in (site.config_file, repo.root / BASE_CONFIG):
+        try:
+            settings, _ = read_mkdocs_yml(config, str(config))
+        except SpecSitesError:
+            continue  # the build reports it; the config itself is watched
+        theme = settings.get("theme")
+        custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+        if not isinstance(custom, str):
+            continue
+        folder = Path(os.path.normpath(site.folder / custom))
+        inside = folder.is_relative_to(repo.root) and folder != repo.root
+        if inside and not any(folder.is_relative_to(covered) for covered in (site.docs_dir, repo.shared_docs)):
+            found.append(folder)
+    return found
 
 
 def renamed_page(repo: Repository, site: str, path: str) -> str:
