@@ -33,6 +33,8 @@ from conftest import fixture_repo, run_cli
 from github_pages import GitHubPagesServer
 from specsites.commands.check import MAX_HOPS, check_sites
 
+pytestmark = pytest.mark.slow  # a browser
+
 SITES = ["alpha", "beta", "gamma"]  # tests/fixture-repo's
 # Seeds that found a disagreement once, kept for good: 1001 (a redirect page's data
 # block `null`) and 1004 (a block cut short) passed the check of fd0ec02 as landing

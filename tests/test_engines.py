@@ -14,6 +14,8 @@ import pytest
 from conftest import ENV, ROOT, SITES, copy_sources, fixture_repo, run_cli, tree_snapshot
 from specsites.redirects.data import MARKER
 
+pytestmark = pytest.mark.slow  # builds with two engines (and pip installs Zensical)
+
 # The one line that names the engine; everything else must be the same bytes.
 GENERATOR = re.compile(rb'<meta name="generator" content="[^"]*">')
 

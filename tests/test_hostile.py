@@ -21,6 +21,8 @@ import pytest
 
 from conftest import ENV, SITES, commit_all, copy_sources, edit, fixture_repo, git, run_cli, tree_snapshot
 
+pytestmark = pytest.mark.slow  # a build per attack
+
 SECRET = "MY_SECRET_TOKEN=ghp_issue25leak"
 WG1, WG3 = "wg1-connectivity", "wg3-customer-data"
 MKDOCS = Path(sys.executable).parent / "mkdocs"

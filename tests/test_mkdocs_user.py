@@ -18,6 +18,8 @@ import pytest
 
 from conftest import ENV, ROOT, SITES, commit_all, copy_sources, edit, git, run_cli
 
+pytestmark = pytest.mark.slow  # pip installs the package; several builds
+
 WG1, WG3 = "wg1-connectivity", "wg3-customer-data"
 COMMANDS = ["build", "check", "mv", "publish", "new", "serve"]
 

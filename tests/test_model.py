@@ -28,6 +28,8 @@ from conftest import commit_all, fixture_repo, git, run_cli
 from github_pages import GitHubPagesServer
 from http_follow import ResolvingFetch, follow
 
+pytestmark = pytest.mark.slow  # a build and a check per step
+
 EXAMPLES = int(os.environ.get("SPECSITES_MODEL_EXAMPLES", "2"))
 STEPS = int(os.environ.get("SPECSITES_MODEL_STEPS", "4"))
 GENERATED = {"other-drafts"}  # sections the build writes (the versions list grows by design)

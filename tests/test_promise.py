@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import ENV, SITES, commit_all, copy_sources, edit, git, run_cli
+
+pytestmark = pytest.mark.slow  # several builds per case
 
 SPEC = Path("wg1-connectivity/specifications/cdsc-wg1-01.md")
 
