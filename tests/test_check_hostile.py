@@ -3,11 +3,9 @@ page. Each attack runs as a server would: a 127.0.0.1 HTTP server started here."
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterator

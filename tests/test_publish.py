@@ -1,7 +1,6 @@
 """Issues 6 and 15: publishing to real git repositories, staging copies, the CI workflow."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tarfile

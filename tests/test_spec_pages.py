@@ -3,7 +3,6 @@ dated titles of its versions and the marks of a changes page, on a desktop and a
 phone, on a build with tagged versions (test_versions' history)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

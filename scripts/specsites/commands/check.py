@@ -388,15 +388,13 @@ def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
     (or for other URLs) is refused, saying what to run."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
-        why = f"; {needs}" if needs else ""
-        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there{why}; run {command('build')} first"))
+        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run {command('build')} first"))
     digests = source_digests(repo)
     for site in repo.names:
         if why := staleness(stamp, site, digests, urls[site]):
             again = command("build") + ("" if out == repo.root / "site" else f" --out {out}")
             again += "" if not urls[site] or urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
-            so = needs or "so checking it would judge other sources"
-            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, {so}; run {again} first"))
+            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
 
 
 @dataclass(frozen=True)
