@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from specsites.checks.site_checks import PageFacts
 from specsites.pages import version_cache
 from specsites.pages.versions import LATEST_IDS, Version, absolute_links, changes_page_markdown, split_source, version_list, version_page_markdown
-from specsites.sources.sites import Repository, SpecVersions, md_to_html
+from specsites.sources.sites import Repository, md_to_html
 from specsites.sources.spec_meta import SpecMeta, other_drafts, parse_spec_meta
 from specsites.stages.site_context import SiteContext
 from specsites.urls import page_url, served_forms
