@@ -56,13 +56,13 @@ def test_the_living_spec_shows_the_standards_header(tab, served: str) -> None:
                  "Version history", "Working group", "Editors", "Feedback", "License"):
         assert fields.get(name), (name, fields)
     assert fields["This version"].startswith("Editor's draft")
-    assert "Anna Lindqvist (Nordgrid Data Services)" in fields["Editors"]
+    assert "CDSC-WG1 specification editors (Carbon Data Specification Consortium)" in fields["Editors"]
     feedback = tab.locator("dl.specsites-spec-header dt:text-is('Feedback') + dd a")
     assert feedback.get_attribute("href") == "https://github.com/carbon-data-specification/Connectivity/issues"
     assert tab.locator("h2#abstract").is_visible() and tab.locator("h2#sotd").is_visible()
     assert "work in progress" in tab.locator("p.specsites-status").inner_text()
     # Cite as: the plain text shown, the BibTeX entry when asked for
-    assert fields["Cite as"].startswith("Anna Lindqvist, Samuel Osei. CDSC-WG1-01: Server Metadata. ")
+    assert fields["Cite as"].startswith("CDSC-WG1 specification editors. CDSC-WG1-01: Server Metadata. ")
     assert not tab.locator(".specsites-cite-bibtex").is_visible()
     tab.locator(".specsites-cite summary").click()
     assert tab.locator(".specsites-cite-bibtex").is_visible()
