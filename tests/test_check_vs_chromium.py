@@ -351,7 +351,8 @@ class Damage:
                 to = self.target(site)
                 self.retarget(site, rel, None, to, f"refresh sent to {to}, script not")
         elif kind == "loop":
-            same = [r for r in redirects if r[0] == redirects[0][0]] if redirects else []
+            site = rng.choice(SITES)
+            same = [r for r in redirects if r[0] == site]
             if len(same) >= 2:
                 (site, a), (_, b) = rng.sample(same, 2)
                 self.retarget(site, a, "/" + b, "/" + b, f"loop to {b}")
