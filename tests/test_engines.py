@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, ROOT, SITES, copy_sources, fixture_repo, run_cli, tree_snapshot
+from conftest import ENV, SITES, copy_sources, fixture_repo, run_cli, tree_snapshot
 from specsites.redirects.data import MARKER
 
 pytestmark = pytest.mark.slow  # builds with two engines (and pip installs Zensical)
@@ -147,25 +147,6 @@ def test_zensical_publishes_every_version_as_mkdocs_does(tmp_path: Path) -> None
     assert "Keep the document short." in old and 'id="old-notes"' in old
     result = run_cli("check", "--out", zensical, root=root)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_scripts_build_installs_zensical_when_chosen_then_the_check_passes(tmp_path: Path) -> None:
-    """The promise from a fresh clone: `scripts/build --engine zensical && scripts/check`,
-    with a .venv of its own that scripts/build sets up, Zensical included."""
-    import shutil
-
-    clone = copy_sources(tmp_path / "clone")
-    shutil.copytree(ROOT / "scripts", clone / "scripts", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copy2(ROOT / "pyproject.toml", clone / "pyproject.toml")
-    env = {k: v for k, v in ENV.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    build = subprocess.run([str(clone / "scripts" / "build"), "--engine", "zensical"], cwd=clone, capture_output=True, text=True, env=env, timeout=1800)
-    assert build.returncode == 0, build.stderr
-    assert "installing zensical" in build.stderr
-    assert (clone / ".venv" / "bin" / "zensical").exists()
-    assert b'content="zensical-' in (clone / "site" / "wg1-connectivity" / "index.html").read_bytes()
-    check = subprocess.run([str(clone / "scripts" / "check")], cwd=clone, capture_output=True, text=True, env=env, timeout=600)
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.splitlines()[-1] == "all URLs land"
 
 
 def test_a_broken_link_fails_a_zensical_build_with_the_file_and_line(tmp_path: Path) -> None:
