@@ -94,12 +94,12 @@ def forget_records(out: Path, sites: list[str]) -> None:
 
 
 def write_records(out: Path, records: dict[str, dict]) -> None:
+    """Each site's record beside the output, through the one safe writer (never
+    through a link a hostile folder could hold), all or none."""
+    from specsites.machinery.safe_write import write_files
+
     folder = out / RECORDS
-    folder.mkdir(exist_ok=True)
-    for site, record in records.items():
-        draft = folder / f"{site}.json.new"
-        draft.write_text(json.dumps(record, separators=(",", ":")), encoding="utf-8")
-        os.replace(draft, folder / f"{site}.json")
+    write_files(out, {folder / f"{site}.json": json.dumps(record, separators=(",", ":")) for site, record in records.items()})
 
 
 def _read_json(path: Path) -> dict:
