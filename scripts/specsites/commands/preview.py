@@ -93,10 +93,13 @@ class PreviewSite:
         return True
 
     def _report(self, result) -> None:
-        for problem in [*result.problems, *([crash_problem(result)] if result.crashed else [])]:
-            line = str(problem)
-            print(f"{self.site.name}: error: {line.removeprefix(self.site.name + ': ')}", file=sys.stderr, flush=True)
-        print(f"{self.site.name}: rebuild failed; still serving the last good build", file=sys.stderr, flush=True)
+        lines = [f"{self.site.name}: error: {str(problem).removeprefix(self.site.name + ': ')}"
+                 for problem in [*result.problems, *([crash_problem(result)] if result.crashed else [])]]
+        lines.append(f"{self.site.name}: rebuild failed; still serving the last good build")
+        # One write: every site's process shares the terminal, and a report split into
+        # several writes could be interleaved with another site's.
+        sys.stderr.write("".join(line + "\n" for line in lines))
+        sys.stderr.flush()
 
     def _rebuild_pages(self, outputs: list[str]) -> bool:
         folder = self.current.resolve()
