@@ -281,3 +281,21 @@ def header_field(html: str, name: str) -> str:
     assert header, "no spec header"
     found = re.search(r"<dt>" + re.escape(name) + r"</dt>\n<dd>(.*?)</dd>", header.group(1), re.DOTALL)
     return found.group(1) if found else ""
+
+
+def install_copy(folder: Path) -> Path:
+    """`pip install` (not editable, no dependencies) of a copy of this checkout's
+    package into folder/target, built from folder/project (a build writes into the
+    tree it builds); the target folder."""
+    import shutil
+
+    project = folder / "project"
+    shutil.copytree(ROOT / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
+    target = folder / "target"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check", "--target", str(target), str(project)],
+        capture_output=True, text=True, env=ENV, timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    return target

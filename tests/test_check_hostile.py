@@ -83,18 +83,15 @@ def test_a_server_redirecting_off_our_sites_fails_the_live_check(fixture_built: 
     assert "all URLs land" not in result.stdout
 
 
-def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
-    # One byte of the body every 0.2 s, well inside the 5 s allowed for each read:
-    # the request as a whole must still end at its deadline, not when the drip does.
+def _fetch_from_a_drip(head: Callable[[BaseHTTPRequestHandler], None], slow: bytes):
+    """A fetch (5 s a read, 1 s in all) from a server that sends head at once, then
+    slow one byte every 0.2 s: well inside each read's timeout, so only the request's
+    deadline can end it before the drip does."""
     stop = threading.Event()
 
     def drip(handler: BaseHTTPRequestHandler) -> None:
-        body = b"<html><head></head><body><article><h2 id=x>x</h2></article></body></html>"
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        for byte in body:
+        head(handler)
+        for byte in slow:
             if stop.wait(0.2):
                 return
             handler.wfile.write(bytes([byte]))
@@ -102,28 +99,27 @@ def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
 
     with hostile_server(drip) as port, HttpFetch(timeout=5, deadline=1) as fetch:
         try:
-            response = fetch(f"http://127.0.0.1:{port}/page.html")
+            return fetch(f"http://127.0.0.1:{port}/page.html")
         finally:
             stop.set()
+
+
+def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
+    body = b"<html><head></head><body><article><h2 id=x>x</h2></article></body></html>"
+
+    def headers(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+
+    response = _fetch_from_a_drip(headers, body)
     assert response.status == NO_ANSWER, response
     assert "no whole answer within 1 s" in response.location, response.location
 
 
 def test_a_server_that_drips_its_headers_is_cut_off_at_the_deadline() -> None:
-    stop = threading.Event()
-
-    def drip(handler: BaseHTTPRequestHandler) -> None:
-        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"a" * 1000:
-            if stop.wait(0.2):
-                return
-            handler.wfile.write(bytes([byte]))
-            handler.wfile.flush()
-
-    with hostile_server(drip) as port, HttpFetch(timeout=5, deadline=1) as fetch:
-        try:
-            response = fetch(f"http://127.0.0.1:{port}/page.html")
-        finally:
-            stop.set()
+    response = _fetch_from_a_drip(lambda handler: None, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"a" * 1000)
     assert response.status == NO_ANSWER and "within 1 s" in response.location, response
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, ROOT, copy_sources
+from conftest import ENV, ROOT, copy_sources, install_copy
 
 pytestmark = pytest.mark.slow  # pip installs
 
@@ -18,17 +18,7 @@ def specsites(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Comp
 
 
 def test_a_non_editable_install_builds_the_copy_it_runs_in(tmp_path: Path) -> None:
-    import shutil
-
-    project = tmp_path / "project"  # built from a copy: a build writes into the tree it builds
-    shutil.copytree(ROOT / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
-    target = tmp_path / "installed"
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check", "--target", str(target), str(project)],
-        capture_output=True, text=True, env=ENV, timeout=300,
-    )
-    assert install.returncode == 0, install.stderr
+    target = install_copy(tmp_path)
     env = {**ENV, "PYTHONPATH": str(target)}
     where = subprocess.run([sys.executable, "-c", "import specsites; print(specsites.__file__)"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert where.stdout.strip() == str(target / "specsites" / "__init__.py")  # the installed copy, not the sources

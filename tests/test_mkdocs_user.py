@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, ROOT, SITES, commit_all, copy_sources, edit, git, run_cli
+from conftest import ENV, ROOT, SITES, commit_all, copy_sources, edit, git, install_copy, run_cli
 
 pytestmark = pytest.mark.slow  # pip installs the package; several builds
 
@@ -30,16 +30,7 @@ COMMANDS = ["build", "check", "mv", "publish", "new", "serve"]
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """`pip install .` of this checkout (not editable) into a folder of its own: its
     `specsites` console script, and the environment to run it in."""
-    tmp = tmp_path_factory.mktemp("installed")
-    project = tmp / "project"
-    shutil.copytree(ROOT / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
-    target = tmp / "target"
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check", "--target", str(target), str(project)],
-        capture_output=True, text=True, env=ENV, timeout=300,
-    )
-    assert install.returncode == 0, install.stderr
+    target = install_copy(tmp_path_factory.mktemp("installed"))
     script = target / "bin" / "specsites"
     assert script.is_file(), sorted(p.name for p in (target / "bin").iterdir())
     env = {key: value for key, value in ENV.items() if key != "SPECSITES_WRAPPERS"}  # not run by scripts/

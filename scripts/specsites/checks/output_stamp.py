@@ -85,7 +85,8 @@ def _write_json(path: Path, data: dict, sort_keys: bool = True) -> None:
 REDIRECT_FOLDERS = ".specsites-redirect-folders"
 
 
-def _read_json(path: Path) -> dict:
+def read_json_object(path: Path) -> dict:
+    """A JSON object the tool wrote beside an output; {} when it is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -96,26 +97,26 @@ def _read_json(path: Path) -> dict:
 def previous_outputs(out: Path, sites: list[str]) -> dict[str, PreviousOutput]:
     """Each site's output already in `out`, with the redirect folders it recorded
     (none for a site not built there yet, or not by this version)."""
-    recorded = _read_json(out / REDIRECT_FOLDERS) if (out / STAMP).exists() else {}
+    recorded = read_json_object(out / REDIRECT_FOLDERS) if (out / STAMP).exists() else {}
     return {site: PreviousOutput(str(out / site), RedirectFiles.from_json(recorded.get(site) if (out / site).is_dir() else None)) for site in sites}
 
 
 def record_redirect_folders(out: Path, records: dict[str, RedirectFiles]) -> None:
     """Record the sites' redirect folders; other sites keep theirs."""
-    recorded = _read_json(out / REDIRECT_FOLDERS)
+    recorded = read_json_object(out / REDIRECT_FOLDERS)
     recorded.update({site: record.as_json() for site, record in records.items()})
     _write_json(out / REDIRECT_FOLDERS, recorded, sort_keys=False)  # in the plan's order already: 185,000 keys at 100k
 
 
 def forget_redirect_folders(out: Path, sites: list[str]) -> None:
     """Stop vouching for the sites' redirect folders: they are about to move."""
-    recorded = _read_json(out / REDIRECT_FOLDERS)
+    recorded = read_json_object(out / REDIRECT_FOLDERS)
     if any(site in recorded for site in sites):
         _write_json(out / REDIRECT_FOLDERS, {site: entry for site, entry in recorded.items() if site not in sites}, sort_keys=False)
 
 
 def read_stamp(out: Path) -> dict:
-    return _read_json(out / STAMP)
+    return read_json_object(out / STAMP)
 
 
 def stamped_facts(stamp: dict) -> dict[str, SiteFacts]:

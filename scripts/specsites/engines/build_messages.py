@@ -66,7 +66,7 @@ def explain(message: str, repo: Repository, site: Site) -> Problem:
         hint = f"did you mean #{near[0]}?" if near else "use one of the page's heading ids, or add {" + href + "} to a heading"
         return Problem(*_where(repo, site, page, href), f"the link '{href}' names no section of this page; {hint}")
     if match := _NOT_IN_NAV.fullmatch(message):
-        return Problem(f"{site.name}/mkdocs.yml", _line_of_key(site.config_file, "nav:"), f"{match.group(1)} is in docs/ but not in the nav; add it")
+        return Problem(f"{site.name}/mkdocs.yml", line_starting(site.config_file, "nav:"), f"{match.group(1)} is in docs/ but not in the nav; add it")
     if match := _CONFLICT.fullmatch(message):
         left_out, kept = match.groups()
         return Problem(_where(repo, site, left_out, "")[0], 1, f"{left_out} and {kept} would be the same page, so {left_out} is left out; rename or delete one of them")
@@ -140,8 +140,8 @@ def _where(repo: Repository, site: Site, page: str, needle: str) -> tuple[str, i
     return shown, _line_of(source, needle)
 
 
-def _line_of_key(path: Path, key: str) -> int:
-    """The line where a top-level key starts (1 when it is not there)."""
+def line_starting(path: Path, key: str) -> int:
+    """The first line of path that starts with key, such as a top-level key (1 when none does)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:

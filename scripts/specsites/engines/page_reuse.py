@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from specsites.checks.output_stamp import read_json_object
 from specsites.checks.site_checks import LinkRef, PageFacts
 
 RECORDS = ".specsites-pages"  # the folder beside the output's stamp: <site>.json each
@@ -76,7 +77,7 @@ def load_reuse(out: Path, site: str, site_key: str) -> PageReuse:
     the same site key (else nothing to reuse)."""
     reuse = PageReuse(site_key)
     folder = out / site
-    recorded = _read_json(out / RECORDS / f"{site}.json")
+    recorded = read_json_object(out / RECORDS / f"{site}.json")
     if recorded.get("version") == RECORD_VERSION and recorded.get("site_key") == site_key and folder.is_dir() and not folder.is_symlink():
         pages = recorded.get("pages")
         if isinstance(pages, dict):
@@ -100,14 +101,6 @@ def write_records(out: Path, records: dict[str, dict]) -> None:
 
     folder = out / RECORDS
     write_files(out, {folder / f"{site}.json": json.dumps(record, separators=(",", ":")) for site, record in records.items()})
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def take_page_file(reuse: PageReuse, dest_uri: str, site_dir: Path) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from specsites.engines.build_messages import line_starting
 from specsites.errors import Problem
 from specsites.program import command
 from specsites.sources.config import lists_sites
@@ -41,7 +42,7 @@ def base_config_problem(config_file: str, site_name: str) -> Problem | None:
     that does not name the site (it inherited the base's site_name); else None."""
     path = Path(config_file)
     if lists_sites(path):
-        return Problem(path.name, _line_of(path, "site_name:"), f"this is the shared base every site inherits, not a site; build a site's: mkdocs build -f <site>/mkdocs.yml, or every site with {command('build')}")
+        return Problem(path.name, line_starting(path, "site_name:"), f"this is the shared base every site inherits, not a site; build a site's: mkdocs build -f <site>/mkdocs.yml, or every site with {command('build')}")
     if site_name == BASE_SITE_NAME:
         return Problem(f"{path.parent.name}/{path.name}", 1, "no site_name; give the site its name, like site_name: CDSC Power Systems Working Group")
     return None
@@ -53,10 +54,3 @@ def add_overrides(theme_dirs: list[str], shared_docs: Path) -> None:
     if folder not in theme_dirs:
         theme_dirs.insert(0, folder)
 
-
-def _line_of(path: Path, text: str) -> int:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 1
-    return next((number for number, line in enumerate(lines, 1) if line.startswith(text)), 1)
