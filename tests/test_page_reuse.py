@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SITES, run_cli, tree_snapshot
+from conftest import SITES, edit, run_cli, tree_snapshot
 
 pytestmark = pytest.mark.slow  # two builds a step
 
@@ -88,7 +88,32 @@ def nothing(repo: Path, rng: random.Random, step: int) -> str:
     return "nothing"
 
 
-EDITS = [append_paragraph, append_paragraph, add_section, retitle_page, retitle_listed_page, rename_nav_entry, add_page, remove_added_page, edit_snippet, edit_shared_config, nothing]
+def _map_entry(repo: Path, entry: str) -> None:
+    """An entry at the top of wg3's block: every line below it shifts."""
+    edit(repo / "redirects.yml", "wg3-customer-data:\n", f"wg3-customer-data:\n  {entry}\n", 1)
+
+
+def add_redirect(repo: Path, rng: random.Random, step: int) -> str:
+    """A page no one published moves: no page shows the map's new line."""
+    _map_entry(repo, f"/gone-{step}: /use-cases")
+    return "a redirect added to the map"
+
+
+def add_section_redirect(repo: Path, rng: random.Random, step: int) -> str:
+    """A section of a page that stays moved: that page's script shows it."""
+    _map_entry(repo, f"/use-cases#gone-{step}: wg1-connectivity:/use-cases")
+    return "a section redirect added to the map"
+
+
+def rename_a_spec_in_the_map(repo: Path, rng: random.Random, step: int) -> str:
+    """A spec renamed: the specifications index lists it."""
+    _map_entry(repo, f"/specs/cdsc-wg3-{90 + step}/: /specs/cdsc-wg3-01/")
+    return "a spec's rename added to the map"
+
+
+EDITS = [append_paragraph, append_paragraph, add_section, retitle_page, retitle_listed_page, rename_nav_entry, add_page, remove_added_page,
+         edit_snippet, edit_shared_config, nothing, add_redirect, add_section_redirect, rename_a_spec_in_the_map]
+UNSEEN = (nothing, add_redirect)  # edits no page shows: every page is taken over
 
 
 def taken_over(stdout: str) -> dict[str, int]:
@@ -115,8 +140,8 @@ def test_random_edits_rebuild_to_a_clean_build_s_bytes(repo: Path, tmp_path: Pat
     kept = 0
     kinds = list(EDITS)
     rng.shuffle(kinds)
-    for step, edit in enumerate([nothing, *kinds[seed % 2::2]]):
-        what = edit(repo, rng, step)
+    for step, change in enumerate([nothing, *kinds[seed % 2::2]]):
+        what = change(repo, rng, step)
         rebuild = run_cli("build", root=repo)
         assert rebuild.returncode == 0, (what, rebuild.stderr)
         clean = run_cli("build", "--out", tmp_path / f"clean-{step}", root=repo)
@@ -126,8 +151,8 @@ def test_random_edits_rebuild_to_a_clean_build_s_bytes(repo: Path, tmp_path: Pat
         differ = sorted(rel for rel in built.keys() | expected.keys() if built.get(rel) != expected.get(rel))
         assert not differ, (step, what, differ[:10])
         counts = taken_over(rebuild.stdout)
-        if edit is nothing:
-            # an unchanged rebuild renders no page: every one is taken over
+        if change in UNSEEN:
+            # an unchanged rebuild, or one more redirect, renders no page: every one is taken over
             pages = {site: int(re.search(rf"^{site} +(\d+) pages", rebuild.stdout, re.M).group(1)) for site in SITES}
             assert counts == pages, (step, rebuild.stdout)
         kept += sum(counts.values())

@@ -261,7 +261,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         try:
             options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
             previous = previous_outputs(out, [s.name for s in sites])
-            keys = site_keys(repo, digests, urls, specs)
+            keys = site_keys(repo, digests, urls, specs, plan)
             reuse = {s.name: load_reuse(out, s.name, keys[s.name]) for s in sites}
             pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
             if engine == "zensical":

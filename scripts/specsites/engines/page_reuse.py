@@ -14,7 +14,9 @@ template around it. Each step's inputs get a key:
   and its search entries and published ids taken from the record.
 
 The site key covers every input that is not one page's own source: the tool's code,
-the installed engine's versions, every configuration, the map, the inventory, the
+the installed engine's versions, every configuration, what pages show of the map
+(map_shown_on_pages: the moved-specifications lists and the section scripts, not
+the whole map, so one more redirect renders no page again), the inventory, the
 shared snippets, assets and theme overrides, the names of every site's pages (links
 resolve against them, the redirects are planned from them), the specs' metadata, the
 version tags and the commit (a spec shows the date of its last commit), where every
@@ -235,8 +237,9 @@ def is_page_source(path: str, site_names: list[str]) -> bool:
     return False
 
 
-def site_keys(repo, digests: dict[str, str], base_urls: dict[str, str], specs: list) -> dict[str, str]:
-    """Each site's key: every input of its pages but the pages' own sources."""
+def site_keys(repo, digests: dict[str, str], base_urls: dict[str, str], specs: list, plan) -> dict[str, str]:
+    """Each site's key: every input of its pages but the pages' own sources, and of
+    the map only what pages show of it."""
     from importlib.metadata import PackageNotFoundError, version
 
     from mkdocs.utils import get_build_date
@@ -254,11 +257,25 @@ def site_keys(repo, digests: dict[str, str], base_urls: dict[str, str], specs: l
         except PackageNotFoundError:
             return ""
 
+    the_map = repo.redirects_file.relative_to(repo.root).as_posix()
     common = digest(
-        {path: "page" if is_page_source(path, repo.names) else value for path, value in digests.items()},
+        {path: "page" if is_page_source(path, repo.names) else "shown below" if path == the_map else value for path, value in digests.items()},
+        map_shown_on_pages(plan, repo),
         [installed(name) for name in ENGINE_PACKAGES], head, get_build_date(), base_urls, [repr(spec) for spec in specs],
     )
     return {site.name: digest(common, site.name) for site in repo.sites}
+
+
+def map_shown_on_pages(plan, repo) -> list:
+    """What pages show of the map: the moved-specifications lists and the scripts of
+    pages whose sections moved. Without the entries' lines, which any edit above shifts."""
+    from specsites.pages.moved_specs import moved_spec_redirects
+
+    def shown(site: str, redirect) -> tuple:
+        return (site, redirect.key, redirect.to, sorted(redirect.anchors.items()))
+
+    return [shown(site, r) for site, r in moved_spec_redirects(plan, repo)] + [
+        shown(site.name, r) for site in repo.sites for r in plan.section_moves(site.name)]
 
 
 def markdown_key(reuse: PageReuse, page) -> str | None:

@@ -58,6 +58,10 @@ class Plan:
     def moved(self, site: str) -> list[Redirect]:
         return [r for r in self.redirects.get(site, []) if not r.is_alias]
 
+    def section_moves(self, site: str) -> list[Redirect]:
+        """Pages that stay while some of their sections moved (each gets a script)."""
+        return [r for r in self.redirects.get(site, []) if r.to is None]
+
 
 @dataclass(frozen=True)
 class _Entry:

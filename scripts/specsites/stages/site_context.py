@@ -97,7 +97,7 @@ def plan_site(context: SiteContext, plan: Plan | None = None, inventory: Invento
     context.plan = plan or load_plan(context.repo)
     context.inventory = inventory if inventory is not None else load_inventory(context.repo)
     own = site_pages(context.repo, context.site)
-    context.section_redirects = {url_file(own[r.key]): r for r in context.plan.moved(context.name) if r.to is None}
+    context.section_redirects = {url_file(own[r.key]): r for r in context.plan.section_moves(context.name)}
     context.titles = {s.name: page_titles(context.repo, s.name) for s in context.repo.sites}
     return context
 
