@@ -108,3 +108,25 @@ def test_the_check_reads_the_plans_files_the_build_kept_and_follows_every_edit(r
     (root / "alpha" / "docs" / "guide.md").unlink()  # a target gone: the plan's problem, said by the check too
     with pytest.raises(SpecSitesError, match="redirects.yml:"):
         load_planned_files(load_repository(root))
+
+
+def test_an_edited_map_is_replanned_from_the_last_plan_not_read_whole(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 28: one more entry plans only that entry; the plan is the fresh plan's."""
+    from specsites.redirects import plan as plan_module
+
+    first = load_plan(load_repository(root))
+    reads: list[bytes] = []
+    real = plan_module.parse_redirects
+    monkeypatch.setattr(plan_module, "parse_redirects", lambda data, *a, **k: reads.append(data) or real(data, *a, **k))
+    edit(root / "redirects.yml", "beta:\n", "beta:\n  /older-notes: /notes\n")
+    added = load_plan(load_repository(root))
+    assert reads == []  # replanned from the last plan
+    assert added != first and added == fresh_plan(root, monkeypatch, tmp_path)
+    assert load_planned_files(load_repository(root)) == PlannedFiles.of(added)  # kept for the check
+    # an edit only a whole reading plans (quoting) is read whole, and so is a problem
+    edit(root / "redirects.yml", "  /older-notes: /notes\n", '  "/older-notes": /notes\n')
+    reads.clear()
+    assert load_plan(load_repository(root)) == added and len(reads) == 1
+    edit(root / "redirects.yml", '  "/older-notes": /notes\n', "  /older-notes: /nowhere\n")
+    with pytest.raises(SpecSitesError, match="redirects.yml:3: /nowhere is not a page on beta"):
+        load_plan(load_repository(root))

@@ -41,18 +41,31 @@ def cached(kind: str, inputs: tuple, compute: Callable[[], T]) -> T:
     inputs: bytes and JSON-able values that together decide the result. compute may
     raise (a SpecSitesError for bad input): then nothing is kept.
     """
+    found = peek(kind, inputs)
+    if found is not None:
+        return found
+    value = compute()
+    store(kind, inputs, value)
+    return value
+
+
+def peek(kind: str, inputs: tuple) -> object | None:
+    """What was kept for the inputs and this code, or None."""
     path = cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle"
     data = read_entry(cache_root(), path)  # None unless private and authentic
-    if data is not None:
-        try:
-            value = pickle.loads(data)
-            os.utime(path, follow_symlinks=False)  # recently used: kept longest
-            return value
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            pass  # from an older shape of the code: read afresh
-    value = compute()
-    _store(path, kind, value)
-    return value
+    if data is None:
+        return None
+    try:
+        value = pickle.loads(data)
+        os.utime(path, follow_symlinks=False)  # recently used: kept longest
+        return value
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None  # from an older shape of the code: read afresh
+
+
+def store(kind: str, inputs: tuple, value: object) -> None:
+    """Keep value for the inputs (a result without problems only)."""
+    _store(cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle", kind, value)
 
 
 def keep(kind: str, inputs: tuple, compute: Callable[[], object]) -> None:

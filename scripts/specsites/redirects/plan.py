@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.machinery.parsed_cache import cached, keep
+from specsites.machinery.parsed_cache import cached, keep, peek, store
 from specsites.redirects.map import Rule, Target, parse_redirects
 from specsites.sources.sites import Repository, renamed_page, site_pages
 from specsites.sources.source_files import read_source
@@ -99,7 +99,7 @@ def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.y
             key = page_key(target.path)
             hop = whole.get((target.site, key))
             if hop is None:
-                return _existing_page(target, anchor, pages, entry.line, problems, filename, renamed)
+                return existing_page(target, anchor, pages, entry.line, problems, filename, renamed)
             if hop is entry and len(trail) == 1:
                 problems.append(Problem(filename, entry.line, f"{entry.written} on {site} redirects to itself; point it at another page"))
                 return None
@@ -117,7 +117,7 @@ def plan_redirects(rules: list[Rule], pages: Pages, filename: str = "redirects.y
             continue
         final = page_key(entry.target.path) if not entry.target.external else ""
         if not entry.target.external and (entry.target.site, final) in whole:
-            notes.append(Problem(filename, entry.line, f"{entry.written} led to a page that moved again; it now redirects straight to {_describe(destination)}"))
+            notes.append(chain_note(filename, entry.line, entry.written, destination))
         anchors = {a: d for a, e in sections.pop((site, key), {}).items() if (d := resolve(site, e))}
         redirects[site].append(Redirect(site, key, entry.line, destination, anchors, file_forms(key)))
 
@@ -156,7 +156,7 @@ def _expand_folder(rule: Rule, pages: Pages, whole: dict[tuple[str, str], _Entry
         whole.setdefault((rule.site, source), _Entry(rule.line, Target(rule.target.site, path, rule.target.anchor), "/" + source))
 
 
-def _existing_page(target: Target, anchor: str, pages: Pages, line: int, problems: list[Problem], filename: str, renamed=None) -> Destination | None:
+def existing_page(target: Target, anchor: str, pages: Pages, line: int, problems: list[Problem], filename: str, renamed=None) -> Destination | None:
     site_pages = pages[target.site]
     key = page_key(target.path)
     url = site_pages.get(key)
@@ -171,6 +171,11 @@ def _existing_page(target: Target, anchor: str, pages: Pages, line: int, problem
     hint = f"git shows it moved to {moved}; point the entry there" if moved else f"did you mean {close}?" if close else "point it at an existing page"
     problems.append(Problem(filename, line, f"{target.path} is not a page on {target.site}; {hint}"))
     return None
+
+
+def chain_note(filename: str, line: int, written: str, destination: Destination) -> Problem:
+    """The note for an entry whose target moved again: the build sends it straight on."""
+    return Problem(filename, line, f"{written} led to a page that moved again; it now redirects straight to {_describe(destination)}")
 
 
 def _describe(destination: Destination) -> str:
@@ -219,18 +224,31 @@ class PlannedFiles:
 
 def load_plan(repo: Repository) -> Plan:
     """Read redirects.yml and plan it against every site's pages; SpecSitesError if bad.
-    A plan made afresh keeps its redirect pages beside it, for load_planned_files
-    (the check after a build)."""
+
+    Kept between runs: the plan of these very bytes, or else the plan of the map's
+    last text with the same pages, replanned where the edit touches it
+    (incremental.replan), or else read and planned whole. A plan made here keeps its
+    redirect pages beside it, for load_planned_files (the check after a build)."""
+    from specsites.redirects.incremental import map_state, replan
+
     inputs = _plan_inputs(repo)
     name, data, pages = inputs
+    last = (name, pages)  # the key of what the last plan with these pages left
 
     def read() -> Plan:
-        rules, problems = parse_redirects(data, repo.names, name)
-        plan = plan_redirects(rules, pages, name)
-        if problems or plan.problems:
-            # said again with git's word on where gone pages went (only now: it costs a git call each)
-            plan = plan_redirects(rules, pages, name, lambda site, path: renamed_page(repo, site, path))
-            raise SpecSitesError(problems + plan.problems)
+        state = peek("map-state", last)
+        previous = peek("plan", (name, state.data, pages)) if state is not None else None
+        made = replan(state, previous, data, pages, repo.names, name) if previous is not None else None
+        if made is None:
+            rules, problems = parse_redirects(data, repo.names, name)
+            plan = plan_redirects(rules, pages, name)
+            if problems or plan.problems:
+                # said again with git's word on where gone pages went (only now: it costs a git call each)
+                plan = plan_redirects(rules, pages, name, lambda site, path: renamed_page(repo, site, path))
+                raise SpecSitesError(problems + plan.problems)
+            made = plan, map_state(data, rules)
+        plan, state = made
+        store("map-state", last, state)
         keep("planned-files", inputs, lambda: PlannedFiles.of(plan))
         return plan
 
