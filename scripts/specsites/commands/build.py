@@ -261,8 +261,7 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
         try:
             options = BuildOptions(repo=repo, base_urls=urls, plan=plan, specs=specs, inventory=inventory, defer_site_checks=True, bytecode_cache=template_cache())
             previous = previous_outputs(out, [s.name for s in sites])
-            keys = site_keys(repo, digests, urls, specs, plan)
-            reuse = {s.name: load_reuse(out, s.name, keys[s.name]) for s in sites}
+            reuse = page_reuse_from(out, repo, plan, urls, specs, sites, digests)
             pages = max(1, (os.cpu_count() or 1) // len(sites))  # the cores the sites leave over render pages
             if engine == "zensical":
                 results = map_forked(lambda s: build_one_site_zensical(str(s.config_file), str(staging / s.name), replace(options, previous=previous[s.name])), sites)
@@ -285,6 +284,13 @@ def build_sites(*, root: Path, out: Path | None = None, only: list[str] | None =
                 shutil.rmtree(staging)
     published = {r.site: {u: set(i) for u, i in r.published.items()} for r in results}
     return BuildReport(out, results, time.perf_counter() - start, plan.notes, unrecorded(inventory, published))
+
+
+def page_reuse_from(out: Path, repo: Repository, plan: Plan, urls: dict[str, str], specs: list, sites, digests: dict[str, str] | None = None) -> dict:
+    """What each site's build may take over from the output in `out` (nothing when it
+    was built from other inputs): for a build, and for check --fix's build of facts."""
+    keys = site_keys(repo, digests if digests is not None else source_digests(repo), urls, specs, plan)
+    return {s.name: load_reuse(out, s.name, keys[s.name]) for s in sites}
 
 
 def _take_reused(out: Path, staging: Path, results: list[SiteResult]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
@@ -200,13 +200,17 @@ def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) 
 # --- the command ------------------------------------------------------------------
 
 def _facts(repo: Repository, plan: Plan) -> dict[str, SiteFacts]:
-    """Every site's page facts, from a production build into a temporary folder."""
-    from specsites.commands.build import build_one_site, raise_if_failed
+    """Every site's page facts, from a production build into a temporary folder,
+    taking over the unchanged pages of the last build into site/ (a default build)."""
+    from specsites.commands.build import build_one_site, page_reuse_from, raise_if_failed
     from specsites.engines.mkdocs_plugin import BuildOptions
+    from specsites.sources.sites import all_specs, base_urls
 
     options = BuildOptions(repo=repo, plan=plan, defer_site_checks=True)  # production URLs
+    sites = list(repo.sites)
+    reuse = page_reuse_from(repo.root / "site", repo, plan, base_urls(repo, []), all_specs(repo), sites)
     with tempfile.TemporaryDirectory(prefix="specsites-fix-") as out:
-        results = map_forked(lambda s: build_one_site(str(s.config_file), str(Path(out) / s.name), options), list(repo.sites))
+        results = map_forked(lambda s: build_one_site(str(s.config_file), str(Path(out) / s.name), replace(options, page_reuse=reuse[s.name])), sites)
     raise_if_failed(results)
     return {r.site: r.facts for r in results}
 
