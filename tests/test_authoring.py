@@ -38,6 +38,9 @@ def test_a_new_spec_appears_everywhere_from_its_metadata_alone(repo: Path) -> No
     assert header_field(spec, "Status") == '<a href="#sotd">Draft</a>'
     assert header_field(spec, "Editor's draft").startswith('<a href="https://connectivity.carbondataspec.org/specs/cdsc-wg1-04/">')
     assert header_field(spec, "Working group") == "CDSC-WG1 Connectivity"
+    # its editors in the structured form the header reads (a name, an affiliation)
+    source = (repo / "wg1-connectivity/specifications/cdsc-wg1-04.md").read_text()
+    assert '\neditors:\n  # the people who edit it: a name, and optionally an affiliation, each\n  - name: "CDSC-WG1 specification editors"\n' in source
     # the nav of every page, and both tables
     for path in ("index.html", "specs/index.html", "use-cases.html"):
         assert 'href="' in page(repo, "wg1-connectivity", path) and "CDSC-WG1-04 Profile Management" in page(repo, "wg1-connectivity", path)

@@ -37,7 +37,7 @@ from warm_cli import run_warm
 
 pytestmark = pytest.mark.slow  # a build and a check per step
 
-EXAMPLES = int(os.environ.get("SPECSITES_MODEL_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SPECSITES_MODEL_EXAMPLES", "12"))
 STEPS = int(os.environ.get("SPECSITES_MODEL_STEPS", "4"))
 GENERATED = {"other-drafts"}  # sections the build writes (the versions list grows by design)
 HOSTS = {"alpha": "alpha.example.org", "beta": "beta.example.org", "gamma": "gamma.example.org"}

@@ -63,7 +63,8 @@ def plan_spec(repo: Repository, site_name: str, spec_id: str, title: str, *, tod
     raise_if_any(problems)
     front = "\n".join([
         "---", f"id: {spec_id}", f"title: {_quoted(title)}", "status: Draft", f"working_group: {_quoted(working_group)}",
-        f"editors: [{group} specification editors]", f"date: {today.isoformat()}", "---", "",
+        "editors:", "  # the people who edit it: a name, and optionally an affiliation, each",
+        f"  - name: {_quoted(f'{group} specification editors')}", f"date: {today.isoformat()}", "---", "",
     ])
     body = (
         "## 1. Introduction {#introduction}\n\n"
