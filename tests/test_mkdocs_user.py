@@ -275,3 +275,12 @@ def test_a_bad_dev_addr_is_one_line(repo: Path) -> None:
     result = run_cli("serve", "-a", "8000", root=repo)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["error: --dev-addr: '8000' is not HOST:PORT; give one like 127.0.0.1:8000, localhost:8000 or [::1]:8000"]
+
+
+@pytest.mark.parametrize("wrapper", ["build", "check", "mv"])
+def test_a_usage_error_names_the_command_as_the_user_ran_it(wrapper: str) -> None:
+    """`scripts/build --bogus` says `scripts/build: error: ...`, not the console script's name."""
+    args = ["a.md", "b.md"] if wrapper == "mv" else []
+    result = subprocess.run([str(ROOT / "scripts" / wrapper), *args, "--bogus"], capture_output=True, text=True, env=ENV, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.endswith(f"scripts/{wrapper}: error: unrecognized arguments: --bogus\n"), result.stderr

@@ -46,6 +46,15 @@ def _subcommand(commands, name: str, summary: str, description: str, examples: l
     )
 
 
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command's own parser that parsed args: `new spec`'s, `build`'s."""
+    while True:
+        choices = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if choices is None or getattr(args, choices.dest, None) not in choices.choices:
+            return parser
+        parser = choices.choices[getattr(args, choices.dest)]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="specsites", description="Build, check, preview and publish the working-group sites.")
     parser.add_argument("--version", action=_PrintVersions, help="print the version of specsites, MkDocs, Material and Python, and exit")
@@ -148,7 +157,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the subcommand's parser, named as the user ran it (scripts/build, specsites build)
+        _chosen(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         args.root = find_root(args.root, args.config_file, Path.cwd())
         if args.command == "build":
