@@ -376,25 +376,29 @@ def _with_git_renames(repo, report: CheckReport, pages: dict[str, dict[str, str]
 def _fresh_facts(repo, out: Path, stamp: dict) -> dict[str, SiteFacts] | None:
     """The page facts of a build of the sources as they are, or None when there is none."""
     urls = {site: stamp[site].get("base_url", "") if isinstance(stamp.get(site), dict) else "" for site in repo.names}
-    try:
-        _refuse_stale(repo, out, stamp, urls)
-    except SpecSitesError:
-        return None
-    return stamped_facts(stamp)
+    return None if _why_stale(repo, out, stamp, urls) else stamped_facts(stamp)
 
 
 def _refuse_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> None:
     """The check judges the sources as they are: an output built from other sources
     (or for other URLs) is refused, saying what to run."""
+    if problem := _why_stale(repo, out, stamp, urls):
+        raise SpecSitesError(problem)
+
+
+def _why_stale(repo, out: Path, stamp: dict, urls: dict[str, str]) -> Problem | None:
+    """Why the output in `out` is not a build of the sources as they are (saying what
+    to run), or None when it is."""
     missing = [s.name for s in repo.sites if not (out / s.name).is_dir()]
     if missing:
-        raise SpecSitesError(Problem(str(out), 0, f"{missing[0]} is not built there; run {command('build')} first"))
+        return Problem(str(out), 0, f"{missing[0]} is not built there; run {command('build')} first")
     digests = source_digests(repo)
     for site in repo.names:
         if why := staleness(stamp, site, digests, urls[site]):
             again = command("build") + ("" if out == repo.root / "site" else f" --out {out}")
             again += "" if not urls[site] or urls[site] == repo.site(site).production_url else f" --base-url {site}={urls[site]}"
-            raise SpecSitesError(Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first"))
+            return Problem(str(out / site), 0, f"{why}, so checking it would judge other sources; run {again} first")
+    return None
 
 
 @dataclass(frozen=True)
