@@ -61,7 +61,7 @@ def random_map(rng: random.Random) -> tuple[list[str], int]:
         if site == "a" and rng.random() < 0.5:
             lines.append("  /archive/*: /docs/*")
         if rng.random() < 0.4:
-            lines.append(f"  /p1#old-part: /p2#new-part")
+            lines.append("  /p1#old-part: /p2#new-part")
         olds: list[str] = []
         for _ in range(rng.randrange(2, 12)):
             number += 1

@@ -25,6 +25,7 @@ from specsites.sources.inventory import Inventory, load_inventory
 from specsites.checks.output_stamp import read_stamp, source_digests, stamped_facts, staleness
 from specsites.redirects.plan import PlannedFiles, collector_paused, load_planned_files
 from specsites.redirects.relocate import folder_entry, nearest_path, spec_moved_to, spec_of
+from specsites.sources.git_renames import relocate_page
 from specsites.checks.site_checks import SiteFacts, entry_fix, locate_section
 from specsites.sources.sites import base_urls, load_repository, site_pages
 from specsites.urls import old_url_forms, page_key, served_forms, url_file
@@ -362,9 +363,7 @@ def check_sites(*, root: Path, out: Path | None = None, base_url_pairs: list[str
 
 def _with_git_renames(repo, report: CheckReport, pages: dict[str, dict[str, str]]) -> CheckReport:
     """Each gone page's fix from where git shows its source renamed, which comes before
-    any guess by spelling (commands/fix.py's relocate_page, also used by --fix)."""
-    from specsites.commands.fix import relocate_page
-
+    any guess by spelling (sources/git_renames.py, also used by --fix)."""
     for index, failure in enumerate(report.failures):
         if failure.fix and failure.problem.startswith("status 404") and "#" not in failure.url:
             placed = relocate_page(repo, failure.site, failure.url, pages)

@@ -19,17 +19,18 @@ from pathlib import Path
 from specsites.errors import Problem, SpecSitesError
 from specsites.program import command, plural
 from specsites.machinery.forked import map_forked
-from specsites.machinery.git_utils import GitError, git, git_rename
+from specsites.machinery.git_utils import GitError, git
 from specsites.machinery.safe_write import write_file
 from specsites.sources.source_files import read_source_text
 from specsites.sources.inventory import Inventory, load_inventory
-from specsites.commands.move import locate, plan_moved, write_mended
+from specsites.commands.move import plan_moved, write_mended
+from specsites.sources.git_renames import Relocation, in_git_work_tree, relocate_page
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import Pages, Plan, plan_redirects
 from specsites.redirects.relocate import folder_entry, spec_moved_to, spec_of
 from specsites.checks.site_checks import Placement, SiteFacts, locate_section
-from specsites.sources.sites import SPECIFICATIONS, Repository, load_repository, md_to_html, site_pages
-from specsites.urls import page_key, page_url, served_forms
+from specsites.sources.sites import SPECIFICATIONS, Repository, load_repository, locate, md_to_html, site_pages
+from specsites.urls import page_key
 from specsites.sources.yaml_text import add_entries, redirect_entries, retarget
 
 
@@ -126,53 +127,8 @@ def _section_reason(target: str, placed: Placement, anchor: str) -> str:
     return placed.reason(anchor, f"{named}:{path}" if other else path)
 
 
-# --- git: where a page's source went --------------------------------------------
-
-def source_candidates(repo: Repository, site: str, key: str) -> list[str]:
-    """The repository files that once could have published site's page key."""
-    stem = f"{site}/docs/"
-    found = [f"{stem}index.md"] if key == "" else [f"{stem}{key}.md", f"{stem}{key}/index.md", f"{stem}{key}/README.md"]
-    parts = key.split("/")
-    if len(parts) == 2 and parts[0] == "specs":
-        found.append(f"{site}/{SPECIFICATIONS}/{parts[1]}.md")  # the spec's page
-    return found
-
-
-def _in_git(root: Path) -> bool:
-    try:
-        return git("rev-parse", "--is-inside-work-tree", cwd=root) == "true"
-    except (GitError, FileNotFoundError):
-        return False
-
-
-def relocate_page(repo: Repository, site: str, url: str, pages: Pages) -> Fix | None:
-    """Where git shows the source of a gone URL renamed to: for a URL of a spec whose
-    source was renamed (and that left no page under /specs/<id>/ behind), one folder
-    move for all of its URLs, versions included; else the page its own source became.
-    None when git shows no such rename (or this is no git work tree)."""
-    if not _in_git(repo.root):
-        return None
-    spec = spec_of(url)
-    if spec and not any(k == f"specs/{spec}" or k.startswith(f"specs/{spec}/") for k in pages.get(site, {})):
-        old = f"{site}/{SPECIFICATIONS}/{spec}.md"
-        found = None if (repo.root / old).exists() else git_rename(repo.root, old)
-        place = locate(repo, found[0]) if found else None
-        if found and place is not None and found[0].split("/")[1] == SPECIFICATIONS and page_key(md_to_html(place[1])) in pages.get(place[0], {}):
-            new_spec = place[1].split("/")[1]
-            entry = folder_entry(site, spec, place[0], new_spec)
-            source, _, target = entry.partition(": ")
-            return Fix(site, source, target, f"git shows {old} renamed to {found[0]} {found[1]}; every URL of the spec, its versions included, moves with it")
-    for candidate in source_candidates(repo, site, page_key(url)):
-        if (repo.root / candidate).exists():
-            continue
-        if found := git_rename(repo.root, candidate):
-            new, since = found
-            place = locate(repo, new)
-            if place is None or page_key(md_to_html(place[1])) not in pages.get(place[0], {}):
-                return Fix(site, url, "", f"git shows {candidate} renamed to {new} {since}, which is no page of a site; point it at the page that replaced it")
-            path = served_forms(page_url(md_to_html(place[1])))[0]
-            return Fix(site, url, path if place[0] == site else f"{place[0]}:{path}", f"git shows {candidate} renamed to {new} {since}")
-    return None
+def _as_fix(relocation: Relocation | None) -> Fix | None:
+    return Fix(*relocation) if relocation is not None else None
 
 
 def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) -> tuple[list[Fix], list[Unplaced]]:
@@ -180,9 +136,9 @@ def place_pages(repo: Repository, missing: list[tuple[str, str]], pages: Pages) 
     spec's URL) the site that has the spec now; the others unplaced."""
     fixes: dict[tuple[str, str], Fix] = {}
     unplaced = []
-    in_git = _in_git(repo.root)
+    in_git = in_git_work_tree(repo.root)
     for site, url in missing:
-        fix = relocate_page(repo, site, url, pages)
+        fix = _as_fix(relocate_page(repo, site, url, pages))
         if fix is None and (on := spec_moved_to(site, url, pages)):
             source, _, target = folder_entry(site, spec_of(url), on).partition(": ")
             fix = Fix(site, source, target, f"the spec's page /specs/{spec_of(url)}/ is on {on} now; every URL of the spec moves with it")
@@ -257,7 +213,7 @@ def hand_moves(repo: Repository) -> list[list[tuple[str, str]]]:
     """Page sources git shows renamed in the work tree (a `git mv` by hand) whose old
     URL redirects.yml does not send anywhere yet: each page alone, a spec's source
     with its overview's files."""
-    if not _in_git(repo.root):
+    if not in_git_work_tree(repo.root):
         return []
     try:
         fields = git("diff", "-M", "--relative", "--name-status", "-z", "HEAD", cwd=repo.root).split("\0")

@@ -20,7 +20,7 @@ from specsites.machinery.safe_write import make_folders, refuse_unsafe_targets, 
 from specsites.sources.md_links import find_links, relative_link, relative_target
 from specsites.redirects.map import parse_redirects
 from specsites.redirects.plan import plan_redirects
-from specsites.sources.sites import SPECIFICATIONS, Repository, added_sources, all_specs_lenient, md_to_html, spec_versions
+from specsites.sources.sites import SPECIFICATIONS, Repository, added_sources, all_specs_lenient, locate, md_to_html, spec_versions
 from specsites.urls import page_key, page_url, served_forms
 from specsites.sources.yaml_text import Entry, Splice, add_entries, append_nav_pages, apply, nav_pages, redirect_entries, remove_nav_pages, rename_nav_paths, retarget
 
@@ -35,19 +35,6 @@ class MovePlan:
     moved_files: dict[Path, Path] = field(default_factory=dict)  # every file under old -> where it goes
     redirects: list[str] = field(default_factory=list)  # entries added, as `site: old: new`
     notes: list[str] = field(default_factory=list)
-
-
-def locate(repo: Repository, rel: str) -> Place | None:
-    """The page a repository file publishes: `<site>/docs/<path>.md` is <path>.md of
-    that site; `<site>/specifications/<id>.md` is specs/<id>/index.md."""
-    parts = rel.split("/")
-    if len(parts) < 3 or parts[0] not in repo.names or not rel.endswith(".md"):
-        return None
-    if parts[1] == "docs":
-        return parts[0], "/".join(parts[2:])
-    if parts[1] == SPECIFICATIONS and len(parts) == 3:
-        return parts[0], f"specs/{parts[2][:-3]}/index.md"
-    return None
 
 
 def site_sources(repo: Repository) -> dict[str, dict[str, Path]]:

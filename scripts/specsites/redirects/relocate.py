@@ -1,8 +1,8 @@
 """Where a published URL that is no page now lives, judged from the sites' pages: the
 "did you mean" of the build, the check and `check --fix`.
 
-Pure. Git renames come first where the caller can read git (commands/fix.py's
-relocate_page); after them: a spec's URLs follow the spec to the site that has it
+Pure. Git renames come first where the caller can read git
+(sources/git_renames.py); after them: a spec's URLs follow the spec to the site that has it
 now (one folder move for its page, overview and versions), and only then the
 nearest URL by spelling, never another spec's: a cited version of one spec must not
 be sent to another spec.

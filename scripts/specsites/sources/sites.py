@@ -294,6 +294,19 @@ def shared_assets(repo: Repository) -> list[str]:
     return [rel for rel in _files(repo.shared_docs, SHARED_NOT_PAGES) if not rel.endswith(".md")]
 
 
+def locate(repo: Repository, rel: str) -> tuple[str, str] | None:
+    """The page a repository file publishes: `<site>/docs/<path>.md` is <path>.md of
+    that site; `<site>/specifications/<id>.md` is specs/<id>/index.md."""
+    parts = rel.split("/")
+    if len(parts) < 3 or parts[0] not in repo.names or not rel.endswith(".md"):
+        return None
+    if parts[1] == "docs":
+        return parts[0], "/".join(parts[2:])
+    if parts[1] == SPECIFICATIONS and len(parts) == 3:
+        return parts[0], f"specs/{parts[2][:-3]}/index.md"
+    return None
+
+
 def md_to_html(rel: str) -> str:
     stem = rel[:-3]
     if stem == "index" or stem.endswith("/index") or stem == "README" or stem.endswith("/README"):
