@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 from specsites.engines import page_reuse
 from specsites.engines.page_reuse import PageReuse
+from specsites.engines.theme_files import add_theme_files
 from specsites.machinery.forked import map_forked
 
 MKDOCS_VERSION = "1.6."  # the minor version whose build() this mirrors
@@ -111,7 +112,7 @@ class _Build:
             mk.log.info(f"Building documentation to directory: {config.site_dir}")
             files = get_files(config)
             env = config.theme.get_env()
-            files.add_files_from_theme(env, config)
+            add_theme_files(files, env, config)  # MkDocs' own, its filter compiled once
             files = config.plugins.on_files(files, config=config)
             set_exclusions(files, config)
             self.files = files
