@@ -336,6 +336,8 @@ def test_random_maintainer_sessions_keep_every_recorded_url_on_its_words() -> No
 # Sessions that once failed, kept as golden cases (each a list of rule calls).
 GOLDEN: list[list[tuple[str, dict]]] = [
     [("tag_a_version", {}), ("reword_a_numbered_heading", {}), ("drop_a_section", {}), ("rename_the_spec", {"to_site": "beta", "by_hand": False})],
+    # check --fix refused: a page linked the renamed id; it names the line, the maintainer mends it
+    [("tag_a_version", {}), ("rename_an_id", {"which": "setup"})],
 ]
 
 
