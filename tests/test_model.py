@@ -221,6 +221,10 @@ class Session(RuleBasedStateMachine):
         self.moves += 1
         self.move(folder, self.root / site / "docs" / f"topics-{self.moves}", by_hand)
 
+    def move_by_path(self, old: str, new: str, by_hand: bool) -> None:
+        """move() by repository paths: for the golden sessions."""
+        self.move(self.root / old, self.root / new, by_hand)
+
     def move(self, old: Path, new: Path, by_hand: bool) -> None:
         old_rel, new_rel = old.relative_to(self.root).as_posix(), new.relative_to(self.root).as_posix()
         self.steps.append(f"move {old_rel} to {new_rel}" + (" by hand" if by_hand else ""))
@@ -338,6 +342,9 @@ GOLDEN: list[list[tuple[str, dict]]] = [
     [("tag_a_version", {}), ("reword_a_numbered_heading", {}), ("drop_a_section", {}), ("rename_the_spec", {"to_site": "beta", "by_hand": False})],
     # check --fix refused: a page linked the renamed id; it names the line, the maintainer mends it
     [("tag_a_version", {}), ("rename_an_id", {"which": "setup"})],
+    # `/notes#glossary: /notes#terms` kept #terms when the page moved, though #terms had become #terms-1
+    [("rename_an_id", {"which": "terms"}), ("move_by_path", {"old": "beta/docs/notes.md", "new": "gamma/docs/notes-1.md", "by_hand": True})],
+    [("rename_an_id", {"which": "terms"}), ("move_by_path", {"old": "beta/docs/notes.md", "new": "alpha/docs/more/notes-1.md", "by_hand": False})],
 ]
 
 

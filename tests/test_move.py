@@ -252,3 +252,25 @@ def test_readme_move_a_page_recipe_works_as_written(repo: Path) -> None:
         result = run_cli(Path(script).name, *args, root=repo)
         assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
     assert (repo / WG3 / "docs/about/use-cases.md").is_file()
+
+
+@pytest.mark.slow  # several builds
+def test_a_moved_page_s_entries_follow_a_renamed_id_to_its_new_name(tmp_path: Path) -> None:
+    """Found by the model (tests/test_model.py): `/notes#glossary: /notes#terms`, then
+    #terms renamed (check --fix adds `/notes#terms: /notes#terms-1`), then the page
+    moved to another site: the glossary entry must follow #terms to #terms-1 there,
+    not keep an id the moved page no longer has."""
+    from conftest import fixture_repo
+
+    root = fixture_repo(tmp_path / "repo")
+    commit_all(root, "The fixture")
+    edit(root / "beta/docs/notes.md", "{#terms}", "{#terms-1}")
+    edit(root / "beta/docs/index.md", "notes.md#terms", "notes.md#terms-1")
+    fix = run_cli("check", "--fix", root=root)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert "  /notes#terms: /notes#terms-1\n" in (root / "redirects.yml").read_text()
+    assert_builds_and_checks(root)
+    mv(root, "beta/docs/notes.md", "gamma/docs/notes-1.md")
+    text = (root / "redirects.yml").read_text()
+    assert "  /notes#glossary: gamma:/notes-1#terms-1\n" in text and "  /notes#terms: gamma:/notes-1#terms-1\n" in text, text
+    assert_builds_and_checks(root)

@@ -345,12 +345,24 @@ def _plan_redirects(repo: Repository, plan: MovePlan, moves: dict[Place, Place],
         folder_from = (site, old_folder.split("/", 2)[2])
         folder_to = (new_site, new_folder.split("/", 2)[2])
 
-    def new_target(entry: Entry) -> str | None:
+    # `/old#id: /new#other` entries: where a section of a page went, followed when an
+    # entry names that section of a page that moves (its id no longer leads anywhere there)
+    sections = {(e.site, page_key(e.source.partition("#")[0]), e.source.partition("#")[2]): e
+                for e in redirect_entries(text, path.name) if "#" in e.source}
+
+    def new_target(entry: Entry, seen: frozenset = frozenset()) -> str | None:
         named, colon, rest = entry.target.partition(":")
         on, target = (named, rest) if colon and named in repo.names else (entry.site, entry.target)
         if not target.startswith("/"):
             return None
         url_path, hash_, anchor = target.partition("#")
+        went = sections.get((on, page_key(url_path), anchor)) if anchor else None
+        if went is not None and went is not entry and went.line not in seen and (on, page_key(url_path)) in moved_keys:
+            onward = new_target(went, seen | {entry.line})
+            target_now = onward if onward is not None else went.target
+            if went.site == entry.site or ":" in target_now.split("/", 1)[0]:
+                return target_now
+            return f"{went.site}:{target_now}"
         if url_path.endswith("/*") and folder_from and on == folder_from[0]:
             key = page_key(url_path[:-1])
             if key == folder_from[1] or key.startswith(folder_from[1] + "/"):
