@@ -8,6 +8,7 @@ traceback, write nothing anywhere, and leave the previous site/ as it was.
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 from pathlib import Path
 
@@ -71,7 +72,9 @@ def check_case(path: Path, tmp_path: Path, previous_build: Path) -> None:
     """Apply one case to a copy with a previous build: exit 2, its exact errors, nothing written."""
     case = yaml.safe_load(path.read_text())
     repo = copy_sources(tmp_path / "repo")
-    shutil.copytree(previous_build, repo / "site")
+    # Hard links, not copies: a case only reads the previous output, and a write into
+    # one of its files would still show in this case's snapshot (and fail it).
+    shutil.copytree(previous_build, repo / "site", copy_function=os.link)
     apply_case(case, repo)
     before = tree_snapshot(tmp_path)
 
