@@ -190,9 +190,9 @@ SLOW_FIXTURES = {"chromium"}
 # ones start first and the short ones fill in around them. The other files follow, most
 # tests first (pytest-xdist's own order). A file missing here only starts later.
 LONGEST_FIRST = [
-    "test_hostile.py", "test_publish.py", "test_check_vs_chromium.py", "test_check_vs_chromium_more.py",
+    "test_model.py", "test_hostile.py", "test_publish.py", "test_check_vs_chromium.py", "test_check_vs_chromium_more.py",
     "test_hosts.py", "test_move.py", "test_readers.py", "test_promise.py", "test_page_reuse.py",
-    "test_permanence.py", "test_preview.py", "test_model.py", "test_bad_input.py", "test_bad_input_more.py",
+    "test_permanence.py", "test_preview.py", "test_bad_input.py", "test_bad_input_more.py",
     "test_engines.py", "test_build.py", "test_parallel_pages.py", "test_nav_cache.py", "test_authoring.py",
     "test_versions.py", "test_mkdocs_user.py", "test_redirect_folders.py", "test_browser.py", "test_check.py",
     "test_check_hostile.py", "test_preview_hosts.py",
