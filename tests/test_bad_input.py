@@ -8,6 +8,7 @@ traceback, write nothing anywhere, and leave the previous site/ as it was.
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 from pathlib import Path
 
@@ -57,11 +58,23 @@ def apply_case(case: dict, repo: Path) -> None:
         (repo / case["file"]).write_bytes(data.replace(b"{tmp}", str(repo.parent).encode()))
 
 
-@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+# The cases in two files (this one and test_bad_input_more.py), so that pytest-xdist
+# (--dist loadfile) runs the halves on two workers.
+CASE_SHARES = (CASES[0::2], CASES[1::2])
+
+
+@pytest.mark.parametrize("path", CASE_SHARES[0], ids=[p.stem for p in CASE_SHARES[0]])
 def test_bad_input_is_refused_with_its_exact_errors(path: Path, tmp_path: Path, previous_build: Path) -> None:
+    check_case(path, tmp_path, previous_build)
+
+
+def check_case(path: Path, tmp_path: Path, previous_build: Path) -> None:
+    """Apply one case to a copy with a previous build: exit 2, its exact errors, nothing written."""
     case = yaml.safe_load(path.read_text())
     repo = copy_sources(tmp_path / "repo")
-    shutil.copytree(previous_build, repo / "site")
+    # Hard links, not copies: a case only reads the previous output, and a write into
+    # one of its files would still show in this case's snapshot (and fail it).
+    shutil.copytree(previous_build, repo / "site", copy_function=os.link)
     apply_case(case, repo)
     before = tree_snapshot(tmp_path)
 

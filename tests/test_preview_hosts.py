@@ -6,10 +6,26 @@ from __future__ import annotations
 import socket
 import time
 
-from test_preview import Preview, preview  # noqa: F401  (the fixture)
+import pytest
+
+from conftest import SITES, copy_sources
+from test_preview import Preview
 
 WG1 = "wg1-connectivity"
 IDLE_WAIT = 30  # seconds a test waits for the preview to close a connection (it closes after 5)
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory):
+    """One preview for the module: its tests only send it requests, they edit nothing."""
+    folder = tmp_path_factory.mktemp("preview-hosts")
+    repo = copy_sources(folder / "repo")
+    (folder / "tmp").mkdir()
+    server = Preview(repo, folder / "tmp")
+    server.wait_for(lambda: all("<h1" in server.get(site) for site in SITES), "both sites to be served")
+    yield server
+    if server.process.poll() is None:
+        server.stop()
 
 
 def request(port: int, head: str) -> bytes:
@@ -68,10 +84,11 @@ def closed_within(client: socket.socket, seconds: float) -> bool:
 
 def test_an_idle_connection_is_closed(preview: Preview) -> None:
     port = preview.port(WG1)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as silent:
-        assert closed_within(silent, IDLE_WAIT), f"a connection that sent nothing was still open after {IDLE_WAIT} s"
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+    # Both open at once: their idle timeouts run side by side, not one after the other.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as silent, \
+            socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
         stalled.sendall(b"GET /use-cases.html HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the head never ends
+        assert closed_within(silent, IDLE_WAIT), f"a connection that sent nothing was still open after {IDLE_WAIT} s"
         assert closed_within(stalled, IDLE_WAIT), f"a request head left unfinished was still open after {IDLE_WAIT} s"
     # and the preview still answers
     assert status(request(port, "GET /use-cases.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) == 200
