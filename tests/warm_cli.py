@@ -4,8 +4,10 @@ test's, which has imported the tool, MkDocs and Material once: the same code as
 here), for tests that run hundreds of commands (tests/test_model.py).
 
 The child is a fresh process as far as the command can tell: its own stdout and
-stderr (read back as run_cli's), the environment given, nothing the parent computed
-(the parent only imports; it calls none of the tool's functions).
+stderr (read back as run_cli's), the environment given, and none of the tool's
+memoised answers. The tool's modules read no environment when imported but the git
+identity (git_utils.IDENTITY), so a test that gives its own environment gets a
+process of its own (conftest.run_cli).
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def run_warm(*args: str | Path, root: Path, env: dict, timeout: float = 300) -> 
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.environ.clear()
                 os.environ.update(env)
+                _forget_what_the_parent_computed()
                 from specsites.cli import main
 
                 try:
@@ -61,6 +64,20 @@ def run_warm(*args: str | Path, root: Path, env: dict, timeout: float = 300) -> 
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(["specsites", *argv], os.waitstatus_to_exitcode(status), out.read().decode(), err.read().decode())
+
+
+def _forget_what_the_parent_computed() -> None:
+    """The tool's memoised answers (a folder's link status, a cache key, rendered
+    redirect blocks) as a fresh process has them: none. A test may have called the
+    tool's functions in its own process before forking this one."""
+    for name, module in list(sys.modules.items()):
+        if name == "specsites" or name.startswith("specsites."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                    value.cache_clear()
+    versions = sys.modules.get("specsites.sources.sites")
+    if versions is not None:
+        versions._versions_memo.clear()
 
 
 def _wait(pid: int, timeout: float) -> tuple[int, int]:
