@@ -345,6 +345,9 @@ GOLDEN: list[list[tuple[str, dict]]] = [
     # `/notes#glossary: /notes#terms` kept #terms when the page moved, though #terms had become #terms-1
     [("rename_an_id", {"which": "terms"}), ("move_by_path", {"old": "beta/docs/notes.md", "new": "gamma/docs/notes-1.md", "by_hand": True})],
     [("rename_an_id", {"which": "terms"}), ("move_by_path", {"old": "beta/docs/notes.md", "new": "alpha/docs/more/notes-1.md", "by_hand": False})],
+    # a spec renamed by hand after a version and a dropped section: check --fix refused
+    # the entry to the version's section, not knowing the versions' pages would follow
+    [("tag_a_version", {}), ("drop_a_section", {}), ("rename_the_spec", {"to_site": "alpha", "by_hand": True})],
 ]
 
 

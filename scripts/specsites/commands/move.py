@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specsites.errors import Problem, SpecSitesError
-from specsites.machinery.git_utils import GitError, git
+from specsites.machinery.git_utils import GitError, git, tags
+from specsites.pages.versions import parse_tags
 from specsites.machinery.safe_write import make_folders, refuse_unsafe_targets, write_files
 from specsites.sources.md_links import find_links, relative_link, relative_target
 from specsites.redirects.map import parse_redirects
@@ -414,15 +415,23 @@ def _version_pages_after(repo: Repository, after: dict[str, dict[str, Path]], mo
     move: each spec's versions go where its source goes, under its new file name."""
     found, _ = spec_versions(repo, all_specs_lenient(repo))
     was = {new: old for old, new in moved_files.items()}
+    tagged: list[tuple[str, str, str]] | None = None
     pages: dict[str, list[str]] = {}
     for site, rels in after.items():
         for rel, path in rels.items():
             parts = rel.split("/")
             if len(parts) != 3 or parts[0] != "specs" or parts[2] != "index.md" or path.parent.name != SPECIFICATIONS:
                 continue
-            for version in found.versions.get(was.get(path, path).stem, []):
-                for page in (version.page, version.changes_page):
-                    pages.setdefault(site, []).append(f"specs/{parts[1]}/" + page.split("/", 2)[2])
+            stem = was.get(path, path).stem
+            dates = [v.date for v in found.versions.get(stem, [])]
+            if not dates and stem != path.stem:
+                # moved by hand: its source now has its new name but still its old id, so
+                # the versions are not its own until the mend writes previous_ids; they
+                # are the tags of its old name
+                tagged = tagged if tagged is not None else parse_tags([tag for tag, _ in tags(repo.root)])[0]
+                dates = [date for _, slug, date in tagged if slug == stem]
+            for date in dates:
+                pages.setdefault(site, []).extend((f"specs/{parts[1]}/{date}/index.md", f"specs/{parts[1]}/{date}/changes.md"))
     return pages
 
 
