@@ -348,8 +348,9 @@ def _plan_redirects(repo: Repository, plan: MovePlan, moves: dict[Place, Place],
 
     # `/old#id: /new#other` entries: where a section of a page went, followed when an
     # entry names that section of a page that moves (its id no longer leads anywhere there)
+    entries = redirect_entries(text, path.name)
     sections = {(e.site, page_key(e.source.partition("#")[0]), e.source.partition("#")[2]): e
-                for e in redirect_entries(text, path.name) if "#" in e.source}
+                for e in entries if "#" in e.source}
 
     def new_target(entry: Entry, seen: frozenset = frozenset()) -> str | None:
         named, colon, rest = entry.target.partition(":")
@@ -380,7 +381,7 @@ def _plan_redirects(repo: Repository, plan: MovePlan, moves: dict[Place, Place],
         return "#" not in entry.source and not entry.source.endswith("*") and page_key(entry.source) in new_keys.get(entry.site, set()) and any(
             page_key(entry.source) == _key(rel) and site == entry.site for site, rel in moves.values())
 
-    dropped = [e for e in redirect_entries(text, path.name) if hides_page(e)]
+    dropped = [e for e in entries if hides_page(e)]
     for entry in dropped:
         plan.notes.append(f"{path.name}:{entry.line}: removed `{entry.source}: {entry.target}` under {entry.site}:, as {entry.source} is a page again")
     edited = retarget(text, new_target, hides_page, path.name)

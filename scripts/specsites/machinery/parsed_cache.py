@@ -51,7 +51,7 @@ def cached(kind: str, inputs: tuple, compute: Callable[[], T]) -> T:
 
 def peek(kind: str, inputs: tuple) -> object | None:
     """What was kept for the inputs and this code, or None."""
-    path = cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle"
+    path = _entry_path(kind, inputs)
     data = read_entry(cache_root(), path)  # None unless private and authentic
     if data is None:
         return None
@@ -65,15 +65,19 @@ def peek(kind: str, inputs: tuple) -> object | None:
 
 def store(kind: str, inputs: tuple, value: object) -> None:
     """Keep value for the inputs (a result without problems only)."""
-    _store(cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle", kind, value)
+    _store(_entry_path(kind, inputs), kind, value)
 
 
 def keep(kind: str, inputs: tuple, compute: Callable[[], object]) -> None:
     """Keep compute() for the inputs unless it is kept already: for a reader that
     comes after (a build keeps what the check after it reads)."""
-    path = cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle"
+    path = _entry_path(kind, inputs)
     if not path.exists():
         _store(path, kind, compute())
+
+
+def _entry_path(kind: str, inputs: tuple) -> Path:
+    return cache_dir() / f"{kind}-{_key(kind, inputs)}.pickle"
 
 
 def _key(kind: str, inputs: tuple) -> str:

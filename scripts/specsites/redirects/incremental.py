@@ -163,7 +163,7 @@ def _edited_entries(old: bytes, new: bytes, site_names: list[str]):
         new_text = [line.decode("utf-8") for line in new_part]
     except UnicodeDecodeError:
         return None
-    site, indent = _block(new_lines, start, above, site_names)
+    site, indent = _block(new_lines, above, site_names)
     if site is None:
         return None
     old_rules, new_rules = _entries(old_text, start, site, site_names), _entries(new_text, start, site, site_names)
@@ -193,7 +193,7 @@ def _neighbour(lines: list[bytes], at: int, step: int) -> tuple[int, str] | None
     return None
 
 
-def _block(lines: list[bytes], start: int, above: tuple[int, str] | None, site_names: list[str]) -> tuple[str | None, int]:
+def _block(lines: list[bytes], above: tuple[int, str] | None, site_names: list[str]) -> tuple[str | None, int]:
     """The site whose block the edit is in, and its entries' indent (0: not known yet)."""
     if above is None:
         return None, 0
