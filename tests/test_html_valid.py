@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SITES, copy_sources, run_cli
-from test_versions import make_history
+from conftest import SITES
+from test_versions import build_with_history
 
 pytestmark = pytest.mark.slow  # the Nu Html Checker (Java)
 
@@ -49,11 +49,7 @@ def _ours(message: dict) -> bool:
 @pytest.fixture(scope="module")
 def built_with_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Both sites, with dated versions of three specs (test_versions' history)."""
-    root = copy_sources(tmp_path_factory.mktemp("html") / "repo")
-    make_history(root)
-    result = run_cli("build", root=root, env={**ENV, "SPECSITES_CACHE_DIR": str(root.parent / "cache")})
-    assert result.returncode == 0, result.stderr
-    return root / "site"
+    return build_with_history(tmp_path_factory.mktemp("html")) / "site"
 
 
 def test_generated_html_has_no_error(built_with_versions: Path, tmp_path: Path) -> None:

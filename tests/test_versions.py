@@ -67,13 +67,19 @@ def make_history(root: Path) -> None:
     git("tag", "-a", "-m", "CDSC-WG1-01 as of 2024-06-27", "cdsc-wg1-01/2024-06-27", cwd=root)
 
 
-@pytest.fixture(scope="module")
-def versioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_sources(tmp_path_factory.mktemp("versioned") / "repo")
+def build_with_history(folder: Path) -> Path:
+    """A copy of the sources under folder with make_history's versions, built with a
+    version cache of its own (its first build renders every version): the copy's root."""
+    root = copy_sources(folder / "repo")
     make_history(root)
-    result = run_cli("build", root=root, env={**ENV, "SPECSITES_CACHE_DIR": str(root.parent / "cache")})
+    result = run_cli("build", root=root, env={**ENV, "SPECSITES_CACHE_DIR": str(folder / "cache")})
     assert result.returncode == 0, result.stderr
     return root
+
+
+@pytest.fixture(scope="module")
+def versioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_with_history(tmp_path_factory.mktemp("versioned"))
 
 
 def page(root: Path, site: str, path: str) -> str:
